@@ -1,0 +1,77 @@
+"""The tensor backend interface. Agents and the runtime talk to networks only through these.
+
+    backend = make_backend("torch", device="cpu")
+    online = backend.build(spec, optimizer=OptimizerSpec(learning_rate=1e-3))
+    outputs = online.predict(observations)            # dict of numpy arrays, by head name
+    metrics = online.train_on_batch(batch, clip_range=0.2)
+    online.copy_to(target, tau=1.0)                   # hard (tau=1) or soft target update
+    acting.set_weights(online.get_weights())          # numpy arrays cross backends
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Protocol
+
+from numpy.typing import NDArray
+
+from coachrl.errors import ConfigError
+from coachrl.networks.spec import NetworkSpec, OptimizerSpec
+
+Weights = dict[str, NDArray]
+# A state is a nested dict whose leaves are numpy arrays or JSON scalars (no pickled objects).
+State = dict[str, Any]
+
+
+class Network(Protocol):
+    """A network built from a ``NetworkSpec``; heads are reached by their spec's ``name``."""
+
+    spec: NetworkSpec
+
+    def predict(self, observations: NDArray) -> dict[str, NDArray]: ...
+
+    def train_on_batch(self, batch: dict[str, NDArray], **loss_overrides: float) -> dict[str, float]:
+        """One gradient step on the sum of the heads' losses; returns metrics by TensorBoard tag."""
+        ...
+
+    def get_weights(self) -> Weights: ...
+
+    def set_weights(self, weights: Weights) -> None: ...
+
+    def copy_to(self, target: Network, tau: float = 1.0) -> None:
+        """target <- tau * self + (1 - tau) * target."""
+        ...
+
+    def set_learning_rate(self, learning_rate: float) -> None: ...
+
+    def state_dict(self) -> State: ...
+
+    def load_state_dict(self, state: State) -> None: ...
+
+
+class Backend(Protocol):
+    """Builds networks and owns the backend's random state."""
+
+    name: str
+
+    def build(self, spec: NetworkSpec, *, optimizer: OptimizerSpec | None = None) -> Network: ...
+
+    def seed(self, seed: int) -> None: ...
+
+    def rng_state(self) -> State: ...
+
+    def set_rng_state(self, state: State) -> None: ...
+
+
+BACKENDS = {
+    "torch": "coachrl.backend.torch:TorchBackend",
+    "numpy": "coachrl.backend.numpy:NumpyBackend",
+}
+
+
+def make_backend(name: str, **options: Any) -> Backend:
+    """Import and construct a backend by name ("torch", "numpy"); torch is imported only here."""
+    if name not in BACKENDS:
+        raise ConfigError(f"unknown backend {name!r}; expected one of {', '.join(BACKENDS)}")
+    module_name, _, class_name = BACKENDS[name].partition(":")
+    return getattr(importlib.import_module(module_name), class_name)(**options)

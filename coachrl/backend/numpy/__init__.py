@@ -1,0 +1,137 @@
+"""Inference-only numpy backend: loads weights exported by the torch networks, predicts the same.
+
+At batch sizes of rollouts (1 to a few dozen observations) a numpy forward pass of a small MLP is
+several times cheaper than torch's per-call overhead, so acting defaults to this backend.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import NDArray
+
+from coachrl.backend import State, Weights
+from coachrl.networks.plan import Layer, tower_names, tower_of, tower_plan
+from coachrl.networks.spec import GaussianPolicyHead, NetworkSpec, OptimizerSpec, VHead
+
+
+def _gelu(x: NDArray) -> NDArray:
+    from math import erf, sqrt
+
+    return 0.5 * x * (1.0 + np.vectorize(erf)(x / sqrt(2.0)).astype(x.dtype))
+
+
+ACTIVATIONS = {
+    "tanh": np.tanh,
+    "relu": lambda x: np.maximum(x, 0.0, out=x),
+    "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0.0))).astype(x.dtype),
+    "gelu": _gelu,
+}
+
+
+def conv2d(x: NDArray, weight: NDArray, bias: NDArray, stride: int) -> NDArray:
+    """x [B, C, H, W], weight [O, C, k, k] -> [B, O, H', W'] (valid padding)."""
+    kernel = weight.shape[-1]
+    windows = sliding_window_view(x, (kernel, kernel), axis=(2, 3))[:, :, ::stride, ::stride]
+    out = np.einsum("bchwij,ocij->bohw", windows, weight, optimize=True)
+    return out + bias[None, :, None, None]
+
+
+class NumpyNetwork:
+    """Forward pass of a ``NetworkSpec`` in numpy; weights keyed as the torch state dict."""
+
+    def __init__(self, spec: NetworkSpec) -> None:
+        self.spec = spec
+        self.plan, _ = tower_plan(spec)
+        self.weights: Weights = {}
+
+    def _tower(self, name: str, x: NDArray) -> NDArray:
+        w = self.weights
+        for index, layer in enumerate(self.plan):
+            key = f"towers.{name}.{index}"
+            x = self._layer(layer, key, x, w)
+        return x
+
+    @staticmethod
+    def _layer(layer: Layer, key: str, x: NDArray, w: Weights) -> NDArray:
+        kind = layer.kind
+        if kind == "linear":
+            return x @ w[f"{key}.weight"].T + w[f"{key}.bias"]
+        if kind == "activation":
+            return ACTIVATIONS[layer.activation](x)
+        if kind == "flatten":
+            return x.reshape(x.shape[0], -1).astype(np.float32, copy=False)
+        if kind == "scale_image":
+            return x.transpose(0, 3, 1, 2).astype(np.float32) / np.float32(255.0)
+        if kind == "conv":
+            return conv2d(x, w[f"{key}.weight"], w[f"{key}.bias"], layer.stride)
+        raise ValueError(f"unknown layer kind {kind!r}")
+
+    def predict(self, observations: NDArray) -> dict[str, NDArray]:
+        if not self.weights:
+            raise RuntimeError("numpy network has no weights yet; call set_weights first")
+        features = {name: self._tower(name, observations) for name in tower_names(self.spec)}
+        out: dict[str, NDArray] = {}
+        w = self.weights
+        for head in self.spec.heads:
+            x = features[tower_of(self.spec, head.name)]
+            prefix = f"heads.{head.name}"
+            value = x @ w[f"{prefix}.linear.weight"].T + w[f"{prefix}.linear.bias"]
+            out[head.name] = value[:, 0] if isinstance(head, VHead) else value
+            if isinstance(head, GaussianPolicyHead):
+                if head.state_dependent_std:
+                    log_std = x @ w[f"{prefix}.log_std.weight"].T + w[f"{prefix}.log_std.bias"]
+                    out[head.log_std_name] = np.clip(log_std, -20.0, 2.0)
+                else:
+                    out[head.log_std_name] = np.broadcast_to(w[f"{prefix}.log_std"], value.shape)
+        return out
+
+    def set_weights(self, weights: Weights) -> None:
+        self.weights = dict(weights)
+
+    def get_weights(self) -> Weights:
+        return dict(self.weights)
+
+    def copy_to(self, target: Any, tau: float = 1.0) -> None:
+        if tau >= 1.0:
+            target.set_weights(self.get_weights())
+            return
+        theirs = target.get_weights()
+        target.set_weights({k: tau * v + (1 - tau) * theirs[k] for k, v in self.weights.items()})
+
+    def train_on_batch(self, batch: dict[str, NDArray], **loss_overrides: float) -> dict[str, float]:
+        raise NotImplementedError("the numpy backend is inference-only; train with the torch "
+                                  "backend and export weights with get_weights()")
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        raise NotImplementedError("the numpy backend is inference-only")
+
+    def state_dict(self) -> State:
+        return {"weights": {k: np.array(v) for k, v in self.weights.items()}}
+
+    def load_state_dict(self, state: State) -> None:
+        self.set_weights(state["weights"])
+
+
+class NumpyBackend:
+    """Builds inference-only ``NumpyNetwork``s; has no random state of its own."""
+
+    name = "numpy"
+
+    def __init__(self, device: str = "cpu", threads: int = 0) -> None:
+        del device, threads  # numpy runs on the CPU with its own BLAS threads
+
+    def build(self, spec: NetworkSpec, *, optimizer: OptimizerSpec | None = None) -> NumpyNetwork:
+        del optimizer  # inference only
+        return NumpyNetwork(spec)
+
+    def seed(self, seed: int) -> None:
+        del seed
+
+    def rng_state(self) -> State:
+        return {}
+
+    def set_rng_state(self, state: State) -> None:
+        del state

@@ -1,0 +1,122 @@
+"""Head losses: one small class per loss, its fields the hyperparameters, called on a batch.
+
+Each loss takes the network outputs and the batch tensors and returns (loss, metrics). Shared
+steps (importance weights, advantage normalisation) are functions every loss calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from coachrl.core import batch as B
+from coachrl.networks.spec import (
+    ClippedSurrogateLoss,
+    DiscretePolicyHead,
+    GaussianPolicyHead,
+    HeadSpec,
+    QHead,
+    VHead,
+)
+
+Tensors = dict[str, torch.Tensor]
+LOG_2PI = float(torch.log(torch.tensor(2.0 * torch.pi)))
+
+
+def weighted_mean(values: torch.Tensor, batch: Tensors) -> torch.Tensor:
+    """Mean over the batch, weighted by importance weights when the memory supplies them."""
+    weights = batch.get(B.WEIGHTS)
+    return values.mean() if weights is None else (values * weights).mean()
+
+
+def normalize(advantages: torch.Tensor) -> torch.Tensor:
+    return (advantages - advantages.mean()) / (advantages.std(unbiased=False) + 1e-8)
+
+
+@dataclass(slots=True)
+class QRegression:
+    """Huber or MSE between Q(s, a) and precomputed TD targets (Mnih et al. 2015)."""
+
+    head: QHead
+
+    def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
+        q = out[self.head.name]  # [batch, actions]
+        q_taken = q.gather(1, batch[B.ACTIONS].long().unsqueeze(1)).squeeze(1)  # [batch]
+        targets = batch[B.TARGETS]
+        if self.head.loss.kind == "huber":
+            per_sample = F.smooth_l1_loss(q_taken, targets, reduction="none")
+        else:
+            per_sample = F.mse_loss(q_taken, targets, reduction="none")
+        return weighted_mean(per_sample, batch), {"q_mean": q_taken.detach().mean()}
+
+
+@dataclass(slots=True)
+class ValueRegression:
+    """MSE of V(s) to returns; with clip_range > 0, PPO2's clipped value loss."""
+
+    head: VHead
+
+    def __call__(self, out: Tensors, batch: Tensors, **over: float) -> tuple[torch.Tensor, Tensors]:
+        spec = self.head.loss
+        values = out[self.head.name]  # [batch]
+        returns = batch[B.RETURNS]
+        clip_range = over.get("value_clip_range", spec.clip_range)
+        loss = (values - returns).pow(2)
+        if clip_range > 0:
+            old = batch[B.OLD_VALUES]
+            clipped = old + (values - old).clamp(-clip_range, clip_range)
+            loss = torch.maximum(loss, (clipped - returns).pow(2))
+        return spec.weight * 0.5 * weighted_mean(loss, batch), {}
+
+
+def _log_prob_entropy(head: DiscretePolicyHead | GaussianPolicyHead, out: Tensors,
+                      actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    if isinstance(head, DiscretePolicyHead):
+        log_probs_all = torch.log_softmax(out[head.name], dim=-1)  # [batch, actions]
+        log_prob = log_probs_all.gather(1, actions.long().unsqueeze(1)).squeeze(1)
+        entropy = -(log_probs_all.exp() * log_probs_all).sum(-1)
+        return log_prob, entropy
+    mean, log_std = out[head.name], out[head.log_std_name]  # [batch, dim]
+    z = (actions - mean) * torch.exp(-log_std)
+    log_prob = (-0.5 * z.pow(2) - log_std - 0.5 * LOG_2PI).sum(-1)
+    entropy = (log_std + 0.5 * (1.0 + LOG_2PI)).sum(-1)
+    return log_prob, entropy
+
+
+@dataclass(slots=True)
+class ClippedSurrogate:
+    """PPO-clip policy loss (Schulman et al. 2017) minus an entropy bonus."""
+
+    head: DiscretePolicyHead | GaussianPolicyHead
+
+    def __call__(self, out: Tensors, batch: Tensors, **over: float) -> tuple[torch.Tensor, Tensors]:
+        spec: ClippedSurrogateLoss = self.head.loss
+        clip_range = over.get("clip_range", spec.clip_range)
+        log_prob, entropy = _log_prob_entropy(self.head, out, batch[B.ACTIONS])
+        advantages = batch[B.ADVANTAGES]
+        if spec.normalize_advantages and advantages.numel() > 1:
+            advantages = normalize(advantages)
+        log_ratio = log_prob - batch[B.LOG_PROBS]
+        ratio = log_ratio.exp()
+        surrogate = torch.minimum(
+            ratio * advantages, ratio.clamp(1 - clip_range, 1 + clip_range) * advantages
+        )
+        entropy_mean = entropy.mean()
+        loss = -surrogate.mean() - spec.entropy_weight * entropy_mean
+        with torch.no_grad():
+            metrics = {
+                "entropy": entropy_mean,
+                "approx_kl": ((ratio - 1) - log_ratio).mean(),
+                "clip_fraction": ((ratio - 1).abs() > clip_range).float().mean(),
+            }
+        return loss, metrics
+
+
+def loss_for(head: HeadSpec) -> QRegression | ValueRegression | ClippedSurrogate:
+    if isinstance(head, QHead):
+        return QRegression(head)
+    if isinstance(head, VHead):
+        return ValueRegression(head)
+    return ClippedSurrogate(head)

@@ -1,0 +1,129 @@
+"""``TorchNetwork``: a ``Model`` plus its optimiser, behind the backend's ``Network`` interface."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from coachrl.backend import State, Weights
+from coachrl.backend.torch.blocks import Model
+from coachrl.backend.torch.losses import loss_for
+from coachrl.networks.spec import NetworkSpec, OptimizerSpec
+
+
+def _to_numpy(tree: Any) -> Any:
+    if isinstance(tree, torch.Tensor):
+        return tree.detach().cpu().numpy().copy()
+    if isinstance(tree, dict):
+        return {str(k): _to_numpy(v) for k, v in tree.items()}
+    if isinstance(tree, list | tuple):
+        return [_to_numpy(v) for v in tree]
+    return tree
+
+
+class TorchNetwork:
+    """Predicts in inference mode; trains on the sum of its heads' losses with Adam."""
+
+    def __init__(self, spec: NetworkSpec, *, optimizer: OptimizerSpec | None,
+                 device: torch.device) -> None:
+        self.spec = spec
+        self.device = device
+        self.model = Model(spec).to(device)
+        self.losses = [loss_for(head) for head in spec.heads]
+        self.optimizer_spec = optimizer
+        self.optimizer: torch.optim.Adam | None = None
+        if optimizer is not None:
+            self.optimizer = torch.optim.Adam(
+                self.model.parameters(), lr=optimizer.learning_rate, eps=optimizer.adam_epsilon,
+                foreach=True,
+            )
+        self._parameters = list(self.model.parameters())
+
+    def _tensor(self, array: NDArray) -> torch.Tensor:
+        return torch.as_tensor(array, device=self.device)
+
+    def predict(self, observations: NDArray) -> dict[str, NDArray]:
+        with torch.inference_mode():
+            out = self.model(self._tensor(observations))
+        return {name: value.detach().cpu().numpy() for name, value in out.items()}
+
+    def train_on_batch(self, batch: dict[str, NDArray], **loss_overrides: float) -> dict[str, float]:
+        if self.optimizer is None:
+            raise RuntimeError("this network was built without an optimizer; it cannot train")
+        tensors = {key: self._tensor(value) for key, value in batch.items()}
+        out = self.model(tensors["observations"])
+        total = torch.zeros((), device=self.device)
+        metrics: dict[str, torch.Tensor] = {}
+        for head, loss_fn in zip(self.spec.heads, self.losses, strict=True):
+            loss, extra = loss_fn(out, tensors, **loss_overrides)
+            total = total + loss
+            metrics[f"loss/{head.name}"] = loss.detach()
+            metrics.update({f"{head.name}/{k}": v for k, v in extra.items()})
+        if not torch.isfinite(total):
+            self.optimizer.zero_grad(set_to_none=True)
+            return {"loss/nonfinite": 1.0, **{k: float(v) for k, v in metrics.items()}}
+        self.optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        max_norm = self.optimizer_spec.max_grad_norm if self.optimizer_spec else 0.0
+        grad_norm = torch.nn.utils.clip_grad_norm_(
+            self._parameters, max_norm if max_norm > 0 else float("inf"), foreach=True
+        )
+        if not torch.isfinite(grad_norm):
+            self.optimizer.zero_grad(set_to_none=True)
+            return {"loss/nonfinite": 1.0, **{k: float(v) for k, v in metrics.items()}}
+        self.optimizer.step()
+        metrics["loss/total"] = total.detach()
+        metrics["optim/grad_norm"] = grad_norm
+        values = torch.stack(list(metrics.values())).cpu().tolist()
+        return dict(zip(metrics, values, strict=True))
+
+    def get_weights(self) -> Weights:
+        return {k: v.detach().cpu().numpy() for k, v in self.model.state_dict().items()}
+
+    def set_weights(self, weights: Weights) -> None:
+        with torch.no_grad():
+            for key, tensor in self.model.state_dict().items():
+                tensor.copy_(torch.as_tensor(weights[key]))
+
+    def copy_to(self, target: Any, tau: float = 1.0) -> None:
+        if not isinstance(target, TorchNetwork):
+            target.set_weights(self.get_weights())
+            return
+        with torch.no_grad():
+            source = list(self.model.parameters())
+            dest = list(target.model.parameters())
+            if tau >= 1.0:
+                torch._foreach_copy_(dest, source)
+            else:
+                torch._foreach_lerp_(dest, source, tau)
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        if self.optimizer is not None:
+            for group in self.optimizer.param_groups:
+                group["lr"] = learning_rate
+
+    def state_dict(self) -> State:
+        state: State = {"weights": {k: v.copy() for k, v in self.get_weights().items()}}
+        if self.optimizer is not None:
+            opt = self.optimizer.state_dict()
+            state["optimizer"] = {
+                "state": _to_numpy(opt["state"]),
+                "param_groups": _to_numpy(opt["param_groups"]),
+            }
+        return state
+
+    def load_state_dict(self, state: State) -> None:
+        self.set_weights(state["weights"])
+        if self.optimizer is not None and "optimizer" in state:
+            opt = state["optimizer"]
+            groups = [dict(g) for g in opt["param_groups"]]
+            for group in groups:
+                group["betas"] = tuple(group["betas"])
+            per_param = {
+                int(index): {k: torch.as_tensor(np.asarray(v)) for k, v in values.items()}
+                for index, values in opt["state"].items()
+            }
+            self.optimizer.load_state_dict({"state": per_param, "param_groups": groups})

@@ -1,0 +1,72 @@
+"""The layer plan of a tower (embedder + middleware): one list both backends build from.
+
+Building from one plan keeps the torch learner and the numpy inference backend in step: the
+i-th layer has the same meaning and the same weight names in both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coachrl.networks.spec import FCMiddleware, ImageEmbedder, NetworkSpec, VectorEmbedder
+
+NATURE_CNN = ((32, 8, 4), (64, 4, 2), (64, 3, 1))  # (channels, kernel, stride)
+
+
+@dataclass(slots=True, frozen=True)
+class Layer:
+    """One layer: kind is linear, conv, activation, flatten or scale_image."""
+
+    kind: str
+    size_in: int = 0
+    size_out: int = 0
+    kernel: int = 0
+    stride: int = 0
+    activation: str = ""
+
+
+def _conv_out(size: int, kernel: int, stride: int) -> int:
+    return (size - kernel) // stride + 1
+
+
+def _mlp(size_in: int, sizes: tuple[int, ...], activation: str) -> list[Layer]:
+    layers = []
+    for size_out in sizes:
+        layers += [Layer("linear", size_in, size_out), Layer("activation", activation=activation)]
+        size_in = size_out
+    return layers
+
+
+def tower_plan(spec: NetworkSpec) -> tuple[list[Layer], int]:
+    """Layers of one tower and the width of its output features."""
+    embedder, middleware = spec.embedder, spec.middleware
+    layers: list[Layer]
+    if isinstance(embedder, ImageEmbedder):
+        height, width, channels = embedder.shape
+        layers = [Layer("scale_image")]
+        for out_channels, kernel, stride in NATURE_CNN:
+            layers += [Layer("conv", channels, out_channels, kernel, stride),
+                       Layer("activation", activation="relu")]
+            channels = out_channels
+            height, width = _conv_out(height, kernel, stride), _conv_out(width, kernel, stride)
+        layers.append(Layer("flatten"))
+        features = channels * height * width
+    else:
+        assert isinstance(embedder, VectorEmbedder)
+        layers = [Layer("flatten")] + _mlp(embedder.input_size, embedder.hidden_sizes,
+                                           embedder.activation)
+        features = embedder.hidden_sizes[-1] if embedder.hidden_sizes else embedder.input_size
+    assert isinstance(middleware, FCMiddleware)
+    layers += _mlp(features, middleware.hidden_sizes, middleware.activation)
+    if middleware.hidden_sizes:
+        features = middleware.hidden_sizes[-1]
+    return layers, features
+
+
+def tower_names(spec: NetworkSpec) -> list[str]:
+    """Tower keys: one shared tower, or one per head."""
+    return [head.name for head in spec.heads] if spec.separate_towers else ["shared"]
+
+
+def tower_of(spec: NetworkSpec, head_name: str) -> str:
+    return head_name if spec.separate_towers else "shared"

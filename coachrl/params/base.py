@@ -1,0 +1,179 @@
+"""Parameter dataclasses shared by every agent and run: network, optimiser, env, schedule, run.
+
+Defaults follow Coach's presets unless a docstring says otherwise. Agent-specific parameters
+subclass ``AlgorithmParams``/``AgentParams`` in the agent's own file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from coachrl.core.schedules import Schedule
+from coachrl.core.steps import Episodes, EnvSteps
+from coachrl.params.check import FieldError, in_range, non_negative, one_of, positive
+
+ACTIVATIONS = ("tanh", "relu", "elu", "gelu")
+INFERENCE_BACKENDS = ("numpy", "torch")
+DEVICES = ("cpu", "cuda", "auto")
+
+
+@dataclass(slots=True, kw_only=True)
+class NetworkParams:
+    """Embedder -> FC middleware -> heads; the embedder is chosen from the observation shape."""
+
+    hidden_sizes: tuple[int, ...] = (64, 64)  # FC middleware layer widths
+    activation: str = "tanh"  # one of ACTIVATIONS
+    separate_towers: bool = False  # give each head its own embedder+middleware (actor/critic)
+    ortho_init: bool = True  # orthogonal initialisation (Engstrom et al. 2020)
+
+    def __post_init__(self) -> None:
+        one_of("activation", self.activation, ACTIVATIONS)
+        for width in self.hidden_sizes:
+            positive("hidden_sizes", width)
+
+
+@dataclass(slots=True, kw_only=True)
+class AlgorithmParams:
+    """Hyperparameters of the update rule; agents subclass this."""
+
+    discount: float = 0.99  # gamma
+
+    def __post_init__(self) -> None:
+        in_range("discount", self.discount, 0.0, 1.0)
+
+
+@dataclass(slots=True, kw_only=True)
+class MemoryParams:
+    """Replay memory size and whether checkpoints include its contents."""
+
+    capacity: int = 100_000  # transitions
+    save_in_checkpoint: bool = False  # store replay contents in every checkpoint
+
+    def __post_init__(self) -> None:
+        positive("capacity", self.capacity)
+
+
+@dataclass(slots=True, kw_only=True)
+class AgentParams:
+    """What every agent has: an algorithm, a network, an optimiser and an acting backend."""
+
+    agent_path: ClassVar[str] = ""  # "module:Class" of the agent these params build
+    algorithm: AlgorithmParams = field(default_factory=AlgorithmParams)
+    network: NetworkParams = field(default_factory=NetworkParams)
+    learning_rate: float = 3e-4  # Adam step size
+    learning_rate_decay: str = "constant"  # "constant" or "linear" (to 0 at the end of improve)
+    adam_epsilon: float = 1e-5  # Adam epsilon
+    max_grad_norm: float = 0.0  # clip the global gradient norm to this; 0 disables
+    inference_backend: str = "numpy"  # backend used to act: "numpy" (fast at small batch) or "torch"
+
+    def __post_init__(self) -> None:
+        positive("learning_rate", self.learning_rate)
+        one_of("learning_rate_decay", self.learning_rate_decay, ("constant", "linear"))
+        positive("adam_epsilon", self.adam_epsilon)
+        non_negative("max_grad_norm", self.max_grad_norm)
+        one_of("inference_backend", self.inference_backend, INFERENCE_BACKENDS)
+
+
+@dataclass(slots=True, kw_only=True)
+class FilterParams:
+    """Observation and reward filters applied between env and agent."""
+
+    normalize_observations: bool = False  # running mean/std normalisation (checkpointed)
+    observation_clip: float = 10.0  # clip normalised observations to +-this
+    reward_scale: float = 1.0  # multiply rewards by this
+    reward_clip: float = 0.0  # clip rewards to +-this after scaling; 0 disables
+
+    def __post_init__(self) -> None:
+        positive("observation_clip", self.observation_clip)
+        positive("reward_scale", self.reward_scale)
+        non_negative("reward_clip", self.reward_clip)
+
+
+@dataclass(slots=True, kw_only=True)
+class EnvironmentParams:
+    """A Gymnasium environment: registered id or ``module:Class``, vectorised ``n_envs`` times."""
+
+    env_id: str = "CartPole-v1"  # gymnasium id or "module:Class"
+    n_envs: int = 1  # parallel envs in the training vector env
+    vectorization: str = "sync"  # "sync" (one process) or "async" (subprocesses)
+    max_episode_steps: int = 0  # override the env's time limit; 0 keeps it
+    env_kwargs: dict[str, object] = field(default_factory=dict)  # passed to gymnasium.make
+    filters: FilterParams = field(default_factory=FilterParams)
+
+    def __post_init__(self) -> None:
+        positive("n_envs", self.n_envs)
+        one_of("vectorization", self.vectorization, ("sync", "async"))
+        non_negative("max_episode_steps", self.max_episode_steps)
+
+
+@dataclass(slots=True, kw_only=True)
+class ScheduleParams:
+    """How long to run and how often to evaluate (Coach's heatup/improve/evaluation steps)."""
+
+    heatup_steps: EnvSteps = EnvSteps(0)  # random-action steps before learning
+    improve_steps: EnvSteps = EnvSteps(100_000)  # total env steps of training
+    evaluation_period: EnvSteps = EnvSteps(10_000)  # env steps between evaluations
+    evaluation_episodes: Episodes = Episodes(10)  # episodes per evaluation, deterministic policy
+    checkpoint_period: EnvSteps = EnvSteps(25_000)  # env steps between checkpoints
+
+    def __post_init__(self) -> None:
+        non_negative("heatup_steps", self.heatup_steps)
+        positive("improve_steps", self.improve_steps)
+        positive("evaluation_period", self.evaluation_period)
+        positive("evaluation_episodes", self.evaluation_episodes)
+        positive("checkpoint_period", self.checkpoint_period)
+
+
+@dataclass(slots=True, kw_only=True)
+class RunParams:
+    """Seed, device, output and checkpoint policy of one run."""
+
+    seed: int = 0  # seeds numpy, torch and every env
+    device: str = "cpu"  # learner device: "cpu", "cuda" or "auto"
+    torch_threads: int = 1  # intra-op threads of the learner
+    experiment_dir: str = "experiments"  # run directories are created under this
+    keep_checkpoints: int = 3  # last K checkpoints kept (plus the best)
+    stop_at_threshold: bool = False  # stop once evaluation reaches the validation threshold
+    log_period: EnvSteps = EnvSteps(2_000)  # env steps between console/TensorBoard updates
+
+    def __post_init__(self) -> None:
+        one_of("device", self.device, DEVICES)
+        positive("torch_threads", self.torch_threads)
+        positive("keep_checkpoints", self.keep_checkpoints)
+        positive("log_period", self.log_period)
+
+
+@dataclass(slots=True, kw_only=True)
+class Validation:
+    """The preset's promise: mean deterministic return >= min_reward within max_env_steps."""
+
+    min_reward: float  # threshold on the mean evaluation return
+    max_env_steps: EnvSteps  # step budget in which the threshold must be reached
+    episodes: Episodes = Episodes(10)  # evaluation episodes averaged
+
+    def __post_init__(self) -> None:
+        positive("max_env_steps", self.max_env_steps)
+        positive("episodes", self.episodes)
+
+
+@dataclass(slots=True, kw_only=True)
+class Preset:
+    """A runnable configuration: ``coachrl train NAME`` builds everything from this."""
+
+    agent: AgentParams
+    env: EnvironmentParams
+    schedule: ScheduleParams = field(default_factory=ScheduleParams)
+    validation: Validation
+    run: RunParams = field(default_factory=RunParams)
+    name: str = ""  # filled in by the loader from the module name
+
+    def __post_init__(self) -> None:
+        if not type(self.agent).agent_path:
+            raise FieldError("agent", f"{type(self.agent).__name__} names no agent_path")
+
+
+__all__ = [
+    "AgentParams", "AlgorithmParams", "EnvironmentParams", "FilterParams", "MemoryParams",
+    "NetworkParams", "Preset", "RunParams", "Schedule", "ScheduleParams", "Validation",
+]

@@ -1,0 +1,49 @@
+"""Range and choice checks used in parameter ``__post_init__``; failures name field, value and range."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from coachrl.errors import ConfigError
+
+
+class FieldError(ConfigError):
+    """A check failed on one field; ``validate`` prefixes the dotted path of its parent."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}={message}")
+        self.field = field
+        self.detail = message
+
+
+def in_range(field: str, value: float, low: float | None = None, high: float | None = None,
+             *, low_open: bool = False) -> None:
+    """Raise unless low <(=) value <= high; None leaves a side unbounded."""
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and value > high
+    if too_low or too_high:
+        left = "" if low is None else f"{low} {'<' if low_open else '<='} "
+        right = "" if high is None else f" <= {high}"
+        raise FieldError(field, f"{value!r} is out of range; expected {left}{field}{right}")
+
+
+def positive(field: str, value: float) -> None:
+    in_range(field, value, 0, None, low_open=True)
+
+
+def non_negative(field: str, value: float) -> None:
+    in_range(field, value, 0, None)
+
+
+def one_of(field: str, value: Any, choices: Iterable[Any]) -> None:
+    choices = tuple(choices)
+    if value not in choices:
+        valid = ", ".join(repr(c) for c in choices)
+        raise FieldError(field, f"{value!r} is not a valid choice; expected one of {valid}")
+
+
+def at_most(field: str, value: float, other_field: str, other: float) -> None:
+    if value > other:
+        raise FieldError(field, f"{value!r} is larger than {other_field}={other!r}; "
+                                f"expected {field} <= {other_field}")
