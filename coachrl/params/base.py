@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from coachrl.core.schedules import Schedule
-from coachrl.core.steps import Episodes, EnvSteps
+from coachrl.core.steps import EnvSteps, Episodes
 from coachrl.params.check import FieldError, in_range, non_negative, one_of, positive
 
 ACTIVATIONS = ("tanh", "relu", "elu", "gelu")

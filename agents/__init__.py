@@ -1,0 +1,1 @@
+"""The agent zoo, installed as ``coachrl.agents``; each agent is a thin composition of blocks."""

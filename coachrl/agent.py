@@ -1,0 +1,384 @@
+"""Agent base classes: what the runtime calls, and the shared machinery of the two big families.
+
+    info = agent.act(observations, step=env_steps, explore=True)
+    result, finished = env.step(info.actions)
+    agent.observe(observations, info, result)
+    if agent.ready_to_train(env_steps):
+        metrics = agent.train(env_steps)
+
+``ValueOptimizationAgent`` (DQN family: replay + e-greedy + target network) and
+``PolicyOptimizationAgent`` (PPO/A2C family: rollout buffer + stochastic policy) hold all the
+bookkeeping; a concrete agent adds its params, its heads and one ``learn_from_batch``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from coachrl.backend import Backend, Network, State
+from coachrl.core import batch as B
+from coachrl.core.batch import ActionInfo, StepResult
+from coachrl.core.spaces import BoxActions, DiscreteActions, EnvSpaces
+from coachrl.errors import IncompatibleSpaces
+from coachrl.exploration import Categorical, EGreedy, ExplorationPolicy
+from coachrl.memories import ReplayBuffer, RolloutBuffer
+from coachrl.networks.spec import (
+    DiscretePolicyHead,
+    FCMiddleware,
+    GaussianPolicyHead,
+    HeadSpec,
+    NetworkSpec,
+    OptimizerSpec,
+    VHead,
+    embedder_for,
+)
+from coachrl.params.base import AgentParams, AlgorithmParams, MemoryParams
+from coachrl.params.check import at_most, in_range, positive
+
+
+@dataclass(slots=True, kw_only=True)
+class AgentContext:
+    """What the runtime hands every agent at construction."""
+
+    spaces: EnvSpaces
+    n_envs: int
+    learner: Backend  # trains (torch)
+    actor: Backend  # acts (numpy or torch)
+    rng: np.random.Generator
+    total_steps: int  # improve_steps, for decaying schedules
+
+
+class Agent(ABC):
+    """Base of every agent: owns networks by name, an acting copy, and the learning-rate decay."""
+
+    params: AgentParams
+    supported_actions: ClassVar[tuple[type, ...]] = (DiscreteActions, BoxActions)
+
+    def __init__(self, params: AgentParams, context: AgentContext) -> None:
+        if not isinstance(context.spaces.action, self.supported_actions):
+            names = " or ".join(t.__name__ for t in self.supported_actions)
+            raise IncompatibleSpaces(
+                f"{type(self).__name__} needs {names} actions, but the env has "
+                f"{context.spaces.action}"
+            )
+        self.params = params
+        self.context = context
+        self.spaces = context.spaces
+        self.rng = context.rng
+        self.networks: dict[str, Network] = {}
+        self.train_steps = 0
+
+    # -- building blocks -------------------------------------------------------------------
+    def network_spec(self, heads: tuple[HeadSpec, ...]) -> NetworkSpec:
+        net = self.params.network
+        return NetworkSpec(
+            embedder=embedder_for(self.spaces.observation),
+            middleware=FCMiddleware(hidden_sizes=net.hidden_sizes, activation=net.activation),
+            heads=heads, separate_towers=net.separate_towers, ortho_init=net.ortho_init,
+        )
+
+    def build_network(self, name: str, spec: NetworkSpec, *, trainable: bool = True) -> Network:
+        """A learner network registered under ``name`` (checkpointed with that name)."""
+        p = self.params
+        optimizer = OptimizerSpec(learning_rate=p.learning_rate, adam_epsilon=p.adam_epsilon,
+                                  max_grad_norm=p.max_grad_norm) if trainable else None
+        network = self.context.learner.build(spec, optimizer=optimizer)
+        self.networks[name] = network
+        return network
+
+    def build_acting_copy(self, source: Network) -> Network:
+        """The network used to act: the source itself, or a numpy copy that follows its weights."""
+        if self.context.actor is self.context.learner:
+            return source
+        acting = self.context.actor.build(source.spec)
+        acting.set_weights(source.get_weights())
+        return acting
+
+    def learning_rate(self, step: int) -> float:
+        if self.params.learning_rate_decay == "linear":
+            remaining = max(1.0 - step / max(self.context.total_steps, 1), 0.0)
+            return self.params.learning_rate * remaining
+        return self.params.learning_rate
+
+    def apply_learning_rate(self, step: int) -> float:
+        rate = self.learning_rate(step)
+        for network in self.trainable_networks():
+            network.set_learning_rate(rate)
+        return rate
+
+    def trainable_networks(self) -> list[Network]:
+        return [self.networks[name] for name in self.trainable]
+
+    trainable: ClassVar[tuple[str, ...]] = ()
+
+    # -- the runtime's calls -----------------------------------------------------------------
+    @abstractmethod
+    def act(self, observations: NDArray, *, step: int, explore: bool) -> ActionInfo: ...
+
+    def random_actions(self, count: int) -> ActionInfo:
+        action = self.spaces.action
+        if isinstance(action, DiscreteActions):
+            return ActionInfo(self.rng.integers(0, action.n, size=count), {})
+        low, high = np.asarray(action.low), np.asarray(action.high)
+        return ActionInfo(self.rng.uniform(low, high, size=(count, action.dim)).astype(np.float32), {})
+
+    @abstractmethod
+    def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None: ...
+
+    @abstractmethod
+    def ready_to_train(self, step: int) -> bool: ...
+
+    @abstractmethod
+    def train(self, step: int) -> dict[str, float]: ...
+
+    def exploration_rate(self, step: int) -> float:
+        return 0.0
+
+    def sync_acting(self) -> None:
+        """Bring acting copies up to date after training."""
+
+    # -- checkpointing -----------------------------------------------------------------------
+    def state_dict(self) -> State:
+        return {"networks": {name: net.state_dict() for name, net in self.networks.items()},
+                "train_steps": self.train_steps}
+
+    def load_state_dict(self, state: State) -> None:
+        for name, network in self.networks.items():
+            network.load_state_dict(state["networks"][name])
+        self.train_steps = int(state["train_steps"])
+        self.sync_acting()
+
+
+def action_layout(spaces: EnvSpaces) -> tuple[tuple[int, ...], Any]:
+    """Shape and dtype of one action, for buffers."""
+    if isinstance(spaces.action, DiscreteActions):
+        return (), np.int64
+    return (spaces.action.dim,), np.float32
+
+
+# ------------------------------------------------------------------------------------------
+@dataclass(slots=True, kw_only=True)
+class ValueOptimizationAlgorithmParams(AlgorithmParams):
+    """Replay sampling and target-network settings shared by the DQN family."""
+
+    batch_size: int = 64  # transitions per gradient step
+    train_frequency: int = 4  # env steps between training calls
+    gradient_steps: int = 1  # gradient steps per training call
+    learning_starts: int = 1_000  # env steps before the first update
+    target_update_period: int = 1_000  # gradient steps between target updates
+    target_update_tau: float = 1.0  # 1 = hard copy, < 1 = soft (Polyak) update every step
+
+    def __post_init__(self) -> None:
+        AlgorithmParams.__post_init__(self)
+        for name in ("batch_size", "train_frequency", "gradient_steps", "target_update_period"):
+            positive(name, getattr(self, name))
+        in_range("target_update_tau", self.target_update_tau, 0.0, 1.0, low_open=True)
+
+
+@dataclass(slots=True, kw_only=True)
+class ValueOptimizationParams(AgentParams):
+    """An algorithm, a replay memory and e-greedy exploration."""
+
+    algorithm: ValueOptimizationAlgorithmParams = field(
+        default_factory=ValueOptimizationAlgorithmParams)
+    memory: MemoryParams = field(default_factory=MemoryParams)
+    exploration: EGreedy = field(default_factory=EGreedy)
+
+    def __post_init__(self) -> None:
+        AgentParams.__post_init__(self)
+        at_most("algorithm.batch_size", self.algorithm.batch_size, "memory.capacity",
+                self.memory.capacity)
+
+
+class ValueOptimizationAgent(Agent):
+    """Off-policy value learning: online/target networks, uniform replay, e-greedy acting."""
+
+    params: ValueOptimizationParams
+    supported_actions = (DiscreteActions,)
+    trainable = ("online",)
+
+    def __init__(self, params: ValueOptimizationParams, context: AgentContext) -> None:
+        super().__init__(params, context)
+        spec = self.network_spec(self.heads())
+        self.q_name = spec.heads[0].name
+        self.online = self.build_network("online", spec)
+        self.target = self.build_network("target", spec, trainable=False)
+        self.online.copy_to(self.target)
+        self.acting = self.build_acting_copy(self.online)
+        shape, dtype = action_layout(self.spaces)
+        self.memory = ReplayBuffer(
+            capacity=params.memory.capacity, observation_shape=self.spaces.observation.shape,
+            observation_dtype=self.spaces.observation.dtype, action_shape=shape, action_dtype=dtype,
+        )
+        self._steps_since_train = 0
+
+    @abstractmethod
+    def heads(self) -> tuple[HeadSpec, ...]: ...
+
+    @abstractmethod
+    def learn_from_batch(self, batch: dict[str, NDArray]) -> dict[str, float]: ...
+
+    def q_values(self, observations: NDArray) -> NDArray:
+        return self.acting.predict(observations)[self.q_name]
+
+    def act(self, observations: NDArray, *, step: int, explore: bool) -> ActionInfo:
+        actions, _ = self.params.exploration.select(
+            self.q_values(observations), step=step, rng=self.rng, explore=explore)
+        return ActionInfo(actions, {})
+
+    def exploration_rate(self, step: int) -> float:
+        return self.params.exploration.epsilon(step)
+
+    def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None:
+        valid = result.valid
+        self._steps_since_train += int(valid.sum())
+        self.memory.add({
+            B.OBSERVATIONS: observations[valid], B.ACTIONS: info.actions[valid],
+            B.REWARDS: result.rewards[valid], B.NEXT_OBSERVATIONS: result.observations[valid],
+            B.TERMINATED: result.terminated[valid],
+        })
+
+    def ready_to_train(self, step: int) -> bool:
+        p = self.params.algorithm
+        return (step >= p.learning_starts and len(self.memory) >= p.batch_size
+                and self._steps_since_train >= p.train_frequency)
+
+    def train(self, step: int) -> dict[str, float]:
+        p = self.params.algorithm
+        self._steps_since_train = 0
+        self.apply_learning_rate(step)
+        metrics = MetricMeans()
+        for _ in range(p.gradient_steps):
+            metrics.add(self.learn_from_batch(self.memory.sample(p.batch_size, self.rng)))
+            self.train_steps += 1
+            if p.target_update_tau < 1.0 or self.train_steps % p.target_update_period == 0:
+                self.online.copy_to(self.target, tau=p.target_update_tau)
+        self.sync_acting()
+        return metrics.means()
+
+    def sync_acting(self) -> None:
+        if self.acting is not self.online:
+            self.acting.set_weights(self.online.get_weights())
+
+    def state_dict(self) -> State:
+        state = super().state_dict()
+        state["steps_since_train"] = self._steps_since_train
+        if self.params.memory.save_in_checkpoint:
+            state["memory"] = self.memory.state_dict()
+        return state
+
+    def load_state_dict(self, state: State) -> None:
+        super().load_state_dict(state)
+        self._steps_since_train = int(state["steps_since_train"])
+        if "memory" in state:
+            self.memory.load_state_dict(state["memory"])
+
+
+# ------------------------------------------------------------------------------------------
+@dataclass(slots=True, kw_only=True)
+class PolicyOptimizationAlgorithmParams(AlgorithmParams):
+    """Rollout length, GAE and epoch/minibatch settings of on-policy actor-critics."""
+
+    rollout_length: int = 2048  # env steps per env between updates
+    gae_lambda: float = 0.95  # GAE lambda; 1 = Monte Carlo, 0 = one-step TD
+    epochs: int = 10  # passes over each rollout
+    batch_size: int = 64  # minibatch size
+
+    def __post_init__(self) -> None:
+        AlgorithmParams.__post_init__(self)
+        in_range("gae_lambda", self.gae_lambda, 0.0, 1.0)
+        for name in ("rollout_length", "epochs", "batch_size"):
+            positive(name, getattr(self, name))
+
+
+@dataclass(slots=True, kw_only=True)
+class PolicyOptimizationParams(AgentParams):
+    """An on-policy algorithm acting with its own stochastic policy."""
+
+    algorithm: PolicyOptimizationAlgorithmParams = field(
+        default_factory=PolicyOptimizationAlgorithmParams)
+    exploration: ExplorationPolicy = field(default_factory=Categorical)
+
+
+class PolicyOptimizationAgent(Agent):
+    """On-policy actor-critic: one network with a policy head and a value head, a rollout buffer."""
+
+    params: PolicyOptimizationParams
+    trainable = ("main",)
+
+    def __init__(self, params: PolicyOptimizationParams, context: AgentContext) -> None:
+        super().__init__(params, context)
+        self.policy_head, self.value_head = self.heads()
+        self.main = self.build_network("main", self.network_spec((self.policy_head, self.value_head)))
+        self.acting = self.build_acting_copy(self.main)
+        shape, dtype = action_layout(self.spaces)
+        self.buffer = RolloutBuffer(
+            horizon=params.algorithm.rollout_length, n_envs=context.n_envs,
+            observation_shape=self.spaces.observation.shape,
+            observation_dtype=np.float32, action_shape=shape, action_dtype=dtype,
+        )
+        self._last_observations: NDArray | None = None
+
+    @abstractmethod
+    def heads(self) -> tuple[DiscretePolicyHead | GaussianPolicyHead, VHead]: ...
+
+    @abstractmethod
+    def learn_from_batch(self, batch: dict[str, NDArray], *, step: int) -> dict[str, float]: ...
+
+    def act(self, observations: NDArray, *, step: int, explore: bool) -> ActionInfo:
+        out = self.acting.predict(observations)
+        head = self.policy_head
+        log_std = out[head.log_std_name] if isinstance(head, GaussianPolicyHead) else None
+        actions, log_probs = self.params.exploration.select(
+            out[head.name], step=step, rng=self.rng, explore=explore, log_std=log_std)
+        return ActionInfo(actions, {B.VALUES: out[self.value_head.name], B.LOG_PROBS: log_probs})
+
+    def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None:
+        self.buffer.add(observations=observations, actions=info.actions,
+                        values=info.extras[B.VALUES], log_probs=info.extras[B.LOG_PROBS],
+                        rewards=result.rewards, terminated=result.terminated,
+                        dones=result.dones, valid=result.valid)
+        self._last_observations = result.observations
+
+    def ready_to_train(self, step: int) -> bool:
+        return self.buffer.full
+
+    def train(self, step: int) -> dict[str, float]:
+        p = self.params.algorithm
+        assert self._last_observations is not None
+        last_values = self.acting.predict(self._last_observations)[self.value_head.name]
+        self.buffer.finish(last_values=last_values, discount=p.discount, gae_lambda=p.gae_lambda)
+        self.apply_learning_rate(step)
+        metrics = MetricMeans()
+        for _ in range(p.epochs):
+            for batch in self.buffer.minibatches(p.batch_size, self.rng):
+                metrics.add(self.learn_from_batch(batch, step=step))
+                self.train_steps += 1
+        self.buffer.reset()
+        self.sync_acting()
+        return metrics.means()
+
+    def sync_acting(self) -> None:
+        if self.acting is not self.main:
+            self.acting.set_weights(self.main.get_weights())
+
+
+class MetricMeans:
+    """Running means of the metrics of several gradient steps."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, float] = {}
+        self.count = 0
+
+    def add(self, metrics: dict[str, float]) -> None:
+        for key, value in metrics.items():
+            self.sums[key] = self.sums.get(key, 0.0) + value
+        self.count += 1
+
+    def means(self) -> dict[str, float]:
+        return {key: value / max(self.count, 1) for key, value in self.sums.items()}

@@ -1,0 +1,76 @@
+"""The ``coachrl`` command: train, evaluate, presets."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from coachrl.commands import EXIT_INTERRUPTED
+from coachrl.errors import CheckpointError, CoachrlError, ConfigError
+
+EXIT_ERROR = 2
+
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="coachrl", description="Reinforcement-learning agents from blocks.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = commands.add_parser("train", help="train a preset (a name or a .py file)")
+    train.add_argument("preset", nargs="?", help="preset name (see `coachrl presets`) or path")
+    train.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its last checkpoint")
+    train.add_argument("--seed", type=int, help="random seed (default: the preset's, 0)")
+    train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a parameter, e.g. agent.learning_rate=5e-4 (repeatable)")
+    train.add_argument("--experiment-dir", help="parent directory of run directories")
+    train.add_argument("--device", choices=("cpu", "cuda", "auto"), help="learner device")
+    train.add_argument("--stop-at-threshold", action="store_true",
+                       help="stop once evaluation reaches the preset's validation threshold")
+    train.add_argument("--quiet", action="store_true", help="no progress output")
+
+    evaluate = commands.add_parser("evaluate", help="evaluate a run or checkpoint")
+    evaluate.add_argument("target", help="run directory or checkpoint directory")
+    evaluate.add_argument("--episodes", type=int, default=10, help="episodes to run (default 10)")
+    evaluate.add_argument("--checkpoint", choices=("latest", "best"), default="latest",
+                          help="which checkpoint of a run directory (default latest)")
+    evaluate.add_argument("--seed", type=int, default=None, help="seed of the evaluation envs")
+    evaluate.add_argument("--video", action="store_true",
+                          help="record the first episode to RUN_DIR/videos/ (needs coachrl[video])")
+
+    commands.add_parser("presets", help="list presets with env, agent and threshold")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from coachrl import commands
+
+    handlers = {"train": commands.train, "evaluate": commands.evaluate,
+                "presets": commands.presets}
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except CoachrlError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+__all__ = ["CheckpointError", "ConfigError", "Path", "build_parser", "main"]

@@ -1,0 +1,122 @@
+"""What each ``coachrl`` subcommand does, given parsed arguments."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from coachrl.errors import CheckpointError, ConfigError
+
+EXIT_INTERRUPTED = 130
+from coachrl.params.base import Preset
+from coachrl.params.tree import apply_overrides
+from coachrl.registry import load_preset, preset_modules
+from coachrl.runtime import checkpoint as ckpt
+from coachrl.runtime.run_dir import CHECKPOINTS, create_run_dir, load_run_config
+
+
+def _cli_overrides(args: argparse.Namespace) -> list[str]:
+    overrides = list(args.overrides)
+    if args.seed is not None:
+        overrides.append(f"run.seed={args.seed}")
+    if args.experiment_dir:
+        overrides.append(f"run.experiment_dir={args.experiment_dir}")
+    if args.device:
+        overrides.append(f"run.device={args.device}")
+    if args.stop_at_threshold:
+        overrides.append("run.stop_at_threshold=true")
+    return overrides
+
+
+def train(args: argparse.Namespace) -> int:
+    from coachrl.runtime.loop import Trainer
+
+    if args.resume:
+        run_dir = Path(args.resume)
+        preset = load_run_config(run_dir)
+        if args.overrides:
+            raise ConfigError("--set cannot change a resumed run; start a new run instead")
+        resume = True
+    elif args.preset:
+        preset = apply_overrides(load_preset(args.preset), _cli_overrides(args))
+        run_dir, resume = create_run_dir(preset), False
+    else:
+        raise ConfigError("train needs a PRESET (see `coachrl presets`) or --resume RUN_DIR")
+    trainer = Trainer(preset, run_dir=run_dir, resume=resume, console=not args.quiet)
+    print(f"run directory: {run_dir}", flush=True)
+    outcome = trainer.run()
+    _print_summary(preset, outcome)
+    if outcome.reason == "interrupted":
+        print(f"stopped by {outcome.stop_signal}; resume with: coachrl train --resume {run_dir}",
+              flush=True)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def _print_summary(preset: Preset, outcome) -> None:
+    c = outcome.counters
+    threshold = preset.validation.min_reward
+    reached = (f"reached {threshold:g} at {c.threshold_step:,} env steps"
+               if c.threshold_step is not None else f"did not reach {threshold:g}")
+    last = "-" if c.last_eval is None else f"{c.last_eval:.1f}"
+    print(f"{outcome.reason}: {c.env_steps:,} env steps, {c.episodes:,} episodes, "
+          f"{c.wall_time:.1f} s; last eval {last}; {reached}")
+    print(f"checkpoints: {outcome.run_dir / CHECKPOINTS}", flush=True)
+
+
+def _resolve_checkpoint(target: Path, which: str) -> tuple[Path, Path]:
+    """(run_dir, checkpoint_dir) for a run directory or a checkpoint directory."""
+    if (target / ckpt.STATE).is_file():
+        return target.parent.parent, target
+    if not target.is_dir():
+        raise CheckpointError(f"{str(target)!r} does not exist; expected a run directory or a "
+                              "checkpoint directory")
+    checkpoints = target / CHECKPOINTS
+    if which == "best" and (checkpoints / "best").is_dir():
+        return target, checkpoints / "best"
+    found = ckpt.list_checkpoints(checkpoints)
+    if not found:
+        raise CheckpointError(f"{str(target)!r} has no checkpoints (looked in {checkpoints})")
+    return target, found[-1]
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    from coachrl.runtime.loop import Trainer
+    from coachrl.runtime.video import record_video
+
+    if args.episodes < 1:
+        raise ConfigError(f"--episodes {args.episodes} must be at least 1")
+    run_dir, checkpoint = _resolve_checkpoint(Path(args.target), args.checkpoint)
+    preset = load_run_config(run_dir)
+    overrides = [f"schedule.evaluation_episodes={args.episodes}"]
+    if args.seed is not None:
+        overrides.append(f"run.seed={args.seed}")
+    preset = apply_overrides(preset, overrides)
+    trainer = Trainer(preset, run_dir=run_dir, console=False, log=False)
+    trainer.load_checkpoint(checkpoint)
+    result = trainer.evaluate_now()
+    returns = result.returns
+    print(f"checkpoint: {checkpoint}")
+    print(f"episodes: {len(returns)}  mean return: {returns.mean():.2f}  std: {returns.std():.2f}  "
+          f"min: {returns.min():.1f}  max: {returns.max():.1f}")
+    if args.video:
+        path = record_video(trainer, run_dir / "videos", name=checkpoint.name)
+        print(f"video: {path}")
+    return 0
+
+
+def presets(args: argparse.Namespace) -> int:
+    del args
+    rows = []
+    for name in sorted(preset_modules()):
+        preset = load_preset(name)
+        agent = type(preset.agent).agent_path.rsplit(":", 1)[-1]
+        v = preset.validation
+        rows.append((name, preset.env.env_id, agent,
+                     f">= {v.min_reward:g} over {int(v.episodes)} episodes",
+                     f"{int(v.max_env_steps):,}"))
+    header = ("preset", "env", "agent", "threshold", "step budget")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    return 0

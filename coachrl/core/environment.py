@@ -1,0 +1,33 @@
+"""The vector-environment interface the runtime drives; adapters live in ``environments/``.
+
+    env = adapter(params, seed=seed)
+    observations = env.reset()
+    while training:
+        result, finished = env.step(actions)   # StepResult, EpisodeStats of episodes that ended
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from numpy.typing import NDArray
+
+from coachrl.core.batch import EpisodeStats, StepResult
+from coachrl.core.spaces import EnvSpaces
+
+
+class VectorEnvironment(Protocol):
+    """N environments stepped together, with explicit autoreset steps (``StepResult.valid``)."""
+
+    spaces: EnvSpaces
+    n_envs: int
+
+    def reset(self) -> NDArray: ...
+
+    def step(self, actions: NDArray) -> tuple[StepResult, EpisodeStats]: ...
+
+    def render_frames(self) -> list[NDArray]:
+        """RGB frames of each env, for video; empty when the env cannot render."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,99 @@
+"""e-greedy, greedy, categorical (stochastic policy) and additive Gaussian exploration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from coachrl.core.distributions import gaussian_log_prob, sample_categorical, sample_gaussian
+from coachrl.core.schedules import Constant, Linear, Schedule
+from coachrl.params.check import in_range, non_negative
+
+NO_LOG_PROBS = np.zeros(0, dtype=np.float32)
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class ExplorationPolicy:
+    """Turns network outputs for N envs into N actions (and their log-probs where meaningful)."""
+
+    def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
+               explore: bool, log_std: NDArray | None = None) -> tuple[NDArray, NDArray]:
+        raise NotImplementedError
+
+    def epsilon(self, step: int) -> float:
+        """The exploration rate to log; 0 where it has no meaning."""
+        return 0.0
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class Greedy(ExplorationPolicy):
+    """argmax of the scores (Q-values or logits)."""
+
+    def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
+               explore: bool, log_std: NDArray | None = None) -> tuple[NDArray, NDArray]:
+        return scores.argmax(axis=-1), NO_LOG_PROBS
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class EGreedy(ExplorationPolicy):
+    """With probability epsilon a uniform action, else argmax Q; defaults: Mnih et al. 2015."""
+
+    schedule: Schedule = field(
+        default_factory=lambda: Linear(start=1.0, end=0.01, duration=10_000)
+    )  # epsilon over env steps
+    evaluation_epsilon: float = 0.0  # epsilon used when not exploring (evaluation)
+
+    def __post_init__(self) -> None:
+        in_range("evaluation_epsilon", self.evaluation_epsilon, 0.0, 1.0)
+
+    def epsilon(self, step: int) -> float:
+        return self.schedule.value(step)
+
+    def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
+               explore: bool, log_std: NDArray | None = None) -> tuple[NDArray, NDArray]:
+        greedy = scores.argmax(axis=-1)
+        epsilon = self.schedule.value(step) if explore else self.evaluation_epsilon
+        if epsilon <= 0.0:
+            return greedy, NO_LOG_PROBS
+        count = len(greedy)
+        random_actions = rng.integers(0, scores.shape[-1], size=count)
+        return np.where(rng.random(count) < epsilon, random_actions, greedy), NO_LOG_PROBS
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class Categorical(ExplorationPolicy):
+    """Sample from a categorical or diagonal-Gaussian policy; its mode when not exploring."""
+
+    def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
+               explore: bool, log_std: NDArray | None = None) -> tuple[NDArray, NDArray]:
+        if log_std is None:  # discrete: scores are logits [N, actions]
+            if explore:
+                return sample_categorical(scores, rng)
+            return scores.argmax(axis=-1), NO_LOG_PROBS
+        if explore:  # continuous: scores are means [N, dim]
+            return sample_gaussian(scores, log_std, rng)
+        return scores, gaussian_log_prob(scores, scores, log_std)
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class AdditiveGaussian(ExplorationPolicy):
+    """Deterministic action plus N(0, sigma^2) noise (Fujimoto et al. 2018); sigma may be scheduled."""
+
+    schedule: Schedule = field(default_factory=lambda: Constant(constant=0.1))  # noise std
+    evaluation_noise: float = 0.0  # noise std when not exploring
+
+    def __post_init__(self) -> None:
+        non_negative("evaluation_noise", self.evaluation_noise)
+
+    def epsilon(self, step: int) -> float:
+        return self.schedule.value(step)
+
+    def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
+               explore: bool, log_std: NDArray | None = None) -> tuple[NDArray, NDArray]:
+        sigma = self.schedule.value(step) if explore else self.evaluation_noise
+        if sigma <= 0.0:
+            return scores, NO_LOG_PROBS
+        noise = rng.standard_normal(scores.shape).astype(scores.dtype)
+        return scores + sigma * noise, NO_LOG_PROBS

@@ -1,0 +1,52 @@
+"""Coach-style ``progress.csv``: one row per training episode and one per evaluation."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+COLUMNS = (
+    "Episode #", "Training Iter", "In Heatup", "Total steps", "Wall-Clock Time",
+    "Training Reward", "Episode Length", "Exploration", "Evaluation Reward",
+    "Evaluation Reward Std", "Loss",
+)
+DETERMINISTIC_COLUMNS = tuple(c for c in COLUMNS if c != "Wall-Clock Time")
+
+
+class ProgressCsv:
+    """Appends rows; on resume the file is cut back to the rows the checkpoint knew about."""
+
+    def __init__(self, path: Path, *, keep_rows: int | None = None) -> None:
+        self.path = path
+        if keep_rows is not None and path.exists():
+            lines = path.read_text().splitlines(keepends=True)
+            path.write_text("".join(lines[: keep_rows + 1]))
+        new = not path.exists() or path.stat().st_size == 0
+        self.handle = open(path, "a", newline="")
+        self.writer = csv.writer(self.handle)
+        if new:
+            self.writer.writerow(COLUMNS)
+        self.rows = keep_rows or 0
+
+    def write(self, row: dict[str, Any]) -> None:
+        self.writer.writerow([_format(row.get(column, "")) for column in COLUMNS])
+        self.rows += 1
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def read_progress(path: Path) -> list[dict[str, str]]:
+    """Rows of a progress.csv (ours or Coach's) as dicts."""
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))

@@ -1,0 +1,6 @@
+"""Experience memories: preallocated numpy buffers, vectorised, saveable."""
+
+from coachrl.memories.replay import ReplayBuffer
+from coachrl.memories.rollout import RolloutBuffer
+
+__all__ = ["ReplayBuffer", "RolloutBuffer"]

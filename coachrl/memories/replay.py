@@ -1,0 +1,66 @@
+"""Uniform experience replay: a preallocated numpy ring buffer with vectorised add and sample."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from coachrl.core import batch as B
+from coachrl.errors import CheckpointError
+
+
+class ReplayBuffer:
+    """Ring buffer of (s, a, r, s', terminated) transitions (Lin 1992; Mnih et al. 2015).
+
+    Transitions that ended by truncation are stored with terminated=False and the true final
+    observation as s', so their targets bootstrap; terminated ones do not.
+    """
+
+    def __init__(self, *, capacity: int, observation_shape: tuple[int, ...],
+                 observation_dtype: Any, action_shape: tuple[int, ...], action_dtype: Any) -> None:
+        self.capacity = capacity
+        self.storage: dict[str, NDArray] = {
+            B.OBSERVATIONS: np.zeros((capacity, *observation_shape), dtype=observation_dtype),
+            B.NEXT_OBSERVATIONS: np.zeros((capacity, *observation_shape), dtype=observation_dtype),
+            B.ACTIONS: np.zeros((capacity, *action_shape), dtype=action_dtype),
+            B.REWARDS: np.zeros(capacity, dtype=np.float32),
+            B.TERMINATED: np.zeros(capacity, dtype=np.float32),
+        }
+        self.position = 0  # next slot to write
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def add(self, transitions: dict[str, NDArray]) -> None:
+        """Append k transitions given as arrays with a leading axis of k (k may be 0)."""
+        count = len(transitions[B.REWARDS])
+        if count == 0:
+            return
+        slots = (self.position + np.arange(count)) % self.capacity
+        for key, array in self.storage.items():
+            array[slots] = transitions[key]
+        self.position = int((self.position + count) % self.capacity)
+        self.size = min(self.size + count, self.capacity)
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, NDArray]:
+        """``batch_size`` transitions drawn uniformly with replacement."""
+        if self.size == 0:
+            raise RuntimeError("cannot sample from an empty replay buffer")
+        indices = rng.integers(0, self.size, size=batch_size)
+        return {key: array[indices] for key, array in self.storage.items()}
+
+    def state_dict(self) -> dict[str, Any]:
+        used = slice(0, self.size)
+        return {"position": self.position, "size": self.size, "capacity": self.capacity,
+                "storage": {key: array[used].copy() for key, array in self.storage.items()}}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if int(state["capacity"]) != self.capacity:
+            raise CheckpointError(f"replay capacity in checkpoint is {state['capacity']}, "
+                                  f"but this run's memory.capacity is {self.capacity}")
+        self.size, self.position = int(state["size"]), int(state["position"])
+        for key, array in self.storage.items():
+            array[: self.size] = state["storage"][key]

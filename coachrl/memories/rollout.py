@@ -1,0 +1,83 @@
+"""On-policy rollout buffer of [T, N] steps with GAE(lambda) advantages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from coachrl.core import batch as B
+from coachrl.core.returns import compute_gae
+
+
+class RolloutBuffer:
+    """Holds T steps of N envs. Reset steps of NEXT_STEP autoreset are kept as invalid rows.
+
+    Keeping them in place keeps every env's time axis contiguous: the value computed on a reset
+    step's observation is V(true final observation), exactly what the step before it bootstraps
+    from on truncation. Invalid rows are left out of the minibatches.
+    """
+
+    def __init__(self, *, horizon: int, n_envs: int, observation_shape: tuple[int, ...],
+                 observation_dtype: Any, action_shape: tuple[int, ...], action_dtype: Any) -> None:
+        self.horizon, self.n_envs = horizon, n_envs
+        shape = (horizon, n_envs)
+        self.observations = np.zeros((*shape, *observation_shape), dtype=observation_dtype)
+        self.actions = np.zeros((*shape, *action_shape), dtype=action_dtype)
+        self.rewards = np.zeros(shape, dtype=np.float32)
+        self.terminated = np.zeros(shape, dtype=bool)
+        self.dones = np.zeros(shape, dtype=bool)
+        self.valid = np.zeros(shape, dtype=bool)
+        self.values = np.zeros(shape, dtype=np.float32)
+        self.log_probs = np.zeros(shape, dtype=np.float32)
+        self.advantages = np.zeros(shape, dtype=np.float32)
+        self.returns = np.zeros(shape, dtype=np.float32)
+        self.step = 0
+
+    @property
+    def full(self) -> bool:
+        return self.step == self.horizon
+
+    def add(self, *, observations: NDArray, actions: NDArray, values: NDArray,
+            log_probs: NDArray, rewards: NDArray, terminated: NDArray, dones: NDArray,
+            valid: NDArray) -> None:
+        """Record step t of every env: what the agent saw and did, and the env's answer."""
+        t = self.step
+        self.observations[t] = observations
+        self.actions[t] = actions
+        self.values[t] = values
+        self.log_probs[t] = log_probs
+        self.rewards[t] = rewards
+        self.terminated[t] = terminated
+        self.dones[t] = dones
+        self.valid[t] = valid
+        self.step += 1
+
+    def finish(self, *, last_values: NDArray, discount: float, gae_lambda: float) -> None:
+        """Compute advantages and returns; ``last_values`` is V of the observation after step T."""
+        self.advantages, self.returns = compute_gae(
+            rewards=self.rewards, values=self.values, last_values=last_values,
+            terminated=self.terminated, dones=self.dones, discount=discount,
+            gae_lambda=gae_lambda,
+        )
+
+    def minibatches(self, batch_size: int, rng: np.random.Generator) -> Iterator[dict[str, NDArray]]:
+        """One epoch over the valid steps in random minibatches of ``batch_size`` (last may be short)."""
+        flat = np.flatnonzero(self.valid.reshape(-1))
+        order = rng.permutation(flat)
+        columns = {
+            B.OBSERVATIONS: self.observations.reshape(-1, *self.observations.shape[2:]),
+            B.ACTIONS: self.actions.reshape(-1, *self.actions.shape[2:]),
+            B.LOG_PROBS: self.log_probs.reshape(-1),
+            B.ADVANTAGES: self.advantages.reshape(-1),
+            B.RETURNS: self.returns.reshape(-1),
+            B.OLD_VALUES: self.values.reshape(-1),
+        }
+        for start in range(0, len(order), batch_size):
+            indices = order[start:start + batch_size]
+            yield {key: column[indices] for key, column in columns.items()}
+
+    def reset(self) -> None:
+        self.step = 0

@@ -1,0 +1,72 @@
+"""Building a run's pieces from a preset: backends, envs, filters and the agent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from coachrl.agent import Agent, AgentContext
+from coachrl.backend import Backend, make_backend
+from coachrl.core.environment import VectorEnvironment
+from coachrl.core.seeding import derive_seed
+from coachrl.errors import ConfigError
+from coachrl.filters import ObservationNormalizer, RewardFilter
+from coachrl.params.base import Preset
+from coachrl.params.tree import load_class
+from coachrl.registry import env_adapter
+
+ENV_STREAM, EVAL_STREAM, AGENT_STREAM = 1, 2, 3
+
+
+@dataclass(slots=True)
+class Filters:
+    """The run's observation normaliser (optional) and reward filter."""
+
+    observations: ObservationNormalizer | None
+    rewards: RewardFilter
+
+    def state_dict(self) -> dict:
+        return {"observations": self.observations.state_dict() if self.observations else {}}
+
+    def load_state_dict(self, state: dict) -> None:
+        if self.observations is not None:
+            self.observations.load_state_dict(state["observations"])
+
+
+def make_envs(preset: Preset, *, eval_episodes: int) -> tuple[VectorEnvironment, VectorEnvironment]:
+    adapter = env_adapter()
+    seed = preset.run.seed
+    train = adapter(preset.env, seed=derive_seed(seed, ENV_STREAM))
+    evaluation = adapter(preset.env, seed=derive_seed(seed, EVAL_STREAM), n_envs=eval_episodes)
+    return train, evaluation
+
+
+def make_filters(preset: Preset, env: VectorEnvironment) -> Filters:
+    f = preset.env.filters
+    normalizer = (ObservationNormalizer(env.spaces.observation.shape, clip=f.observation_clip)
+                  if f.normalize_observations else None)
+    return Filters(normalizer, RewardFilter(scale=f.reward_scale, clip=f.reward_clip))
+
+
+def make_backends(preset: Preset) -> tuple[Backend, Backend]:
+    """(learner, actor). The actor is the learner itself when acting uses the same backend."""
+    learner = make_backend("torch", device=preset.run.device, threads=preset.run.torch_threads)
+    learner.seed(preset.run.seed)
+    if preset.agent.inference_backend == "torch":
+        return learner, learner
+    return learner, make_backend(preset.agent.inference_backend)
+
+
+def make_agent(preset: Preset, env: VectorEnvironment, learner: Backend, actor: Backend) -> Agent:
+    path = type(preset.agent).agent_path
+    try:
+        agent_class = load_class(path)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"agent {path!r} cannot be imported: {exc}") from None
+    context = AgentContext(
+        spaces=env.spaces, n_envs=env.n_envs, learner=learner, actor=actor,
+        rng=np.random.default_rng(derive_seed(preset.run.seed, AGENT_STREAM)),
+        total_steps=int(preset.schedule.improve_steps),
+    )
+    return agent_class(preset.agent, context)

@@ -1,0 +1,123 @@
+"""Checkpoints: a directory of ``arrays.npz`` + ``state.json``, written to a temp dir and renamed.
+
+No pickle anywhere: numpy arrays load with ``allow_pickle=False`` and everything else is JSON, so
+loading a checkpoint cannot run code. The format is documented in docs/checkpoints.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coachrl.errors import CheckpointError
+
+FORMAT_VERSION = 1
+ARRAYS, STATE = "arrays.npz", "state.json"
+ARRAY_REF = "__array__"  # JSON placeholder {"__array__": key} for an array stored in arrays.npz
+PREFIX = "ckpt-"
+
+
+def _split(tree: Any, arrays: dict[str, np.ndarray], path: str) -> Any:
+    """Replace every numpy array in ``tree`` by a reference, collecting arrays by path."""
+    if isinstance(tree, np.ndarray):
+        arrays[path] = tree
+        return {ARRAY_REF: path}
+    if isinstance(tree, dict):
+        return {str(k): _split(v, arrays, f"{path}/{k}") for k, v in tree.items()}
+    if isinstance(tree, list | tuple):
+        return [_split(v, arrays, f"{path}/{i}") for i, v in enumerate(tree)]
+    if isinstance(tree, np.generic):
+        return tree.item()
+    return tree
+
+
+def _join(tree: Any, arrays: Any) -> Any:
+    if isinstance(tree, dict):
+        if set(tree) == {ARRAY_REF}:
+            return arrays[tree[ARRAY_REF]]
+        return {k: _join(v, arrays) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_join(v, arrays) for v in tree]
+    return tree
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_checkpoint(directory: Path, name: str, state: dict[str, Any], *, header: dict[str, Any]) -> Path:
+    """Write ``state`` atomically as ``directory/name``; a crash leaves the old checkpoints intact."""
+    directory.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {}
+    document = {"format_version": FORMAT_VERSION, **header, "state": _split(state, arrays, "")}
+    temp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory))
+    try:
+        with open(temp / ARRAYS, "wb") as handle:
+            np.savez(handle, **arrays)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with open(temp / STATE, "w") as handle:
+            json.dump(document, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        final = directory / name
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(temp, final)
+        _fsync_dir(directory)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    return final
+
+
+def read_checkpoint(path: Path, *, expect: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Load (header, state); refuse a missing, truncated, foreign or other-version checkpoint."""
+    if not (path / STATE).is_file() or not (path / ARRAYS).is_file():
+        raise CheckpointError(f"{path} is not a coachrl checkpoint (expected {STATE} and {ARRAYS})")
+    try:
+        document = json.loads((path / STATE).read_text())
+        with np.load(path / ARRAYS, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except (ValueError, OSError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"checkpoint {path} is damaged or truncated: {exc}") from None
+    version = document.get("format_version")
+    if version != FORMAT_VERSION:
+        raise CheckpointError(f"checkpoint {path} has format version {version}; this coachrl "
+                              f"reads version {FORMAT_VERSION}")
+    for key, wanted in (expect or {}).items():
+        if document.get(key) != wanted:
+            raise CheckpointError(f"checkpoint {path} belongs to {key} {document.get(key)!r}, "
+                                  f"not {wanted!r}")
+    state = _join(document.pop("state"), arrays)
+    return document, state
+
+
+def list_checkpoints(directory: Path) -> list[Path]:
+    """Complete checkpoints, oldest first (temp dirs of interrupted writes are ignored)."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.name.startswith(PREFIX) and p.is_dir())
+
+
+def prune(directory: Path, keep: int) -> None:
+    """Keep the newest ``keep`` step checkpoints (``best`` is separate and always kept)."""
+    for old in list_checkpoints(directory)[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    for stale in directory.glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def checkpoint_name(env_steps: int) -> str:
+    return f"{PREFIX}{env_steps:012d}"

@@ -1,0 +1,51 @@
+"""Evaluation: M episodes with the deterministic policy, run side by side in a vector env."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from coachrl.agent import Agent
+from coachrl.core.environment import VectorEnvironment
+
+
+@dataclass(slots=True, frozen=True)
+class EvaluationResult:
+    returns: NDArray  # [episodes]
+    lengths: NDArray  # [episodes]
+
+    @property
+    def mean(self) -> float:
+        return float(self.returns.mean())
+
+    @property
+    def std(self) -> float:
+        return float(self.returns.std())
+
+
+def evaluate(agent: Agent, env: VectorEnvironment, *, step: int,
+             observe: Callable[[NDArray], NDArray] = lambda x: x,
+             on_frame: Callable[[NDArray], None] | None = None) -> EvaluationResult:
+    """Run one episode in each of the env's N envs with ``explore=False``; stats of the first N.
+
+    ``observe`` applies the run's observation filter without updating its statistics.
+    ``on_frame`` receives env 0's frames until its episode ends (for video).
+    """
+    n = env.n_envs
+    returns, lengths = np.zeros(n), np.zeros(n, dtype=np.int64)
+    finished = np.zeros(n, dtype=bool)
+    observations = env.reset()
+    while not finished.all():
+        if on_frame is not None and not finished[0]:
+            on_frame(env.render_frames()[0])
+        actions = agent.act(observe(observations), step=step, explore=False).actions
+        result, _ = env.step(actions)
+        live = result.valid & ~finished
+        returns += np.where(live, result.rewards, 0.0)
+        lengths += live
+        finished |= live & result.dones
+        observations = result.observations
+    return EvaluationResult(returns, lengths)

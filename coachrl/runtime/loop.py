@@ -1,0 +1,294 @@
+"""The training loop (Coach's graph manager): heatup -> act/train -> evaluate, until done.
+
+    trainer = Trainer(preset, run_dir=create_run_dir(preset))
+    outcome = trainer.run()            # Ctrl-C or SIGTERM: stop at the next step, checkpoint, return
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from coachrl.core.batch import EpisodeStats, StepResult
+from coachrl.errors import CheckpointError, TrainingDiverged
+from coachrl.logging import Logger
+from coachrl.params.base import Preset
+from coachrl.runtime import checkpoint as ckpt
+from coachrl.runtime.build import make_agent, make_backends, make_envs, make_filters
+from coachrl.runtime.evaluation import EvaluationResult, evaluate
+from coachrl.runtime.run_dir import CHECKPOINTS, preset_hparams
+
+BEST = "best"
+
+
+@dataclass(slots=True)
+class Counters:
+    """Progress that checkpoints carry and resume continues."""
+
+    env_steps: int = 0
+    episodes: int = 0
+    evaluations: int = 0
+    next_evaluation: int = 0
+    next_checkpoint: int = 0
+    next_log: int = 0
+    best_eval: float = float("-inf")
+    last_eval: float | None = None
+    threshold_step: int | None = None  # env steps when the validation threshold was first met
+    nonfinite_strikes: int = 0
+    csv_rows: int = 0
+    wall_time: float = 0.0
+
+
+@dataclass(slots=True)
+class Outcome:
+    """How a run ended."""
+
+    run_dir: Path
+    counters: Counters
+    reason: str  # "finished", "threshold", "interrupted"
+    stop_signal: str | None = None  # SIGINT or SIGTERM when interrupted
+    last_metrics: dict[str, float] = field(default_factory=dict)
+
+
+class Trainer:
+    """Owns one run: env, agent, filters, logger, checkpoints."""
+
+    def __init__(self, preset: Preset, *, run_dir: Path, resume: bool = False,
+                 console: bool = True, log: bool = True) -> None:
+        self.preset, self.run_dir = preset, run_dir
+        schedule = preset.schedule
+        self.env, self.eval_env = make_envs(preset, eval_episodes=int(schedule.evaluation_episodes))
+        self.filters = make_filters(preset, self.env)
+        self.learner, self.actor = make_backends(preset)
+        self.agent = make_agent(preset, self.env, self.learner, self.actor)
+        self.counters = Counters(next_evaluation=int(schedule.evaluation_period),
+                                 next_checkpoint=int(schedule.checkpoint_period))
+        self.checkpoint_dir = run_dir / CHECKPOINTS
+        if resume:
+            self._restore_latest()
+        self.logger = Logger(run_dir, total_steps=int(schedule.improve_steps), title=preset.name,
+                             console=console, files=log, resume_rows=self.counters.csv_rows if resume else None,
+                             resume_step=self.counters.env_steps if resume else None)
+        self.recent_returns: deque[float] = deque(maxlen=100)
+        self.last_metrics: dict[str, float] = {}
+        self._stop_signal: str | None = None
+
+    # -- filters -----------------------------------------------------------------------------
+    def _filter_observations(self, observations: NDArray, *, update: bool) -> NDArray:
+        normalizer = self.filters.observations
+        if normalizer is None:
+            return observations
+        if update:
+            normalizer.update(observations)
+        return normalizer(observations)
+
+    def _filter_step(self, result: StepResult) -> StepResult:
+        return dataclasses.replace(
+            result, observations=self._filter_observations(result.observations, update=True),
+            rewards=self.filters.rewards(result.rewards))
+
+    # -- the loop ----------------------------------------------------------------------------
+    def run(self) -> Outcome:
+        previous = self._install_signal_handlers()
+        start = time.perf_counter() - self.counters.wall_time
+        self._t_last, self._steps_last = time.perf_counter(), self.counters.env_steps
+        reason = "finished"
+        try:
+            reason = self._loop(start)
+        finally:
+            self.counters.wall_time = time.perf_counter() - start
+            self._restore_signal_handlers(previous)
+            self.save_checkpoint()  # also on errors: a crash leaves a loadable checkpoint
+            self._close()
+        return Outcome(self.run_dir, self.counters, reason, self._stop_signal, self.last_metrics)
+
+    def _loop(self, start: float) -> str:
+        c, heatup = self.counters, int(self.preset.schedule.heatup_steps)
+        improve = int(self.preset.schedule.improve_steps)
+        observations = self._filter_observations(self.env.reset(), update=True)
+        while c.env_steps < improve:
+            if self._stop_signal is not None:
+                return "interrupted"
+            if c.env_steps < heatup:
+                info = self.agent.random_actions(self.env.n_envs)
+            else:
+                info = self.agent.act(observations, step=c.env_steps, explore=True)
+            raw, finished = self.env.step(info.actions)
+            result = self._filter_step(raw)
+            self.agent.observe(observations, info, result)
+            observations = result.observations
+            c.env_steps += int(np.count_nonzero(raw.valid))
+            if len(finished):
+                self._record_episodes(finished)
+            if c.env_steps >= heatup and self.agent.ready_to_train(c.env_steps):
+                self._train_step()
+            if c.env_steps >= min(c.next_log, c.next_evaluation, c.next_checkpoint):
+                c.wall_time = time.perf_counter() - start
+                if self._periodic():
+                    return "threshold"
+        return "finished"
+
+    def _train_step(self) -> None:
+        metrics = self.agent.train(self.counters.env_steps)
+        if metrics.get("loss/nonfinite"):
+            self.counters.nonfinite_strikes += 1
+            if self.counters.nonfinite_strikes >= 3:
+                raise TrainingDiverged(
+                    f"non-finite loss or gradient {self.counters.nonfinite_strikes} times in a row "
+                    f"at env step {self.counters.env_steps}: {metrics}; the last good checkpoint "
+                    f"is kept in {self.checkpoint_dir}")
+        else:
+            self.counters.nonfinite_strikes = 0
+        self.last_metrics = metrics
+
+    def _record_episodes(self, finished: EpisodeStats) -> None:
+        c = self.counters
+        exploration = self.agent.exploration_rate(c.env_steps)
+        in_heatup = int(c.env_steps < int(self.preset.schedule.heatup_steps))
+        for episode_return, length in zip(finished.returns, finished.lengths, strict=True):
+            c.episodes += 1
+            self.recent_returns.append(float(episode_return))
+            self.logger.row({
+                "Episode #": c.episodes, "Training Iter": self.agent.train_steps,
+                "In Heatup": in_heatup, "Total steps": c.env_steps,
+                "Wall-Clock Time": round(c.wall_time, 3), "Training Reward": float(episode_return),
+                "Episode Length": int(length), "Exploration": exploration,
+                "Loss": self.last_metrics.get("loss/total", ""),
+            })
+            c.csv_rows += 1
+            self.logger.scalars({"train/episode_return": float(episode_return),
+                                 "train/episode_length": float(length)}, c.env_steps)
+
+    def _periodic(self) -> bool:
+        """Log, evaluate and checkpoint when due; True when the run should stop at threshold."""
+        c, schedule = self.counters, self.preset.schedule
+        stop = False
+        if c.env_steps >= c.next_evaluation:
+            c.next_evaluation += int(schedule.evaluation_period)
+            stop = self._evaluate()
+        if c.env_steps >= c.next_log:
+            c.next_log = c.env_steps + int(self.preset.run.log_period)
+            self._log_progress()
+        if c.env_steps >= c.next_checkpoint:
+            c.next_checkpoint += int(schedule.checkpoint_period)
+            self.save_checkpoint()
+        return stop
+
+    def _log_progress(self) -> None:
+        c = self.counters
+        now = time.perf_counter()
+        rate = (c.env_steps - self._steps_last) / max(now - self._t_last, 1e-9)
+        self._t_last, self._steps_last = now, c.env_steps
+        recent = float(np.mean(self.recent_returns)) if self.recent_returns else None
+        scalars = {"perf/env_steps_per_s": rate, **self.last_metrics,
+                   "exploration/epsilon": self.agent.exploration_rate(c.env_steps),
+                   "optim/lr": self.agent.learning_rate(c.env_steps)}
+        self.logger.scalars(scalars, c.env_steps)
+        self.logger.console.update(steps=c.env_steps, episodes=c.episodes, recent_return=recent,
+                                   eval_return=c.last_eval, steps_per_s=rate)
+        self.logger.flush()
+
+    def _evaluate(self) -> bool:
+        c, validation = self.counters, self.preset.validation
+        result = self.evaluate_now()
+        c.evaluations += 1
+        c.last_eval = result.mean
+        self.logger.row({"Episode #": c.episodes, "Training Iter": self.agent.train_steps,
+                         "In Heatup": 0, "Total steps": c.env_steps,
+                         "Wall-Clock Time": round(c.wall_time, 3),
+                         "Evaluation Reward": result.mean, "Evaluation Reward Std": result.std})
+        c.csv_rows += 1
+        self.logger.scalars({"eval/return_mean": result.mean, "eval/return_std": result.std,
+                             "eval/episode_length": float(result.lengths.mean())}, c.env_steps)
+        if result.mean > c.best_eval:
+            c.best_eval = result.mean
+            self._write_checkpoint(BEST)
+        reached = result.mean >= validation.min_reward
+        if reached and c.threshold_step is None:
+            c.threshold_step = c.env_steps
+        return reached and self.preset.run.stop_at_threshold
+
+    def evaluate_now(self, **kwargs: Any) -> EvaluationResult:
+        return evaluate(self.agent, self.eval_env, step=self.counters.env_steps,
+                        observe=self.observation_filter, **kwargs)
+
+    def observation_filter(self, observations: NDArray) -> NDArray:
+        """The run's observation filter without updating its statistics (evaluation)."""
+        return self._filter_observations(observations, update=False)
+
+    # -- checkpoints -------------------------------------------------------------------------
+    def _state(self) -> dict[str, Any]:
+        return {
+            "agent": self.agent.state_dict(),
+            "counters": dataclasses.asdict(self.counters),
+            "filters": self.filters.state_dict(),
+            "rng": {"agent": self.agent.rng.bit_generator.state,
+                    "learner": self.learner.rng_state()},
+        }
+
+    def _header(self) -> dict[str, Any]:
+        return {"preset": self.preset.name, "agent": type(self.preset.agent).agent_path,
+                "env_steps": self.counters.env_steps}
+
+    def _write_checkpoint(self, name: str) -> Path:
+        return ckpt.write_checkpoint(self.checkpoint_dir, name, self._state(), header=self._header())
+
+    def save_checkpoint(self) -> Path:
+        self.logger.flush()
+        path = self._write_checkpoint(ckpt.checkpoint_name(self.counters.env_steps))
+        ckpt.prune(self.checkpoint_dir, self.preset.run.keep_checkpoints)
+        return path
+
+    def load_checkpoint(self, path: Path) -> None:
+        expect = {"preset": self.preset.name, "agent": type(self.preset.agent).agent_path}
+        _, state = ckpt.read_checkpoint(path, expect=expect)
+        self.agent.load_state_dict(state["agent"])
+        counters = state["counters"]
+        self.counters = Counters(**counters)
+        self.filters.load_state_dict(state["filters"])
+        self.agent.rng.bit_generator.state = state["rng"]["agent"]
+        self.learner.set_rng_state(state["rng"]["learner"])
+
+    def _restore_latest(self) -> None:
+        found = ckpt.list_checkpoints(self.checkpoint_dir)
+        if not found:
+            raise CheckpointError(f"{str(self.run_dir)!r} has no checkpoint to resume from "
+                                  f"(looked in {self.checkpoint_dir})")
+        self.load_checkpoint(found[-1])
+
+    # -- signals and shutdown ----------------------------------------------------------------
+    def _install_signal_handlers(self) -> dict[int, Any]:
+        def handler(signum: int, frame: FrameType | None) -> None:
+            if self._stop_signal is not None and signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            self._stop_signal = signal.Signals(signum).name
+
+        previous = {}
+        try:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                previous[signum] = signal.signal(signum, handler)
+        except ValueError:  # not the main thread: leave signals to the caller
+            pass
+        return previous
+
+    @staticmethod
+    def _restore_signal_handlers(previous: dict[int, Any]) -> None:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+    def _close(self) -> None:
+        final = {"final/eval_return": self.counters.last_eval or 0.0,
+                 "final/best_eval_return": self.counters.best_eval
+                 if np.isfinite(self.counters.best_eval) else 0.0}
+        self.logger.close(hparams=preset_hparams(self.preset), final=final)
+        self.env.close()
+        self.eval_env.close()

@@ -1,0 +1,91 @@
+"""Run directories: config.json (fully resolved preset), metadata.json, checkpoints/, events, CSV."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import sys
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from coachrl.errors import CheckpointError, ConfigError
+from coachrl.logging.logger import write_json
+from coachrl.params.base import Preset
+from coachrl.params.tree import from_jsonable, to_jsonable
+
+CONFIG, METADATA, CHECKPOINTS = "config.json", "metadata.json", "checkpoints"
+
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for package in ("coachrl", "torch", "numpy", "gymnasium", "tensorboard"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def create_run_dir(preset: Preset) -> Path:
+    """A fresh ``experiment_dir/PRESET/TIMESTAMP-seedS`` with config.json and metadata.json."""
+    root = Path(preset.run.experiment_dir)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = root / preset.name / f"{stamp}-seed{preset.run.seed}"
+    run_dir, suffix = base, 1
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        if not os.access(root, os.W_OK):
+            raise PermissionError(f"no write permission on {root}")
+        while True:
+            try:
+                run_dir.mkdir(parents=True)
+                break
+            except FileExistsError:
+                suffix += 1
+                run_dir = base.with_name(f"{base.name}-{suffix}")
+    except OSError as exc:
+        raise ConfigError(f"cannot create the run directory under run.experiment_dir="
+                          f"{str(root)!r}: {exc.strerror or exc}; choose a writable directory "
+                          "with --experiment-dir") from None
+    write_json(run_dir / CONFIG, to_jsonable(preset))
+    write_json(run_dir / METADATA, {
+        "preset": preset.name, "seed": preset.run.seed, "command": sys.argv,
+        "host": socket.gethostname(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "versions": _versions(),
+    })
+    return run_dir
+
+
+def load_run_config(run_dir: Path) -> Preset:
+    """The preset a run was started with, from its config.json."""
+    path = run_dir / CONFIG
+    if not path.is_file():
+        raise CheckpointError(f"{str(run_dir)!r} is not a coachrl run directory (no {CONFIG}); "
+                              "pass the directory `coachrl train` printed at start")
+    try:
+        preset = from_jsonable(json.loads(path.read_text()))
+    except (ValueError, TypeError, ImportError, AttributeError, KeyError) as exc:
+        raise CheckpointError(f"{path} cannot be read: {exc}") from None
+    if not isinstance(preset, Preset):
+        raise CheckpointError(f"{path} does not describe a preset")
+    return preset
+
+
+def preset_hparams(preset: Preset) -> dict[str, Any]:
+    """Flat ``a.b.c -> value`` hyperparameters, for TensorBoard's HParams view."""
+    flat: dict[str, Any] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key != "_type":
+                    walk(value, f"{prefix}{key}.")
+        else:
+            flat[prefix.rstrip(".")] = node if isinstance(node, int | float | str | bool) else str(node)
+
+    walk(to_jsonable(preset), "")
+    return flat

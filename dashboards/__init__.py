@@ -1,0 +1,1 @@
+"""TensorBoard layouts and run-comparison reports, installed as ``coachrl.dashboards``."""

@@ -1,0 +1,1 @@
+"""Environment adapters (Gymnasium) and toy environments, installed as ``coachrl.environments``."""

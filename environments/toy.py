@@ -1,0 +1,44 @@
+"""Deterministic toy environments for tests and for checking the framework's bookkeeping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+
+class FixedLengthEnv(gym.Env):
+    """Episodes of exactly ``length`` steps with reward 1 per step; observation = [step / length].
+
+    The episode ends by termination, or by truncation when ``truncate`` is set, so tests can
+    check bootstrapping on one and not the other.
+    """
+
+    metadata = {"render_modes": ["rgb_array"]}
+
+    def __init__(self, length: int = 5, truncate: bool = False, n_actions: int = 2,
+                 render_mode: str | None = None) -> None:
+        self.length, self.truncate = length, truncate
+        self.observation_space = gym.spaces.Box(0.0, 1.0, shape=(1,), dtype=np.float32)
+        self.action_space = gym.spaces.Discrete(n_actions)
+        self.render_mode = render_mode
+        self.t = 0
+
+    def _obs(self) -> np.ndarray:
+        return np.array([self.t / self.length], dtype=np.float32)
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        self.t = 0
+        return self._obs(), {}
+
+    def step(self, action: Any):
+        self.t += 1
+        end = self.t >= self.length
+        return self._obs(), 1.0, end and not self.truncate, end and self.truncate, {}
+
+    def render(self) -> np.ndarray:
+        frame = np.zeros((16, 16, 3), dtype=np.uint8)
+        frame[:, : int(16 * self.t / self.length)] = 255
+        return frame

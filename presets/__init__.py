@@ -1,0 +1,1 @@
+"""Tuned presets, installed as ``coachrl.presets``; each module defines ``preset``."""
