@@ -21,6 +21,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A run that collected nothing must fail, not pass quietly (pytest exit code 5)."""
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         session.exitstatus = pytest.ExitCode.USAGE_ERROR
+    elif _unexpected_skips and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture
@@ -32,3 +34,19 @@ def experiment_dir(tmp_path: Path) -> Path:
 
 
 FIXED_LENGTH_ENV = "coachrl.environments.toy:FixedLengthEnv"
+
+
+ALLOWED_SKIP_MARKERS = ("gpu",)  # hardware this machine may lack; everything else must run
+_unexpected_skips: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and not any(m in report.keywords for m in ALLOWED_SKIP_MARKERS):
+        _unexpected_skips.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001
+    if _unexpected_skips:
+        terminalreporter.write_line(
+            "FAILED: these tests were skipped; install what they need instead: "
+            + ", ".join(_unexpected_skips), red=True)
