@@ -367,6 +367,18 @@ class PolicyOptimizationAgent(Agent):
         if self.acting is not self.main:
             self.acting.set_weights(self.main.get_weights())
 
+    def state_dict(self) -> State:
+        state = super().state_dict()
+        state["buffer"] = self.buffer.state_dict()
+        if self._last_observations is not None:
+            state["last_observations"] = np.asarray(self._last_observations)
+        return state
+
+    def load_state_dict(self, state: State) -> None:
+        super().load_state_dict(state)
+        self.buffer.load_state_dict(state["buffer"])
+        self._last_observations = state.get("last_observations")
+
 
 class MetricMeans:
     """Running means of the metrics of several gradient steps."""

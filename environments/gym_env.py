@@ -13,6 +13,7 @@ from coachrl.core.batch import EpisodeStats, StepResult
 from coachrl.core.spaces import BoxActions, spaces_from_gym
 from coachrl.errors import ConfigError
 from coachrl.params.base import EnvironmentParams
+from coachrl.environments.snapshot import restore, snapshot
 
 
 def make_env(params: EnvironmentParams, *, render_mode: str | None = None) -> gym.Env:
@@ -92,6 +93,28 @@ class GymVectorEnv:
             self._lengths[dones] = 0
         result = StepResult(observations, rewards, terminated & valid, truncated & valid, valid)
         return result, finished
+
+    def state_dict(self) -> dict[str, Any]:
+        """Plain-data state of every sub-env and of the episode bookkeeping (exact resume)."""
+        envs = getattr(self.env, "envs", None)
+        if envs is None:  # subprocess envs: resume starts fresh episodes
+            return {}
+        return {"vector": snapshot(self.env), "envs": [snapshot(env) for env in envs],
+                "resetting": self._resetting.copy(), "returns": self._returns.copy(),
+                "lengths": self._lengths.copy()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> bool:
+        """Restore ``state_dict``; False when there was nothing to restore (reset instead)."""
+        envs = getattr(self.env, "envs", None)
+        if not state or envs is None:
+            return False
+        restore(self.env, state["vector"])
+        for env, env_state in zip(envs, state["envs"], strict=True):
+            restore(env, env_state)
+        self._resetting = np.asarray(state["resetting"], dtype=bool).copy()
+        self._returns = np.asarray(state["returns"], dtype=np.float64).copy()
+        self._lengths = np.asarray(state["lengths"], dtype=np.int64).copy()
+        return True
 
     def render_frames(self) -> list[NDArray]:
         frames = self.env.render()

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from numpy.typing import NDArray
 
@@ -28,6 +28,14 @@ class VectorEnvironment(Protocol):
 
     def render_frames(self) -> list[NDArray]:
         """RGB frames of each env, for video; empty when the env cannot render."""
+        ...
+
+    def state_dict(self) -> dict[str, Any]:
+        """Plain-data state for exact resume; empty when the env cannot be snapshotted."""
+        ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> bool:
+        """Restore ``state_dict``; False when nothing was restored (the run resets instead)."""
         ...
 
     def close(self) -> None: ...

@@ -81,3 +81,16 @@ class RolloutBuffer:
 
     def reset(self) -> None:
         self.step = 0
+
+    STORED = ("observations", "actions", "rewards", "terminated", "dones", "valid", "values",
+              "log_probs")
+
+    def state_dict(self) -> dict[str, Any]:
+        """The steps collected so far (a checkpoint taken mid-rollout resumes the rollout)."""
+        used = slice(0, self.step)
+        return {"step": self.step, **{k: getattr(self, k)[used].copy() for k in self.STORED}}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.step = int(state["step"])
+        for key in self.STORED:
+            getattr(self, key)[: self.step] = state[key]

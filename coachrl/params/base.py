@@ -136,9 +136,11 @@ class RunParams:
     keep_checkpoints: int = 3  # last K checkpoints kept (plus the best)
     stop_at_threshold: bool = False  # stop once evaluation reaches the validation threshold
     log_period: EnvSteps = EnvSteps(2_000)  # env steps between console/TensorBoard updates
+    max_nonfinite_updates: int = 3  # stop after this many training calls in a row with NaN/inf
 
     def __post_init__(self) -> None:
         one_of("device", self.device, DEVICES)
+        positive("max_nonfinite_updates", self.max_nonfinite_updates)
         positive("torch_threads", self.torch_threads)
         positive("keep_checkpoints", self.keep_checkpoints)
         positive("log_period", self.log_period)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import signal
 import time
+import warnings
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,14 +74,15 @@ class Trainer:
         self.counters = Counters(next_evaluation=int(schedule.evaluation_period),
                                  next_checkpoint=int(schedule.checkpoint_period))
         self.checkpoint_dir = run_dir / CHECKPOINTS
+        self.recent_returns: deque[float] = deque(maxlen=100)
+        self.last_metrics: dict[str, float] = {}
+        self._stop_signal: str | None = None
+        self.observations = self._filter_observations(self.env.reset(), update=True)
         if resume:
             self._restore_latest()
         self.logger = Logger(run_dir, total_steps=int(schedule.improve_steps), title=preset.name,
                              console=console, files=log, resume_rows=self.counters.csv_rows if resume else None,
                              resume_step=self.counters.env_steps if resume else None)
-        self.recent_returns: deque[float] = deque(maxlen=100)
-        self.last_metrics: dict[str, float] = {}
-        self._stop_signal: str | None = None
 
     # -- filters -----------------------------------------------------------------------------
     def _filter_observations(self, observations: NDArray, *, update: bool) -> NDArray:
@@ -101,20 +103,26 @@ class Trainer:
         previous = self._install_signal_handlers()
         start = time.perf_counter() - self.counters.wall_time
         self._t_last, self._steps_last = time.perf_counter(), self.counters.env_steps
-        reason = "finished"
+        reason, save = "finished", True
         try:
             reason = self._loop(start)
+        except TrainingDiverged:
+            save = False  # keep the last good checkpoints as they are
+            raise
         finally:
             self.counters.wall_time = time.perf_counter() - start
             self._restore_signal_handlers(previous)
-            self.save_checkpoint()  # also on errors: a crash leaves a loadable checkpoint
-            self._close()
+            try:
+                if save:  # also on errors: a crash leaves a loadable checkpoint
+                    self.save_checkpoint()
+            finally:
+                self._close()
         return Outcome(self.run_dir, self.counters, reason, self._stop_signal, self.last_metrics)
 
     def _loop(self, start: float) -> str:
         c, heatup = self.counters, int(self.preset.schedule.heatup_steps)
         improve = int(self.preset.schedule.improve_steps)
-        observations = self._filter_observations(self.env.reset(), update=True)
+        observations = self.observations
         while c.env_steps < improve:
             if self._stop_signal is not None:
                 return "interrupted"
@@ -125,7 +133,7 @@ class Trainer:
             raw, finished = self.env.step(info.actions)
             result = self._filter_step(raw)
             self.agent.observe(observations, info, result)
-            observations = result.observations
+            observations = self.observations = result.observations
             c.env_steps += int(np.count_nonzero(raw.valid))
             if len(finished):
                 self._record_episodes(finished)
@@ -138,17 +146,25 @@ class Trainer:
         return "finished"
 
     def _train_step(self) -> None:
-        metrics = self.agent.train(self.counters.env_steps)
-        if metrics.get("loss/nonfinite"):
-            self.counters.nonfinite_strikes += 1
-            if self.counters.nonfinite_strikes >= 3:
-                raise TrainingDiverged(
-                    f"non-finite loss or gradient {self.counters.nonfinite_strikes} times in a row "
-                    f"at env step {self.counters.env_steps}: {metrics}; the last good checkpoint "
-                    f"is kept in {self.checkpoint_dir}")
-        else:
-            self.counters.nonfinite_strikes = 0
-        self.last_metrics = metrics
+        c = self.counters
+        metrics = self.agent.train(c.env_steps)
+        if not metrics.get("loss/nonfinite"):
+            c.nonfinite_strikes = 0
+            self.last_metrics = metrics
+            return
+        c.nonfinite_strikes += 1
+        heads = sorted(k for k, v in metrics.items() if k.startswith("loss/") and not np.isfinite(v))
+        warnings.warn(f"non-finite {', '.join(heads) or 'gradient'} at env step {c.env_steps}, "
+                      f"gradient step {self.agent.train_steps}: update skipped "
+                      f"({c.nonfinite_strikes}/{self.preset.run.max_nonfinite_updates})",
+                      RuntimeWarning, stacklevel=2)
+        if c.nonfinite_strikes >= self.preset.run.max_nonfinite_updates:
+            kept = ckpt.list_checkpoints(self.checkpoint_dir)
+            raise TrainingDiverged(
+                f"training diverged: non-finite {', '.join(heads) or 'gradient'} in "
+                f"{c.nonfinite_strikes} training calls in a row (run.max_nonfinite_updates="
+                f"{self.preset.run.max_nonfinite_updates}) at env step {c.env_steps}; the last "
+                f"good checkpoint is {kept[-1] if kept else 'none (no checkpoint yet)'}")
 
     def _record_episodes(self, finished: EpisodeStats) -> None:
         c = self.counters
@@ -233,6 +249,9 @@ class Trainer:
             "filters": self.filters.state_dict(),
             "rng": {"agent": self.agent.rng.bit_generator.state,
                     "learner": self.learner.rng_state()},
+            "env": self.env.state_dict(),
+            "observations": np.asarray(self.observations),
+            "last_metrics": dict(self.last_metrics),
         }
 
     def _header(self) -> dict[str, Any]:
@@ -240,7 +259,15 @@ class Trainer:
                 "env_steps": self.counters.env_steps}
 
     def _write_checkpoint(self, name: str) -> Path:
-        return ckpt.write_checkpoint(self.checkpoint_dir, name, self._state(), header=self._header())
+        try:
+            return ckpt.write_checkpoint(self.checkpoint_dir, name, self._state(),
+                                         header=self._header())
+        except OSError as exc:
+            kept = ckpt.list_checkpoints(self.checkpoint_dir)
+            raise CheckpointError(
+                f"could not write checkpoint {name} in {self.checkpoint_dir}: "
+                f"{exc.strerror or exc}; the previous checkpoint "
+                f"{kept[-1].name if kept else '(none)'} is intact") from exc
 
     def save_checkpoint(self) -> Path:
         self.logger.flush()
@@ -257,13 +284,28 @@ class Trainer:
         self.filters.load_state_dict(state["filters"])
         self.agent.rng.bit_generator.state = state["rng"]["agent"]
         self.learner.set_rng_state(state["rng"]["learner"])
+        self.last_metrics = dict(state.get("last_metrics", {}))
+        if self.env.load_state_dict(state.get("env", {})):
+            self.observations = state["observations"]
 
     def _restore_latest(self) -> None:
+        """Load the newest checkpoint that reads cleanly (older ones are the fallback)."""
         found = ckpt.list_checkpoints(self.checkpoint_dir)
         if not found:
             raise CheckpointError(f"{str(self.run_dir)!r} has no checkpoint to resume from "
                                   f"(looked in {self.checkpoint_dir})")
-        self.load_checkpoint(found[-1])
+        errors = []
+        for path in reversed(found):
+            try:
+                self.load_checkpoint(path)
+                return
+            except CheckpointError as exc:
+                errors.append(str(exc))
+        raise CheckpointError("no checkpoint of this run could be loaded: " + "; ".join(errors))
+
+    def request_stop(self, reason: str) -> None:
+        """Stop at the next step with a final checkpoint, as SIGINT does."""
+        self._stop_signal = reason
 
     # -- signals and shutdown ----------------------------------------------------------------
     def _install_signal_handlers(self) -> dict[int, Any]:

@@ -1,0 +1,64 @@
+"""Plain-data snapshots of environment objects, for exact resume without pickling.
+
+Every layer of an env (vector env, wrappers, the unwrapped env) is saved as its attributes that
+are plain data: numbers, strings, numpy arrays and numpy Generators (as their bit-generator
+state). That covers the classic-control and toy envs completely; an env whose state lives in
+other objects (a physics engine handle) resumes from a fresh episode instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+PLAIN = (bool, int, float, str, type(None), np.generic)
+RNG_KEY = "__generator_state__"
+
+
+def _layers(env: Any) -> list[Any]:
+    layers = [env]
+    while hasattr(layers[-1], "env") and layers[-1].env is not layers[-1]:
+        layers.append(layers[-1].env)
+    return layers
+
+
+def _attribute_state(obj: Any) -> dict[str, Any]:
+    state: dict[str, Any] = {}
+    for key, value in vars(obj).items():
+        if isinstance(value, np.random.Generator):
+            state[key] = {RNG_KEY: value.bit_generator.state}
+        elif isinstance(value, np.ndarray) and value.dtype != object:
+            state[key] = value.copy()
+        elif isinstance(value, PLAIN):
+            state[key] = value
+    return state
+
+
+def _restore_attributes(obj: Any, state: dict[str, Any]) -> None:
+    for key, value in state.items():
+        current = getattr(obj, key, None)
+        if isinstance(value, dict) and RNG_KEY in value:
+            if isinstance(current, np.random.Generator):
+                current.bit_generator.state = value[RNG_KEY]
+        elif isinstance(current, np.ndarray) and isinstance(value, np.ndarray):
+            if current.shape == value.shape:
+                current[...] = value
+            else:
+                setattr(obj, key, value.copy())
+        else:
+            setattr(obj, key, value.copy() if isinstance(value, np.ndarray) else value)
+
+
+def snapshot(env: Any) -> list[dict[str, Any]]:
+    """The plain-data state of each layer of ``env``, outermost first."""
+    return [_attribute_state(layer) for layer in _layers(env)]
+
+
+def restore(env: Any, state: list[dict[str, Any]]) -> None:
+    """Write a ``snapshot`` back into an env built the same way."""
+    layers = _layers(env)
+    if len(layers) != len(state):
+        raise ValueError(f"env has {len(layers)} layers but the snapshot has {len(state)}")
+    for layer, layer_state in zip(layers, state, strict=True):
+        _restore_attributes(layer, layer_state)

@@ -1,0 +1,87 @@
+"""Exact resume: 2N steps straight equals N steps, stop, resume for N more (same seed)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from coachrl.logging.progress_csv import DETERMINISTIC_COLUMNS
+from coachrl.params.tree import apply_overrides
+from coachrl.registry import load_preset
+from coachrl.runtime import checkpoint as ckpt
+from coachrl.runtime.loop import Trainer
+from coachrl.runtime.run_dir import CHECKPOINTS, create_run_dir, load_run_config
+
+HALF = 2_000
+CASES = {
+    "CartPole_DQN": [
+        "schedule.heatup_steps=300", "agent.algorithm.learning_starts=300",
+        "agent.algorithm.train_frequency=64", "agent.algorithm.gradient_steps=8",
+        "agent.memory.save_in_checkpoint=true",
+    ],
+    "CartPole_ClippedPPO": ["agent.algorithm.epochs=2"],
+}
+
+
+def _preset(name: str, experiment_dir: Path):
+    common = [f"schedule.improve_steps={2 * HALF}", f"schedule.checkpoint_period={HALF}",
+              "schedule.evaluation_period=1000", "schedule.evaluation_episodes=3",
+              f"run.experiment_dir={experiment_dir}", "run.seed=3"]
+    return apply_overrides(load_preset(name), common + CASES[name])
+
+
+def _final_state(run_dir: Path) -> dict[str, Any]:
+    _, state = ckpt.read_checkpoint(ckpt.list_checkpoints(run_dir / CHECKPOINTS)[-1])
+    state["counters"].pop("wall_time")
+    return state
+
+
+def _rows(run_dir: Path) -> list[list[str]]:
+    with open(run_dir / "progress.csv", newline="") as handle:
+        return [[row[c] for c in DETERMINISTIC_COLUMNS] for row in csv.DictReader(handle)]
+
+
+def _assert_same(a: Any, b: Any, path: str = "") -> None:
+    if isinstance(a, dict):
+        assert set(a) == set(b), f"{path}: keys differ"
+        for key in a:
+            _assert_same(a[key], b[key], f"{path}/{key}")
+    elif isinstance(a, np.ndarray):
+        np.testing.assert_array_equal(a, b, err_msg=path)
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for index, (x, y) in enumerate(zip(a, b, strict=True)):
+            _assert_same(x, y, f"{path}/{index}")
+    else:
+        assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_stop_and_resume_equals_straight_run(name: str, tmp_path: Path) -> None:
+    straight = _preset(name, tmp_path / "straight")
+    straight_dir = create_run_dir(straight)
+    Trainer(straight, run_dir=straight_dir, console=False).run()
+
+    split = _preset(name, tmp_path / "split")
+    split_dir = create_run_dir(split)
+    first = Trainer(split, run_dir=split_dir, console=False)
+    periodic = first._periodic
+
+    def stop_at_half() -> bool:
+        if first.counters.env_steps >= HALF:
+            first.request_stop("test")
+        return periodic()
+
+    first._periodic = stop_at_half  # type: ignore[method-assign]
+    assert first.run().reason == "interrupted"
+    assert HALF <= first.counters.env_steps < 2 * HALF
+    Trainer(load_run_config(split_dir), run_dir=split_dir, resume=True, console=False).run()
+
+    _assert_same(_final_state(straight_dir), _final_state(split_dir))
+    assert _rows(straight_dir) == _rows(split_dir)
+    assert len(_rows(straight_dir)) > 10
