@@ -74,3 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 __all__ = ["CheckpointError", "ConfigError", "Path", "build_parser", "main"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -15,7 +15,7 @@ class FixedLengthEnv(gym.Env):
     check bootstrapping on one and not the other.
     """
 
-    metadata = {"render_modes": ["rgb_array"]}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"]}
 
     def __init__(self, length: int = 5, truncate: bool = False, n_actions: int = 2,
                  render_mode: str | None = None) -> None:
@@ -42,3 +42,22 @@ class FixedLengthEnv(gym.Env):
         frame = np.zeros((16, 16, 3), dtype=np.uint8)
         frame[:, : int(16 * self.t / self.length)] = 255
         return frame
+
+
+class NaNRewardEnv(FixedLengthEnv):
+    """``FixedLengthEnv`` whose rewards turn NaN after ``nan_after`` steps in total.
+
+    Stands in for a simulator that blows up mid-run, to exercise the numerics guard.
+    """
+
+    def __init__(self, length: int = 5, nan_after: int = 100, **kwargs: Any) -> None:
+        super().__init__(length=length, **kwargs)
+        self.nan_after = nan_after
+        self.total_steps = 0
+
+    def step(self, action: Any):
+        observation, reward, terminated, truncated, info = super().step(action)
+        self.total_steps += 1
+        if self.total_steps > self.nan_after:
+            reward = float("nan")
+        return observation, reward, terminated, truncated, info

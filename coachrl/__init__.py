@@ -1,0 +1,3 @@
+"""coachrl: reinforcement-learning agents from reusable blocks (PyTorch, Gymnasium, Ray, TensorBoard)."""
+
+__version__ = "0.1.0"
