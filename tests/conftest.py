@@ -9,6 +9,11 @@ import pytest
 TIERS = ("unit", "integration", "e2e")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--regenerate-traces", action="store_true",
+                     help="rewrite tests/traces/*.csv from fresh runs instead of comparing")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         parts = Path(str(item.fspath)).parts
