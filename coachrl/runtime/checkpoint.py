@@ -72,10 +72,14 @@ def write_checkpoint(directory: Path, name: str, state: dict[str, Any], *, heade
             handle.flush()
             os.fsync(handle.fileno())
         final = directory / name
-        if final.exists():
-            shutil.rmtree(final)
+        retired = None
+        if final.exists():  # "best" is rewritten: move the old one aside, then swap in the new
+            retired = Path(tempfile.mkdtemp(prefix=".tmp-old-", dir=directory))
+            os.replace(final, retired / name)
         os.replace(temp, final)
         _fsync_dir(directory)
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
