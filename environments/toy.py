@@ -61,3 +61,34 @@ class NaNRewardEnv(FixedLengthEnv):
         if self.total_steps > self.nan_after:
             reward = float("nan")
         return observation, reward, terminated, truncated, info
+
+
+class TargetReachingEnv(gym.Env):
+    """One-dimensional continuous control: observe a target in [-1, 1], act, get -(a - target)^2.
+
+    Episodes last ``length`` steps with a new target each step; the optimal return is 0. A
+    quick learning check for continuous-action agents.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
+
+    def __init__(self, length: int = 8) -> None:
+        self.length = length
+        self.observation_space = gym.spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
+        self.action_space = gym.spaces.Box(-2.0, 2.0, shape=(1,), dtype=np.float32)
+        self.t = 0
+        self.target = np.zeros(1, dtype=np.float32)
+
+    def _new_target(self) -> np.ndarray:
+        self.target = self.np_random.uniform(-1.0, 1.0, size=1).astype(np.float32)
+        return self.target.copy()
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        self.t = 0
+        return self._new_target(), {}
+
+    def step(self, action: Any):
+        reward = -float((np.asarray(action, dtype=np.float32)[0] - self.target[0]) ** 2)
+        self.t += 1
+        return self._new_target(), reward, False, self.t >= self.length, {}
