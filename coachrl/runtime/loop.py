@@ -314,7 +314,7 @@ class Trainer:
                 raise KeyboardInterrupt
             self._stop_signal = signal.Signals(signum).name
 
-        previous = {}
+        previous: dict[int, Any] = {}
         try:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 previous[signum] = signal.signal(signum, handler)

@@ -54,10 +54,9 @@ class HeadModule(nn.Module):
             self.linear = nn.Linear(features, 1)
         else:
             self.linear = nn.Linear(features, head.action_dim)
-            if head.state_dependent_std:
-                self.log_std = nn.Linear(features, head.action_dim)
-            else:
-                self.log_std = nn.Parameter(torch.full((head.action_dim,), head.initial_log_std))
+            self.log_std: nn.Linear | nn.Parameter = (
+                nn.Linear(features, head.action_dim) if head.state_dependent_std
+                else nn.Parameter(torch.full((head.action_dim,), head.initial_log_std)))
 
     def forward(self, features: torch.Tensor, out: dict[str, torch.Tensor]) -> None:
         head = self.head
@@ -87,15 +86,15 @@ class Model(nn.Module):
             self._orthogonal_init()
 
     def _orthogonal_init(self) -> None:
-        for tower in self.towers.values():
-            for module in tower:
-                if isinstance(module, nn.Linear | nn.Conv2d):
-                    nn.init.orthogonal_(module.weight, gain=math.sqrt(2))
-                    nn.init.zeros_(module.bias)
+        for module in self.towers.modules():
+            if isinstance(module, nn.Linear | nn.Conv2d):
+                nn.init.orthogonal_(module.weight, gain=math.sqrt(2))
+                nn.init.zeros_(module.bias)
         for head_module in self.heads.values():
-            gain = HEAD_GAINS[type(head_module.head)]
-            nn.init.orthogonal_(head_module.linear.weight, gain=gain)
-            nn.init.zeros_(head_module.linear.bias)
+            assert isinstance(head_module, HeadModule)
+            linear = head_module.linear
+            nn.init.orthogonal_(linear.weight, gain=HEAD_GAINS[type(head_module.head)])
+            nn.init.zeros_(linear.bias)
 
     def forward(self, observations: torch.Tensor) -> dict[str, torch.Tensor]:
         features = {name: tower(observations) for name, tower in self.towers.items()}

@@ -93,8 +93,8 @@ class TorchNetwork:
             target.set_weights(self.get_weights())
             return
         with torch.no_grad():
-            source = list(self.model.parameters())
-            dest = list(target.model.parameters())
+            source: list[torch.Tensor] = list(self.model.parameters())
+            dest: list[torch.Tensor] = list(target.model.parameters())
             if tau >= 1.0:
                 torch._foreach_copy_(dest, source)
             else:
