@@ -1,0 +1,58 @@
+"""PPO on CartPole-v1, 8 envs, RL-zoo hyperparameters: time and env steps to an eval of 475.
+
+coachrl runs its ``CartPole_ClippedPPO`` preset, SB3 its ``PPO`` with the same values:
+n_envs 8, n_steps 32, batch 256, 20 epochs, gamma 0.98, GAE lambda 0.8, lr 1e-3 -> 0 linearly,
+clip 0.2 -> 0 linearly, entropy 0, value coefficient 0.5, max grad norm 0.5, Adam eps 1e-5,
+separate 64-64 tanh actor and critic with orthogonal init, per-minibatch advantage normalisation.
+"""
+
+from __future__ import annotations
+
+from benchmarks.common import Options, Report
+from benchmarks.threshold import Outcome, Protocol, compare, run_coachrl, run_sb3
+
+TITLE = "PPO CartPole-v1 (8 envs): time and env steps to eval >= 475"
+STEPS = 100_000
+
+
+def _protocol(options: Options) -> Protocol:
+    if options.quick:
+        return Protocol(
+            env_id="CartPole-v1", threshold=475.0, budget=1_024, eval_period=512, eval_episodes=2
+        )
+    return Protocol(env_id="CartPole-v1", threshold=475.0, budget=STEPS, eval_period=2_560)
+
+
+def _sb3(protocol: Protocol, seed: int) -> Outcome:
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.env_util import make_vec_env
+
+    model = PPO(
+        "MlpPolicy",
+        make_vec_env(protocol.env_id, n_envs=8, seed=seed),
+        n_steps=32,
+        batch_size=256,
+        n_epochs=20,
+        gamma=0.98,
+        gae_lambda=0.8,
+        ent_coef=0.0,
+        learning_rate=lambda remaining: 1e-3 * remaining,
+        clip_range=lambda remaining: 0.2 * remaining,
+        seed=seed,
+        device="cpu",
+        verbose=0,
+    )
+    return run_sb3(model, protocol, seed)
+
+
+def run(options: Options) -> Report:
+    protocol = _protocol(options)
+    overrides = [f"schedule.improve_steps={protocol.budget}"]
+    return compare(
+        title=TITLE,
+        options=options,
+        protocol=protocol,
+        wall_target=0.5,
+        coachrl=lambda seed: run_coachrl("CartPole_ClippedPPO", overrides, protocol, seed),
+        sb3=lambda seed: _sb3(protocol, seed),
+    )

@@ -1,0 +1,104 @@
+"""Replay: insert and sample rates of uniform replay at 1M capacity, coachrl against SB3.
+
+Inserts are one transition per call (a 1-env loop stores every step) of CartPole-sized data;
+samples are batches of 64 from a full 1M buffer. coachrl's sample returns numpy arrays (the
+backend moves them to torch in the update); SB3's returns torch tensors, conversion included.
+Prioritised replay is pending until coachrl has one.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from benchmarks.common import COACHRL, SB3, Options, Ratio, Report, interleaved
+
+TITLE = "Replay: uniform insert and sample rates at 1M capacity (CartPole transitions)"
+CAPACITY = 1_000_000
+INSERT, SAMPLE = "insert (1 per call)", "sample (batch 64)"
+PENDING_PRIORITISED = "prioritised replay: pending (coachrl has no prioritised buffer yet)"
+
+
+def _coachrl_buffer(capacity: int) -> object:
+    from coachrl.memories import ReplayBuffer
+
+    return ReplayBuffer(
+        capacity=capacity,
+        observation_shape=(4,),
+        observation_dtype=np.float32,
+        action_shape=(),
+        action_dtype=np.int64,
+    )
+
+
+def coachrl_rates(capacity: int, inserts: int, samples: int, seed: int) -> tuple[float, float]:
+    buffer = _coachrl_buffer(capacity)
+    rng = np.random.default_rng(seed)
+    observation = rng.normal(size=(1, 4)).astype(np.float32)
+    row = {
+        "observations": observation,
+        "next_observations": observation,
+        "actions": np.zeros(1, np.int64),
+        "rewards": np.ones(1, np.float32),
+        "terminated": np.zeros(1, np.float32),
+    }
+    start = time.perf_counter()
+    for _ in range(inserts):
+        buffer.add(row)
+    insert_rate = inserts / (time.perf_counter() - start)
+    chunk = {k: np.repeat(v, 100_000, axis=0) for k, v in row.items()}
+    while len(buffer) < capacity:
+        buffer.add(chunk)
+    start = time.perf_counter()
+    for _ in range(samples):
+        buffer.sample(64, rng)
+    return insert_rate, samples / (time.perf_counter() - start)
+
+
+def sb3_rates(capacity: int, inserts: int, samples: int, seed: int) -> tuple[float, float]:
+    import gymnasium as gym
+    from stable_baselines3.common.buffers import ReplayBuffer
+
+    observation_space = gym.spaces.Box(-np.inf, np.inf, (4,), np.float32)
+    buffer = ReplayBuffer(capacity, observation_space, gym.spaces.Discrete(2), device="cpu")
+    rng = np.random.default_rng(seed)
+    observation = rng.normal(size=(1, 4)).astype(np.float32)
+    action, reward, done = np.zeros((1, 1), np.int64), np.ones(1, np.float32), np.zeros(1)
+    infos = [{}]
+    start = time.perf_counter()
+    for _ in range(inserts):
+        buffer.add(observation, observation, action, reward, done, infos)
+    insert_rate = inserts / (time.perf_counter() - start)
+    buffer.observations[:] = observation  # fill the rest at once, so its pages are real
+    buffer.next_observations[:] = observation
+    buffer.full, buffer.pos = True, 0
+    start = time.perf_counter()
+    for _ in range(samples):
+        buffer.sample(64)
+    return insert_rate, samples / (time.perf_counter() - start)
+
+
+def run(options: Options) -> Report:
+    report = Report(TITLE)
+    repeats = 1 if options.quick else options.repeats
+    capacity = 200_000 if options.quick else CAPACITY
+    inserts, samples = (2_000, 500) if options.quick else (100_000, 20_000)
+
+    def record(library: str, rates: tuple[float, float], repeat: int) -> None:
+        report.add(INSERT, library, "transitions/s", rates[0], repeat)
+        report.add(SAMPLE, library, "batches/s", rates[1], repeat)
+
+    interleaved(
+        repeats,
+        {
+            COACHRL: lambda r: record(COACHRL, coachrl_rates(capacity, inserts, samples, r), r),
+            SB3: lambda r: record(SB3, sb3_rates(capacity, inserts, samples, r), r),
+        },
+    )
+    report.ratios = [
+        Ratio(INSERT, "transitions/s", COACHRL, SB3, ""),
+        Ratio(SAMPLE, "batches/s", COACHRL, SB3, ""),
+    ]
+    report.notes.append(PENDING_PRIORITISED)
+    return report
