@@ -6,6 +6,7 @@ several times cheaper than torch's per-call overhead, so acting defaults to this
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -54,12 +55,34 @@ class NumpyNetwork:
         self.spec = spec
         self.plan, _ = tower_plan(spec)
         self.weights: Weights = {}
+        self._towers: dict[str, list[Callable[[NDArray], NDArray]]] = {}
+        self._heads: dict[str, tuple[NDArray, NDArray]] = {}
+
+    def _compile(self) -> None:
+        """Resolve every layer to a closure over its weights once per ``set_weights``, so that
+        ``predict`` (called every env step) does no name formatting or dict lookups."""
+        w = self.weights
+        self._towers = {
+            name: [self._step(layer, f"towers.{name}.{index}", w)
+                   for index, layer in enumerate(self.plan)]
+            for name in tower_names(self.spec)
+        }
+        self._heads = {head.name: (w[f"heads.{head.name}.linear.weight"].T,
+                                   w[f"heads.{head.name}.linear.bias"])
+                       for head in self.spec.heads}
+
+    @classmethod
+    def _step(cls, layer: Layer, key: str, w: Weights) -> Callable[[NDArray], NDArray]:
+        if layer.kind == "linear":
+            weight_t, bias = w[f"{key}.weight"].T, w[f"{key}.bias"]
+            return lambda x: x @ weight_t + bias
+        if layer.kind == "activation":
+            return ACTIVATIONS[layer.activation]
+        return lambda x: cls._layer(layer, key, x, w)
 
     def _tower(self, name: str, x: NDArray) -> NDArray:
-        w = self.weights
-        for index, layer in enumerate(self.plan):
-            key = f"towers.{name}.{index}"
-            x = self._layer(layer, key, x, w)
+        for step in self._towers[name]:
+            x = step(x)
         return x
 
     @staticmethod
@@ -85,10 +108,11 @@ class NumpyNetwork:
         w = self.weights
         for head in self.spec.heads:
             x = features[tower_of(self.spec, head.name)]
-            prefix = f"heads.{head.name}"
-            value = x @ w[f"{prefix}.linear.weight"].T + w[f"{prefix}.linear.bias"]
+            weight_t, bias = self._heads[head.name]
+            value = x @ weight_t + bias
             out[head.name] = value[:, 0] if isinstance(head, VHead) else value
             if isinstance(head, GaussianPolicyHead):
+                prefix = f"heads.{head.name}"
                 if head.state_dependent_std:
                     log_std = x @ w[f"{prefix}.log_std.weight"].T + w[f"{prefix}.log_std.bias"]
                     out[head.log_std_name] = np.clip(log_std, -20.0, 2.0)
@@ -98,6 +122,7 @@ class NumpyNetwork:
 
     def set_weights(self, weights: Weights) -> None:
         self.weights = dict(weights)
+        self._compile()
 
     def get_weights(self) -> Weights:
         return dict(self.weights)
