@@ -39,7 +39,10 @@ class ReplayBuffer:
         count = len(transitions[B.REWARDS])
         if count == 0:
             return
-        slots = (self.position + np.arange(count)) % self.capacity
+        end = self.position + count
+        # a slice when the write does not wrap: far cheaper than fancy indexing for small k
+        slots = (slice(self.position, end) if end <= self.capacity
+                 else np.arange(self.position, end) % self.capacity)
         for key, array in self.storage.items():
             array[slots] = transitions[key]
         self.position = int((self.position + count) % self.capacity)
