@@ -32,6 +32,8 @@ agent = DQNParams(
     memory=MemoryParams(capacity=100_000),
     exploration=EGreedy(schedule=Linear(start=1.0, end=0.04, duration=8_000)),
     learning_rate=2.3e-3,
+    adam_epsilon=1e-8,
+    max_grad_norm=10.0,
 )
 
 preset = Preset(

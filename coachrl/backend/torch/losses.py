@@ -54,7 +54,7 @@ class QRegression:
 
 @dataclass(slots=True)
 class ValueRegression:
-    """MSE of V(s) to returns; with clip_range > 0, PPO2's clipped value loss."""
+    """weight * MSE of V(s) to returns; with clip_range > 0, PPO2's clipped value loss."""
 
     head: VHead
 
@@ -68,7 +68,7 @@ class ValueRegression:
             old = batch[B.OLD_VALUES]
             clipped = old + (values - old).clamp(-clip_range, clip_range)
             loss = torch.maximum(loss, (clipped - returns).pow(2))
-        return spec.weight * 0.5 * weighted_mean(loss, batch), {}
+        return spec.weight * weighted_mean(loss, batch), {}
 
 
 def _log_prob_entropy(head: DiscretePolicyHead | GaussianPolicyHead, out: Tensors,
