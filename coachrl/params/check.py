@@ -19,7 +19,9 @@ class FieldError(ConfigError):
 
 def in_range(field: str, value: float, low: float | None = None, high: float | None = None,
              *, low_open: bool = False) -> None:
-    """Raise unless low <(=) value <= high; None leaves a side unbounded."""
+    """Raise unless low <(=) value <= high; None leaves a side unbounded; NaN never passes."""
+    if value != value:  # NaN
+        raise FieldError(field, f"{value!r} is not a number; expected a finite value")
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and value > high
     if too_low or too_high:

@@ -166,9 +166,11 @@ def apply_override(root: Any, assignment: str) -> None:
     tp = _field_types(type(node))[last]
     try:
         value = coerce(text.strip(), tp)
-    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, ImportError, AttributeError) as exc:
         raise ConfigError(f"{dotted}={text!r} is not a valid {_describe(tp)}: {exc}") from None
-    setattr(node, last, value)
+    # Frozen groups (exploration policies, schedules' owners) are private copies here, since
+    # apply_overrides works on a deep copy, so setting the field in place is safe.
+    object.__setattr__(node, last, value)
 
 
 def apply_overrides(root: T, assignments: list[str]) -> T:
@@ -179,7 +181,12 @@ def apply_overrides(root: T, assignments: list[str]) -> T:
     result = copy.deepcopy(root)
     for assignment in assignments:
         apply_override(result, assignment)
-    validate(result)
+    try:
+        validate(result)
+    except ConfigError:
+        raise
+    except (ValueError, TypeError, IndexError, ArithmeticError) as exc:
+        raise ConfigError(f"overrides {assignments} give an invalid configuration: {exc}") from None
     return result
 
 
@@ -219,8 +226,8 @@ def from_jsonable(data: Any, expected: type | None = None) -> Any:
     if not isinstance(data, dict):
         raise ValueError(f"expected an object for {_describe(expected)}, got {data!r}")
     cls = load_class(data[TYPE_KEY]) if TYPE_KEY in data else expected
-    if cls is None:
-        raise ValueError(f"object {data!r} names no {TYPE_KEY}")
+    if cls is None or not dataclasses.is_dataclass(cls):
+        raise ValueError(f"object {data!r} names no parameter class in {TYPE_KEY}")
     hints = _field_types(cls)
     kwargs = {}
     for f in dataclasses.fields(cls):
