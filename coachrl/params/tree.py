@@ -100,7 +100,7 @@ def coerce(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per supported
     if isinstance(tp, type) and issubclass(tp, Schedule):
         return _coerce_schedule(value)
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return from_jsonable(value, tp)
+        return from_jsonable(json.loads(value) if isinstance(value, str) else value, tp)
     if tp is bool:
         return _coerce_bool(value)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
