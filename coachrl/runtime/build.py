@@ -9,7 +9,7 @@ import numpy as np
 from coachrl.agent import Agent, AgentContext
 from coachrl.backend import Backend, make_backend
 from coachrl.core.environment import VectorEnvironment
-from coachrl.core.seeding import derive_seed
+from coachrl.core.seeding import derive_seed, seed_everything
 from coachrl.errors import ConfigError
 from coachrl.filters import ObservationNormalizer, RewardFilter
 from coachrl.params.base import Preset
@@ -51,6 +51,7 @@ def make_filters(preset: Preset, env: VectorEnvironment) -> Filters:
 
 def make_backends(preset: Preset) -> tuple[Backend, Backend]:
     """(learner, actor). The actor is the learner itself when acting uses the same backend."""
+    seed_everything(preset.run.seed)  # python and numpy globals, for envs and user code using them
     learner = make_backend("torch", device=preset.run.device, threads=preset.run.torch_threads)
     learner.seed(preset.run.seed)
     if preset.agent.inference_backend == "torch":
