@@ -22,6 +22,7 @@ from coachrl.params.tree import load_class
 
 PRESET_GROUP = "coachrl.presets"  # entry point value: a package whose modules are presets
 ENV_GROUP = "coachrl.environments"  # entry point value: "module:Class" of a VectorEnvironment
+LAYOUT_GROUP = "coachrl.layouts"  # entry point value: "module:function" returning a layout
 
 
 @cache
@@ -80,3 +81,11 @@ def env_adapter(name: str = "gymnasium") -> Any:
         raise ConfigError(f"unknown environment adapter {name!r}; expected one of "
                           f"{', '.join(sorted(adapters)) or '(none installed)'}")
     return load_class(adapters[name])
+
+
+def run_layouts() -> dict[str, Any]:
+    """The custom-scalars layout every run writes: the union of the registered layouts."""
+    merged: dict[str, Any] = {}
+    for ep in sorted(entry_points(group=LAYOUT_GROUP), key=lambda ep: ep.name):
+        merged.update(ep.load()())
+    return merged

@@ -28,6 +28,20 @@ class Logger:
         if self.tensorboard is not None:
             self.tensorboard.scalars(values, step)
 
+    def layout(self, layout: dict[str, Any]) -> None:
+        """Write a custom-scalars layout (see ``coachrl.dashboards.layout``) into the run."""
+        if self.tensorboard is not None and layout:
+            self.tensorboard.custom_layout(layout)
+
+    def histograms(self, values: dict[str, Any], step: int) -> None:
+        """Distributions (weights, actions); call at a low rate, at most once per evaluation."""
+        if self.tensorboard is not None:
+            self.tensorboard.histograms(values, step)
+
+    def video(self, tag: str, frames: Any, step: int, *, fps: int = 30) -> None:
+        if self.tensorboard is not None:
+            self.tensorboard.video(tag, frames, step, fps=fps)
+
     def row(self, row: dict[str, Any]) -> None:
         if self.csv is not None:
             self.csv.write(row)

@@ -23,6 +23,22 @@ class TensorBoardWriter:
                  for k, v in hparams.items()}
         self.writer.add_hparams(clean, metrics, run_name=".")
 
+    def custom_layout(self, layout: dict[str, dict[str, tuple[str, list[str]]]]) -> None:
+        """Category -> chart title -> ("Multiline", regexes) or ("Margin", [value, lo, hi])."""
+        self.writer.add_custom_scalars({cat: {title: [kind, list(tags)]
+                                              for title, (kind, tags) in charts.items()}
+                                        for cat, charts in layout.items()})
+
+    def histograms(self, values: dict[str, Any], step: int) -> None:
+        for tag, array in values.items():
+            self.writer.add_histogram(tag, array, step, bins="auto")
+
+    def video(self, tag: str, frames: Any, step: int, *, fps: int = 30) -> None:
+        """An animated GIF in the Images tab (torch's add_video would need moviepy)."""
+        from coachrl.logging.gif import gif_summary
+
+        self.writer._get_file_writer().add_summary(gif_summary(tag, frames, fps=fps), step)
+
     def flush(self) -> None:
         self.writer.flush()
 

@@ -16,6 +16,7 @@ from coachrl.core.environment import VectorEnvironment
 class EvaluationResult:
     returns: NDArray  # [episodes]
     lengths: NDArray  # [episodes]
+    actions: NDArray | None = None  # [steps * live envs, ...] actions taken, for histograms
 
     @property
     def mean(self) -> float:
@@ -38,14 +39,16 @@ def evaluate(agent: Agent, env: VectorEnvironment, *, step: int,
     returns, lengths = np.zeros(n), np.zeros(n, dtype=np.int64)
     finished = np.zeros(n, dtype=bool)
     observations = env.reset()
+    taken: list[NDArray] = []
     while not finished.all():
         if on_frame is not None and not finished[0]:
             on_frame(env.render_frames()[0])
         actions = agent.act(observe(observations), step=step, explore=False).actions
         result, _ = env.step(actions)
         live = result.valid & ~finished
+        taken.append(np.asarray(actions)[live])
         returns += np.where(live, result.rewards, 0.0)
         lengths += live
         finished |= live & result.dones
         observations = result.observations
-    return EvaluationResult(returns, lengths)
+    return EvaluationResult(returns, lengths, np.concatenate(taken) if taken else None)

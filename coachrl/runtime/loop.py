@@ -23,6 +23,7 @@ from coachrl.core.batch import EpisodeStats, StepResult
 from coachrl.errors import CheckpointError, TrainingDiverged
 from coachrl.logging import Logger
 from coachrl.params.base import Preset
+from coachrl.registry import run_layouts
 from coachrl.runtime import checkpoint as ckpt
 from coachrl.runtime.build import make_agent, make_backends, make_envs, make_filters
 from coachrl.runtime.evaluation import EvaluationResult, evaluate
@@ -83,6 +84,8 @@ class Trainer:
         self.logger = Logger(run_dir, total_steps=int(schedule.improve_steps), title=preset.name,
                              console=console, files=log, resume_rows=self.counters.csv_rows if resume else None,
                              resume_step=self.counters.env_steps if resume else None)
+        if log:
+            self.logger.layout(run_layouts())  # the dashboard's charts (coachrl.layouts group)
 
     # -- filters -----------------------------------------------------------------------------
     def _filter_observations(self, observations: NDArray, *, update: bool) -> NDArray:
@@ -208,6 +211,10 @@ class Trainer:
         scalars = {"perf/env_steps_per_s": rate, **self.last_metrics,
                    "exploration/epsilon": self.agent.exploration_rate(c.env_steps),
                    "optim/lr": self.agent.learning_rate(c.env_steps)}
+        if self.recent_returns:
+            spread = float(np.std(self.recent_returns))
+            scalars |= {"train/return_mean": recent, "train/return_lower": recent - spread,
+                        "train/return_upper": recent + spread}
         self.logger.scalars(scalars, c.env_steps)
         self.logger.console.update(steps=c.env_steps, episodes=c.episodes, recent_return=recent,
                                    eval_return=c.last_eval, steps_per_s=rate)
@@ -224,7 +231,10 @@ class Trainer:
                          "Evaluation Reward": result.mean, "Evaluation Reward Std": result.std})
         c.csv_rows += 1
         self.logger.scalars({"eval/return_mean": result.mean, "eval/return_std": result.std,
-                             "eval/episode_length": float(result.lengths.mean())}, c.env_steps)
+                             "eval/episode_length": float(result.lengths.mean()),
+                             "eval/return_lower": result.mean - result.std,
+                             "eval/return_upper": result.mean + result.std}, c.env_steps)
+        self._log_distributions(result)
         if result.mean > c.best_eval:
             c.best_eval = result.mean
             self._write_checkpoint(BEST)
@@ -232,6 +242,17 @@ class Trainer:
         if reached and c.threshold_step is None:
             c.threshold_step = c.env_steps
         return reached and self.preset.run.stop_at_threshold
+
+    def _log_distributions(self, result: EvaluationResult) -> None:
+        """Weight and evaluation-action histograms: once per evaluation, off the hot loop."""
+        values: dict[str, Any] = {}
+        for name in self.agent.trainable:
+            for key, array in self.agent.networks[name].get_weights().items():
+                if np.issubdtype(array.dtype, np.floating) and array.size > 1:
+                    values[f"weights/{name}/{key}"] = array
+        if result.actions is not None and result.actions.size:
+            values["eval/actions"] = result.actions
+        self.logger.histograms(values, self.counters.env_steps)
 
     def evaluate_now(self, **kwargs: Any) -> EvaluationResult:
         return evaluate(self.agent, self.eval_env, step=self.counters.env_steps,
