@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from coachrl import commands_dashboard
 from coachrl.commands import EXIT_INTERRUPTED
 from coachrl.errors import CheckpointError, CoachrlError, ConfigError
 
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="record the first episode to RUN_DIR/videos/ (needs coachrl[video])")
 
     commands.add_parser("presets", help="list presets with env, agent and threshold")
+    commands_dashboard.add_parsers(commands, train)  # dashboard, compare, train --seeds
     return parser
 
 
@@ -55,7 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from coachrl import commands
 
     handlers = {"train": commands.train, "evaluate": commands.evaluate,
-                "presets": commands.presets}
+                "presets": commands.presets, "dashboard": commands_dashboard.dashboard,
+                "compare": commands_dashboard.compare}
+    if args.command == "train" and args.seeds is not None:
+        handlers["train"] = commands_dashboard.train_seeds
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:
