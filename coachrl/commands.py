@@ -102,6 +102,9 @@ def evaluate(args: argparse.Namespace) -> int:
     if args.video:
         path = record_video(trainer, run_dir / "videos", name=checkpoint.name)
         print(f"video: {path}")
+        from coachrl.commands_dashboard import video_to_tensorboard
+
+        video_to_tensorboard(run_dir, path, step=trainer.counters.env_steps)
     return 0
 
 

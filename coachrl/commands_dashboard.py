@@ -113,3 +113,17 @@ def train_seeds(args: argparse.Namespace) -> int:
                     failed.append(seed)
     print(f"compare the seeds with: coachrl compare {group}", flush=True)
     return 1 if failed else 0
+
+
+def video_to_tensorboard(run_dir: Path, video: Path, *, step: int) -> None:
+    """Show a recorded evaluation video in the run's TensorBoard (Images tab, as a GIF)."""
+    import imageio.v2 as imageio
+
+    from coachrl.logging.tensorboard import TensorBoardWriter
+
+    frames = list(imageio.mimread(video, memtest=False))
+    writer = TensorBoardWriter(run_dir / "tensorboard")
+    try:
+        writer.video(f"eval/video/{video.stem}", frames, step)
+    finally:
+        writer.close()

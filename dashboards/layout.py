@@ -30,7 +30,6 @@ def rl_layout() -> Layout:
             "evaluation return (mean ± std over episodes)": _margin("eval/return"),
             "training return (last 100 episodes, mean ± std)": _margin("train/return"),
             "training episode return": ("Multiline", [r"train/episode_return$"]),
-            "final and best evaluation return": ("Multiline", [r"final/.*"]),
         },
         "2 episodes": {
             "episode length (train, eval)": ("Multiline", [r"(train|eval)/episode_length$"]),
