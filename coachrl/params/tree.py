@@ -141,7 +141,7 @@ def _unknown_key(node: Any, key: str, prefix: str) -> ConfigError:
     close = difflib.get_close_matches(key, valid, n=1)
     hint = f"; did you mean '{prefix}{close[0]}'?" if close else ""
     return ConfigError(
-        f"unknown parameter '{prefix}{key}'{hint} Valid keys at "
+        f"unknown parameter '{prefix}{key}'{hint or '.'} Valid keys at "
         f"'{prefix.rstrip('.') or 'top level'}': {', '.join(valid)}"
     )
 
