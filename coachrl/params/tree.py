@@ -155,7 +155,10 @@ def apply_override(root: Any, assignment: str) -> None:
     keys = dotted.strip().split(".")
     node, prefix = root, ""
     for key in keys[:-1]:
-        if not dataclasses.is_dataclass(node) or key not in field_names(node):
+        if not dataclasses.is_dataclass(node) or isinstance(node, Schedule):
+            raise ConfigError(f"'{prefix.rstrip('.')}' is a value, not a group; "
+                              f"cannot set '{dotted}'")
+        if key not in field_names(node):
             raise _unknown_key(node, key, prefix)
         node, prefix = getattr(node, key), f"{prefix}{key}."
     last = keys[-1]

@@ -96,6 +96,8 @@ def test_unknown_key_without_a_close_match_still_lists_valid_keys(dqn) -> None:
     ('agent.exploration.schedule={"_type": "bogus"}', "unknown schedule type 'bogus'"),
     ("agent.learning_rate", "has no '='"),
     ("agent.learning_rate.x=1", "is a value, not a group"),
+    ("agent.adam_epsilon..=1", "is a value, not a group"),
+    ("agent.exploration.schedule.end.x=1", "is a value, not a group"),
 ])
 def test_a_value_of_the_wrong_type_is_a_config_error(dqn, assignment: str, fragment: str) -> None:
     with pytest.raises(ConfigError, match=fragment):
