@@ -41,6 +41,9 @@ def _from_file(path: Path) -> Any:
     if not path.is_file():
         raise PresetNotFound(f"preset file {str(path)!r} does not exist")
     name = f"coachrl_user_preset_{path.stem}"
+    folder = str(path.resolve().parent)
+    if folder not in sys.path:  # as `python my_preset.py` would: modules beside it import
+        sys.path.insert(0, folder)
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -1,4 +1,4 @@
-"""Run directories: config.json (fully resolved preset), metadata.json, checkpoints/, events, CSV."""
+"""Run directories: config.json (the resolved preset), metadata.json, checkpoints/, events, CSV."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from typing import Any
 from coachrl.errors import CheckpointError, ConfigError
 from coachrl.logging.logger import write_json
 from coachrl.params.base import Preset
-from coachrl.params.tree import from_jsonable, to_jsonable
+from coachrl.params.tree import TYPE_KEY, from_jsonable, to_jsonable
 
 CONFIG, METADATA, CHECKPOINTS = "config.json", "metadata.json", "checkpoints"
+MODULE_DIRS = "module_dirs"  # metadata key: where the config's non-coachrl classes import from
 
 
 def _versions() -> dict[str, str]:
@@ -55,9 +56,32 @@ def create_run_dir(preset: Preset) -> Path:
     write_json(run_dir / METADATA, {
         "preset": preset.name, "seed": preset.run.seed, "command": sys.argv,
         "host": socket.gethostname(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "versions": _versions(),
+        "versions": _versions(), MODULE_DIRS: _module_dirs(to_jsonable(preset)),
     })
     return run_dir
+
+
+def _module_dirs(config: Any) -> list[str]:
+    """Import roots of the config's classes outside coachrl (an agent file beside a preset)."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            module = sys.modules.get(str(node.get(TYPE_KEY, ":")).partition(":")[0].split(".")[0])
+            file = getattr(module, "__file__", None)
+            if file and module.__name__ != "coachrl":  # type: ignore[union-attr]
+                root = Path(file).parent
+                root = root.parent if Path(file).name == "__init__.py" else root
+                if str(root) not in found:
+                    found.append(str(root))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(config)
+    return found
 
 
 def load_run_config(run_dir: Path) -> Preset:
@@ -66,6 +90,11 @@ def load_run_config(run_dir: Path) -> Preset:
     if not path.is_file():
         raise CheckpointError(f"{str(run_dir)!r} is not a coachrl run directory (no {CONFIG}); "
                               "pass the directory `coachrl train` printed at start")
+    metadata = run_dir / METADATA
+    if metadata.is_file():  # so a user's agent file resolves from any working directory
+        for folder in json.loads(metadata.read_text()).get(MODULE_DIRS, []):
+            if folder not in sys.path:
+                sys.path.append(folder)
     try:
         preset = from_jsonable(json.loads(path.read_text()))
     except (ValueError, TypeError, ImportError, AttributeError, KeyError) as exc:
@@ -85,7 +114,8 @@ def preset_hparams(preset: Preset) -> dict[str, Any]:
                 if key != "_type":
                     walk(value, f"{prefix}{key}.")
         else:
-            flat[prefix.rstrip(".")] = node if isinstance(node, int | float | str | bool) else str(node)
+            plain = isinstance(node, int | float | str | bool)
+            flat[prefix.rstrip(".")] = node if plain else str(node)
 
     walk(to_jsonable(preset), "")
     return flat
