@@ -1,0 +1,116 @@
+"""Exploration policies: e-greedy, greedy, categorical/Gaussian policy sampling, additive noise."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from coachrl.core.distributions import gaussian_log_prob
+from coachrl.core.schedules import Constant, Linear
+from coachrl.errors import ConfigError
+from coachrl.exploration import AdditiveGaussian, Categorical, EGreedy, Greedy
+
+COUNT = 20_000
+# argmax is action 2 in every row
+Q = np.tile(np.array([[0.1, 0.5, 0.9, 0.3]], dtype=np.float32), (COUNT, 1))
+
+
+@pytest.mark.parametrize(("step", "expected"), [(0, 1.0), (500, 0.55), (1_000, 0.1),
+                                                (5_000, 0.1)])
+def test_egreedy_epsilon_follows_its_schedule(step: int, expected: float) -> None:
+    policy = EGreedy(schedule=Linear(start=1.0, end=0.1, duration=1_000))
+    assert policy.epsilon(step) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.1, 0.5, 1.0])
+def test_egreedy_takes_random_actions_with_probability_epsilon(epsilon: float) -> None:
+    policy = EGreedy(schedule=Constant(constant=epsilon))
+    actions, log_probs = policy.select(Q, step=0, rng=np.random.default_rng(0), explore=True)
+    # a random action is uniform over 4, so it is the greedy one a quarter of the time
+    non_greedy = np.mean(actions != 2)
+    assert non_greedy == pytest.approx(epsilon * 3 / 4, abs=0.015)
+    counts = np.bincount(actions, minlength=4) / COUNT
+    np.testing.assert_allclose(counts, [epsilon / 4] * 2 + [1 - 3 * epsilon / 4] + [epsilon / 4],
+                               atol=0.015)
+    assert log_probs.size == 0
+
+
+def test_egreedy_uses_the_schedule_value_at_the_given_step() -> None:
+    policy = EGreedy(schedule=Linear(start=1.0, end=0.0, duration=100))
+    actions, _ = policy.select(Q, step=100, rng=np.random.default_rng(0), explore=True)
+    assert (actions == 2).all()
+
+
+def test_egreedy_evaluation_with_zero_epsilon_is_greedy() -> None:
+    policy = EGreedy(schedule=Constant(constant=1.0), evaluation_epsilon=0.0)
+    actions, _ = policy.select(Q, step=0, rng=np.random.default_rng(0), explore=False)
+    assert (actions == 2).all()
+
+
+def test_egreedy_evaluation_epsilon_is_used_when_not_exploring() -> None:
+    policy = EGreedy(schedule=Constant(constant=0.0), evaluation_epsilon=0.2)
+    actions, _ = policy.select(Q, step=0, rng=np.random.default_rng(0), explore=False)
+    assert np.mean(actions != 2) == pytest.approx(0.15, abs=0.015)
+
+
+def test_egreedy_refuses_an_evaluation_epsilon_above_one() -> None:
+    with pytest.raises(ConfigError, match=r"evaluation_epsilon=1\.5 is out of range"):
+        EGreedy(evaluation_epsilon=1.5)
+
+
+@pytest.mark.parametrize("explore", [True, False])
+def test_greedy_is_argmax(explore: bool) -> None:
+    scores = np.array([[1.0, 3.0, 2.0], [5.0, 0.0, 1.0]])
+    actions, _ = Greedy().select(scores, step=0, rng=np.random.default_rng(0), explore=explore)
+    np.testing.assert_array_equal(actions, [1, 0])
+
+
+def test_categorical_without_exploration_is_argmax_of_the_logits() -> None:
+    logits = np.array([[0.0, 0.2, 0.1], [3.0, 2.9, -1.0]], dtype=np.float32)
+    actions, _ = Categorical().select(logits, step=0, rng=np.random.default_rng(0), explore=False)
+    np.testing.assert_array_equal(actions, [1, 0])
+
+
+def test_categorical_exploring_samples_the_softmax() -> None:
+    logits = np.tile(np.log([[0.2, 0.8]]), (COUNT, 1))
+    actions, log_probs = Categorical().select(logits, step=0, rng=np.random.default_rng(0),
+                                              explore=True)
+    assert np.mean(actions == 1) == pytest.approx(0.8, abs=0.01)
+    np.testing.assert_allclose(log_probs, np.log([0.2, 0.8])[actions], atol=1e-6)
+
+
+def test_gaussian_policy_deterministic_returns_the_mean() -> None:
+    mean = np.array([[0.3, -1.0]], dtype=np.float32)
+    log_std = np.array([[0.0, math.log(0.5)]], dtype=np.float32)
+    actions, log_probs = Categorical().select(mean, step=0, rng=np.random.default_rng(0),
+                                              explore=False, log_std=log_std)
+    np.testing.assert_array_equal(actions, mean)
+    np.testing.assert_allclose(log_probs, gaussian_log_prob(mean, mean, log_std))
+
+
+def test_gaussian_policy_exploring_samples_around_the_mean() -> None:
+    mean = np.zeros((COUNT, 1), dtype=np.float32)
+    log_std = np.full((COUNT, 1), math.log(0.5), dtype=np.float32)
+    actions, _ = Categorical().select(mean, step=0, rng=np.random.default_rng(0), explore=True,
+                                      log_std=log_std)
+    assert actions.std() == pytest.approx(0.5, rel=0.03)
+
+
+@pytest.mark.parametrize("sigma", [0.1, 0.5])
+def test_additive_gaussian_noise_has_the_scheduled_std(sigma: float) -> None:
+    policy = AdditiveGaussian(schedule=Constant(constant=sigma))
+    actions = np.full((COUNT, 2), 0.25, dtype=np.float32)
+    noisy, _ = policy.select(actions, step=0, rng=np.random.default_rng(0), explore=True)
+    noise = noisy - actions
+    assert noise.mean() == pytest.approx(0.0, abs=0.01)
+    assert noise.std() == pytest.approx(sigma, rel=0.03)
+    assert policy.epsilon(0) == sigma
+
+
+def test_additive_gaussian_evaluation_without_noise_returns_the_action() -> None:
+    actions = np.array([[0.1, -0.2]], dtype=np.float32)
+    same, _ = AdditiveGaussian().select(actions, step=0, rng=np.random.default_rng(0),
+                                        explore=False)
+    np.testing.assert_array_equal(same, actions)
