@@ -82,7 +82,8 @@ def summary_table(summaries: list[GroupSummary]) -> str:
                     f'<td class="l"><span class="swatch" style="background:{color}"></span>'
                     f"{escape(s.name)}</td><td>{s.seeds}</td><td>{_interval(s.final)}</td>"
                     f"<td>{_interval(s.best)}</td><td>{_fmt(s.threshold)}</td>"
-                    f"<td>{_steps_cell(s.steps_to_threshold)}</td></tr>")
+                    f"<td>{_steps_cell(s.steps_to_threshold) if s.threshold is not None else '-'}"
+                    "</td></tr>")
     rows.append("</table>")
     return "\n".join(rows)
 
