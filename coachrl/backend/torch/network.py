@@ -93,7 +93,8 @@ class TorchNetwork:
         return dict(zip(metrics, values, strict=True))
 
     def get_weights(self) -> Weights:
-        return {k: v.detach().cpu().numpy() for k, v in self.model.state_dict().items()}
+        # copies: on the CPU .numpy() would share memory with the live parameters
+        return {k: v.detach().cpu().numpy().copy() for k, v in self.model.state_dict().items()}
 
     def set_weights(self, weights: Weights) -> None:
         with torch.no_grad():
