@@ -30,7 +30,7 @@ def start_tensorboard(logdir: Path, *, host: str = DEFAULT_HOST, port: int | Non
     """Start TensorBoard in this process (background threads) and return its URL.
 
     Raises:
-        ConfigError: the directory does not exist.
+        ConfigError: the directory does not exist or the address is taken.
     """
     if not logdir.is_dir():
         raise ConfigError(f"experiments directory {str(logdir)!r} does not exist; pass the "
@@ -40,7 +40,11 @@ def start_tensorboard(logdir: Path, *, host: str = DEFAULT_HOST, port: int | Non
 
     board = program.TensorBoard()
     board.configure(argv=tensorboard_argv(logdir, host=host, port=port or free_port(host)))
-    return str(board.launch())
+    try:
+        return str(board.launch())
+    except program.TensorBoardServerException as exc:
+        raise ConfigError(f"TensorBoard could not start on {host}:{port}: {exc.msg}; choose "
+                          "another --port or leave it out for a free one") from None
 
 
 def serve(logdir: Path, *, host: str = DEFAULT_HOST, port: int | None = None,
