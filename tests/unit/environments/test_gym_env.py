@@ -1,0 +1,128 @@
+"""Gymnasium adapter: explicit NEXT_STEP autoreset, episode stats, flags, clipping, snapshots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from coachrl.errors import ConfigError
+from coachrl.params.base import EnvironmentParams
+from environments.gym_env import GymVectorEnv
+
+FIXED = "coachrl.environments.toy:FixedLengthEnv"
+TARGET = "coachrl.environments.toy:TargetReachingEnv"
+
+
+def _fixed(length: int, truncate: bool, n_envs: int = 2) -> GymVectorEnv:
+    params = EnvironmentParams(env_id=FIXED, n_envs=n_envs,
+                               env_kwargs={"length": length, "truncate": truncate})
+    return GymVectorEnv(params, seed=0)
+
+
+@pytest.mark.parametrize("truncate", [False, True])
+@pytest.mark.parametrize("length", [1, 3, 5])
+def test_fixed_length_episodes_report_returns_lengths_and_flags(
+        length: int, truncate: bool) -> None:
+    env = _fixed(length, truncate)
+    observations = env.reset()
+    np.testing.assert_array_equal(observations, [[0.0], [0.0]])
+    cycle = length + 1  # length valid steps, then one reset step
+    for step in range(1, 3 * cycle + 1):
+        result, finished = env.step(np.zeros(2, dtype=np.int64))
+        position = step % cycle  # 1..length are transitions, 0 is the reset step
+        is_reset = position == 0
+        ends = position == length
+        assert (result.valid == (not is_reset)).all(), step
+        assert (result.terminated == (ends and not truncate)).all(), step
+        assert (result.truncated == (ends and truncate)).all(), step
+        if is_reset:
+            np.testing.assert_array_equal(result.observations, [[0.0], [0.0]])
+            np.testing.assert_array_equal(result.rewards, [0.0, 0.0])
+        else:  # the true next observation, the final one on the ending step
+            np.testing.assert_allclose(result.observations, [[position / length]] * 2)
+        if ends:
+            np.testing.assert_array_equal(finished.returns, [float(length)] * 2)
+            np.testing.assert_array_equal(finished.lengths, [length] * 2)
+        else:
+            assert len(finished) == 0
+    env.close()
+
+
+def test_each_env_is_invalid_exactly_on_the_step_after_its_own_episode_end() -> None:
+    env = GymVectorEnv(EnvironmentParams(env_id="CartPole-v1", n_envs=3), seed=5)
+    env.reset()
+    actions = np.random.default_rng(0).integers(0, 2, size=(200, 3))
+    dones, valid = [], []
+    for action in actions:
+        result, _ = env.step(action)
+        dones.append(result.dones)
+        valid.append(result.valid)
+    dones_a, valid_a = np.array(dones), np.array(valid)
+    np.testing.assert_array_equal(valid_a[1:], ~dones_a[:-1])
+    assert valid_a[0].all()
+    assert not (dones_a & ~valid_a).any()  # a reset step is never an episode end
+    # the envs end their episodes at different steps
+    assert any(len(set(row)) > 1 for row in dones_a.tolist())
+    env.close()
+
+
+def test_box_actions_are_clipped_to_the_action_space() -> None:
+    env = GymVectorEnv(EnvironmentParams(env_id=TARGET, n_envs=2), seed=3)
+    targets = env.reset()[:, 0]
+    result, _ = env.step(np.array([[5.0], [-7.0]], dtype=np.float32))
+    expected = [-(2.0 - targets[0]) ** 2, -(-2.0 - targets[1]) ** 2]
+    np.testing.assert_allclose(result.rewards, expected, rtol=1e-6)
+    env.close()
+
+
+@pytest.mark.parametrize(("env_id", "suggestion"), [
+    ("CartPole-v2", "'CartPole-v1'"), ("Cartpole-v1", "'CartPole-v1'"),
+    ("MountainCar-v1", "'MountainCar-v0'"),
+])
+def test_unknown_env_id_is_a_config_error_with_close_matches(env_id: str, suggestion: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        GymVectorEnv(EnvironmentParams(env_id=env_id), seed=0)
+    message = str(error.value)
+    assert f"env.env_id={env_id!r} is not a registered Gymnasium environment" in message
+    assert "did you mean" in message and suggestion in message
+
+
+def test_unimportable_module_class_env_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="could not be imported"):
+        GymVectorEnv(EnvironmentParams(env_id="coachrl.environments.toy:Nope"), seed=0)
+
+
+def _run(env: GymVectorEnv, actions: np.ndarray) -> list[tuple]:
+    out = []
+    for action in actions:
+        result, finished = env.step(action)
+        out.append((result.observations.copy(), result.rewards.copy(), result.terminated.copy(),
+                    result.valid.copy(), finished.returns.copy(), finished.lengths.copy()))
+    return out
+
+
+def test_snapshot_and_restore_continue_cartpole_identically() -> None:
+    params = EnvironmentParams(env_id="CartPole-v1", n_envs=2)
+    rng = np.random.default_rng(0)
+    actions = rng.integers(0, 2, size=(150, 2))  # random play: several episodes end
+    env = GymVectorEnv(params, seed=11)
+    env.reset()
+    _run(env, actions[:37])
+    state = env.state_dict()
+    original = _run(env, actions[37:])
+    restored_env = GymVectorEnv(params, seed=999)  # another seed: the snapshot must override it
+    restored_env.reset()
+    assert restored_env.load_state_dict(state)
+    restored = _run(restored_env, actions[37:])
+    assert sum(len(step[4]) for step in original) >= 3, "episodes must end after the snapshot"
+    for index, (a, b) in enumerate(zip(original, restored, strict=True)):
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_array_equal(x, y, err_msg=f"step {index}")
+    env.close()
+    restored_env.close()
+
+
+def test_loading_an_empty_state_restores_nothing() -> None:
+    env = _fixed(3, False)
+    assert env.load_state_dict({}) is False
+    env.close()

@@ -1,0 +1,76 @@
+"""Preset lookup: registered names, suggestions for typos, presets from a .py file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coachrl.errors import PresetNotFound
+from coachrl.params.base import Preset
+from coachrl.registry import load_preset, preset_modules
+
+PRESET_FILE = '''
+from coachrl.agents.dqn import DQNParams
+from coachrl.core.steps import EnvSteps
+from coachrl.params import EnvironmentParams, Preset, Validation
+
+preset = Preset(
+    agent=DQNParams(learning_rate=1e-3),
+    env=EnvironmentParams(env_id="coachrl.environments.toy:FixedLengthEnv"),
+    validation=Validation(min_reward=5.0, max_env_steps=EnvSteps(1000)),
+)
+'''
+
+
+def test_builtin_presets_are_listed() -> None:
+    modules = preset_modules()
+    assert {"CartPole_DQN", "CartPole_ClippedPPO"} <= set(modules)
+    assert modules["CartPole_DQN"] == "coachrl.presets.CartPole_DQN"
+
+
+@pytest.mark.parametrize("name", ["CartPole_DQN", "CartPole_ClippedPPO"])
+def test_a_registered_preset_loads_with_its_name(name: str) -> None:
+    preset = load_preset(name)
+    assert isinstance(preset, Preset) and preset.name == name
+    assert preset.env.env_id == "CartPole-v1"
+    assert preset.validation.min_reward == 475.0
+
+
+@pytest.mark.parametrize(("typo", "suggestion"), [
+    ("CartPole_DQM", "'CartPole_DQN'"), ("cartpole_dqn", "'CartPole_DQN'"),
+    ("CartPole_ClipedPPO", "'CartPole_ClippedPPO'"), ("CartPole_PPO", "'CartPole_ClippedPPO'"),
+])
+def test_unknown_preset_suggests_the_closest_names(typo: str, suggestion: str) -> None:
+    with pytest.raises(PresetNotFound) as error:
+        load_preset(typo)
+    message = str(error.value)
+    assert f"unknown preset {typo!r}" in message
+    assert "did you mean" in message and suggestion in message
+    assert "coachrl presets" in message
+
+
+def test_unknown_preset_without_close_match_points_to_the_list() -> None:
+    with pytest.raises(PresetNotFound, match=r"unknown preset 'Zzzzzz' \(coachrl presets lists"):
+        load_preset("Zzzzzz")
+
+
+def test_a_preset_file_loads_with_its_file_name(tmp_path: Path) -> None:
+    path = tmp_path / "my_preset.py"
+    path.write_text(PRESET_FILE)
+    preset = load_preset(str(path))
+    assert preset.name == "my_preset"
+    assert preset.agent.learning_rate == 1e-3
+    assert preset.validation.min_reward == 5.0
+
+
+def test_a_missing_preset_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(PresetNotFound, match="does not exist"):
+        load_preset(str(tmp_path / "missing.py"))
+
+
+def test_a_file_without_a_preset_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "empty_preset.py"
+    path.write_text("x = 1\n")
+    with pytest.raises(PresetNotFound, match=r"defines no `preset = Preset\(\.\.\.\)`"):
+        load_preset(str(path))
