@@ -94,7 +94,7 @@ def read_checkpoint(path: Path, *, expect: dict[str, Any] | None = None) -> tupl
         document = json.loads((path / STATE).read_text())
         with np.load(path / ARRAYS, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
-    except (ValueError, OSError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
         raise CheckpointError(f"checkpoint {path} is damaged or truncated: {exc}") from None
     version = document.get("format_version")
     if version != FORMAT_VERSION:
