@@ -10,7 +10,7 @@ from coachrl.agent import Agent, AgentContext
 from coachrl.backend import Backend, make_backend
 from coachrl.core.environment import VectorEnvironment
 from coachrl.core.seeding import derive_seed, seed_everything
-from coachrl.errors import ConfigError
+from coachrl.errors import ConfigError, IncompatibleSpaces
 from coachrl.filters import ObservationNormalizer, RewardFilter
 from coachrl.params.base import Preset
 from coachrl.params.tree import load_class
@@ -70,4 +70,7 @@ def make_agent(preset: Preset, env: VectorEnvironment, learner: Backend, actor: 
         rng=np.random.default_rng(derive_seed(preset.run.seed, AGENT_STREAM)),
         total_steps=int(preset.schedule.improve_steps),
     )
-    return agent_class(preset.agent, context)
+    try:
+        return agent_class(preset.agent, context)
+    except IncompatibleSpaces as exc:  # say which env, so the user knows what to change
+        raise IncompatibleSpaces(f"env.env_id={preset.env.env_id!r}: {exc}") from None

@@ -26,7 +26,7 @@ def test_dqn_on_a_continuous_action_env_raises_incompatible_spaces(
         env.close()
         eval_env.close()
     message = str(error.value)
-    assert "DQNAgent needs DiscreteActions actions" in message
+    assert message.startswith(f"env.env_id={env_id!r}: DQNAgent needs DiscreteActions actions")
     assert "BoxActions(low=" in message
 
 
