@@ -125,7 +125,8 @@ class Agent(ABC):
         if isinstance(action, DiscreteActions):
             return ActionInfo(self.rng.integers(0, action.n, size=count), {})
         low, high = np.asarray(action.low), np.asarray(action.high)
-        return ActionInfo(self.rng.uniform(low, high, size=(count, action.dim)).astype(np.float32), {})
+        actions = self.rng.uniform(low, high, size=(count, action.dim)).astype(np.float32)
+        return ActionInfo(actions, {})
 
     @abstractmethod
     def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None: ...
@@ -139,7 +140,7 @@ class Agent(ABC):
     def exploration_rate(self, step: int) -> float:
         return 0.0
 
-    def sync_acting(self) -> None:
+    def sync_acting(self) -> None:  # noqa: B027 (an optional hook: empty by default)
         """Bring acting copies up to date after training."""
 
     # -- checkpointing -----------------------------------------------------------------------
@@ -314,7 +315,8 @@ class PolicyOptimizationAgent(Agent):
     def __init__(self, params: PolicyOptimizationParams, context: AgentContext) -> None:
         super().__init__(params, context)
         self.policy_head, self.value_head = self.heads()
-        self.main = self.build_network("main", self.network_spec((self.policy_head, self.value_head)))
+        spec = self.network_spec((self.policy_head, self.value_head))
+        self.main = self.build_network("main", spec)
         self.acting = self.build_acting_copy(self.main)
         shape, dtype = action_layout(self.spaces)
         self.buffer = RolloutBuffer(

@@ -1,4 +1,4 @@
-"""Gymnasium adapter: any registered id or ``module:Class``, vectorised, NEXT_STEP autoreset explicit."""
+"""Gymnasium adapter: a registered id or ``module:Class``, vectorised, explicit NEXT_STEP reset."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from numpy.typing import NDArray
 
 from coachrl.core.batch import EpisodeStats, StepResult
 from coachrl.core.spaces import BoxActions, spaces_from_gym
+from coachrl.environments.snapshot import restore, snapshot
 from coachrl.errors import ConfigError
 from coachrl.params.base import EnvironmentParams
-from coachrl.environments.snapshot import restore, snapshot
 
 
 def make_env(params: EnvironmentParams, *, render_mode: str | None = None) -> gym.Env:
@@ -57,7 +57,8 @@ class GymVectorEnv:
         make_first = fns[0]
         first = make_first()  # fail fast with a clear error, in this process
         fns[0] = lambda: first
-        vector_cls = gym.vector.AsyncVectorEnv if params.vectorization == "async" else gym.vector.SyncVectorEnv
+        vector_cls = (gym.vector.AsyncVectorEnv if params.vectorization == "async"
+                      else gym.vector.SyncVectorEnv)
         self.env = vector_cls(fns, autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
         self.spaces = spaces_from_gym(self.env.single_observation_space,
                                       self.env.single_action_space)

@@ -50,7 +50,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _unexpected_skips.append(report.nodeid)
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
+                            config: pytest.Config) -> None:
     if _unexpected_skips:
         terminalreporter.write_line(
             "FAILED: these tests were skipped; install what they need instead: "

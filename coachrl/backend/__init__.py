@@ -30,7 +30,8 @@ class Network(Protocol):
 
     def predict(self, observations: NDArray) -> dict[str, NDArray]: ...
 
-    def train_on_batch(self, batch: dict[str, NDArray], **loss_overrides: float) -> dict[str, float]:
+    def train_on_batch(self, batch: dict[str, NDArray],
+                       **loss_overrides: float) -> dict[str, float]:
         """One gradient step on the sum of the heads' losses; returns metrics by TensorBoard tag."""
         ...
 

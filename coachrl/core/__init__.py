@@ -1,1 +1,1 @@
-"""Data types, spaces, step units, schedules, return maths and seeding: the framework's vocabulary."""
+"""Data types, spaces, step units, schedules, return maths, seeding: the framework's vocabulary."""

@@ -68,7 +68,7 @@ class EpisodeStats:
 
 @dataclass(slots=True, frozen=True)
 class ActionInfo:
-    """Actions chosen for a vector of envs, plus what the learner needs about how (log-probs, values)."""
+    """Actions chosen for vector envs, and what the learner needs of them (log-probs, values)."""
 
     actions: NDArray  # [N] int64 or [N, action_dim] float32
     extras: dict[str, NDArray]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
@@ -52,7 +53,7 @@ class Piecewise(Schedule):
         points = self.points
         if step <= points[0][0]:
             return points[0][1]
-        for (s0, v0), (s1, v1) in zip(points, points[1:], strict=False):
+        for (s0, v0), (s1, v1) in pairwise(points):
             if step < s1:
                 return v0 + (step - s0) / (s1 - s0) * (v1 - v0)
         return points[-1][1]

@@ -1,4 +1,4 @@
-"""Seeding of Python's and numpy's generators; backends seed their own (torch) through the backend."""
+"""Seeding of Python's and numpy's generators; each backend seeds its own (torch's) generator."""
 
 from __future__ import annotations
 

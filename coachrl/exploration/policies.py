@@ -79,7 +79,7 @@ class Categorical(ExplorationPolicy):
 
 @dataclass(slots=True, frozen=True, kw_only=True)
 class AdditiveGaussian(ExplorationPolicy):
-    """Deterministic action plus N(0, sigma^2) noise (Fujimoto et al. 2018); sigma may be scheduled."""
+    """Deterministic action plus N(0, sigma^2) noise (Fujimoto et al. 2018); sigma may vary."""
 
     schedule: Schedule = field(default_factory=lambda: Constant(constant=0.1))  # noise std
     evaluation_noise: float = 0.0  # noise std when not exploring

@@ -14,7 +14,8 @@ class ObservationNormalizer:
     Uses Chan et al.'s parallel variance update, so a batch of N envs is one update.
     """
 
-    def __init__(self, shape: tuple[int, ...], *, clip: float = 10.0, epsilon: float = 1e-8) -> None:
+    def __init__(self, shape: tuple[int, ...], *, clip: float = 10.0,
+                 epsilon: float = 1e-8) -> None:
         self.mean = np.zeros(shape, dtype=np.float64)
         self.var = np.ones(shape, dtype=np.float64)
         self.count = 1e-4
@@ -26,7 +27,8 @@ class ObservationNormalizer:
         delta = batch_mean - self.mean
         total = self.count + batch_count
         self.mean = self.mean + delta * batch_count / total
-        m2 = self.var * self.count + batch_var * batch_count + delta**2 * self.count * batch_count / total
+        m2 = (self.var * self.count + batch_var * batch_count
+              + delta**2 * self.count * batch_count / total)
         self.var = m2 / total
         self.count = total
 

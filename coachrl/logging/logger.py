@@ -1,4 +1,4 @@
-"""The run's ``Logger``: fans scalars out to TensorBoard, rows to progress.csv, status to console."""
+"""The run's ``Logger``: scalars to TensorBoard, rows to progress.csv, status to the console."""
 
 from __future__ import annotations
 

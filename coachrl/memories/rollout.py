@@ -63,8 +63,9 @@ class RolloutBuffer:
             gae_lambda=gae_lambda,
         )
 
-    def minibatches(self, batch_size: int, rng: np.random.Generator) -> Iterator[dict[str, NDArray]]:
-        """One epoch over the valid steps in random minibatches of ``batch_size`` (last may be short)."""
+    def minibatches(self, batch_size: int,
+                    rng: np.random.Generator) -> Iterator[dict[str, NDArray]]:
+        """One epoch over the valid steps in random minibatches (the last one may be short)."""
         flat = np.flatnonzero(self.valid.reshape(-1))
         order = rng.permutation(flat)
         columns = {

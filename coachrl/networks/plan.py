@@ -53,8 +53,8 @@ def tower_plan(spec: NetworkSpec) -> tuple[list[Layer], int]:
         features = channels * height * width
     else:
         assert isinstance(embedder, VectorEmbedder)
-        layers = [Layer("flatten")] + _mlp(embedder.input_size, embedder.hidden_sizes,
-                                           embedder.activation)
+        layers = [Layer("flatten"), *_mlp(embedder.input_size, embedder.hidden_sizes,
+                                          embedder.activation)]
         features = embedder.hidden_sizes[-1] if embedder.hidden_sizes else embedder.input_size
     assert isinstance(middleware, FCMiddleware)
     layers += _mlp(features, middleware.hidden_sizes, middleware.activation)

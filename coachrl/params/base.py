@@ -65,7 +65,7 @@ class AgentParams:
     learning_rate_decay: str = "constant"  # "constant" or "linear" (to 0 at the end of improve)
     adam_epsilon: float = 1e-5  # Adam epsilon
     max_grad_norm: float = 0.0  # clip the global gradient norm to this; 0 disables
-    inference_backend: str = "numpy"  # backend used to act: "numpy" (fast at small batch) or "torch"
+    inference_backend: str = "numpy"  # backend that acts: "numpy" (fast at small batch) or "torch"
 
     def __post_init__(self) -> None:
         positive("learning_rate", self.learning_rate)

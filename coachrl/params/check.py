@@ -1,4 +1,4 @@
-"""Range and choice checks used in parameter ``__post_init__``; failures name field, value and range."""
+"""Range and choice checks for parameter ``__post_init__``; failures name field, value and range."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Walking parameter trees: dotted overrides with type coercion, validation with paths, JSON round trip."""
+"""Parameter trees: dotted overrides with type coercion, validation with paths, JSON round trip."""
 
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ def _coerce_schedule(text: Any) -> Schedule:
     data = dict(data)
     kind = str(data.pop(TYPE_KEY, data.pop("type", ""))).lower().rsplit(":", 1)[-1].lower()
     if kind not in SCHEDULE_TYPES:
-        raise ValueError(f"unknown schedule type {kind!r}; expected one of {sorted(SCHEDULE_TYPES)}")
+        raise ValueError(f"unknown schedule type {kind!r}; "
+                         f"expected one of {sorted(SCHEDULE_TYPES)}")
     if "points" in data:
         data["points"] = tuple(tuple(p) for p in data["points"])
     return SCHEDULE_TYPES[kind](**data)
@@ -74,7 +75,7 @@ def _parse_sequence(value: Any) -> list[Any]:
 
 
 def coerce(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per supported type
-    """Convert ``value`` (a string from the CLI or a JSON value) to type ``tp``; raise ValueError."""
+    """Convert ``value`` (a CLI string or a JSON value) to type ``tp``; raise ValueError."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(tp)
@@ -110,7 +111,8 @@ def coerce(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per supported
             raise ValueError(f"{value!r} is not an integer")
         if isinstance(value, float) and not value.is_integer():
             raise ValueError(f"{value!r} is not an integer")
-        number = float(value) if isinstance(value, str) and any(c in value for c in ".eE") else value
+        decimal = isinstance(value, str) and any(c in value for c in ".eE")
+        number = float(value) if decimal else value
         if isinstance(number, float) and not number.is_integer():
             raise ValueError(f"{value!r} is not an integer")
         return tp(int(number))

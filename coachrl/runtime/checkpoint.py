@@ -56,8 +56,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_checkpoint(directory: Path, name: str, state: dict[str, Any], *, header: dict[str, Any]) -> Path:
-    """Write ``state`` atomically as ``directory/name``; a crash leaves the old checkpoints intact."""
+def write_checkpoint(directory: Path, name: str, state: dict[str, Any], *,
+                     header: dict[str, Any]) -> Path:
+    """Write ``state`` atomically as ``directory/name``; a crash leaves older checkpoints intact."""
     directory.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, np.ndarray] = {}
     document = {"format_version": FORMAT_VERSION, **header, "state": _split(state, arrays, "")}
@@ -86,7 +87,9 @@ def write_checkpoint(directory: Path, name: str, state: dict[str, Any], *, heade
     return final
 
 
-def read_checkpoint(path: Path, *, expect: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+def read_checkpoint(
+    path: Path, *, expect: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Load (header, state); refuse a missing, truncated, foreign or other-version checkpoint."""
     if not (path / STATE).is_file() or not (path / ARRAYS).is_file():
         raise CheckpointError(f"{path} is not a coachrl checkpoint (expected {STATE} and {ARRAYS})")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import os
 import random
 import signal
 import subprocess
@@ -61,7 +60,7 @@ def test_disk_full_while_writing_a_checkpoint_keeps_the_previous_one(
     trainer = Trainer(preset, run_dir=run_dir, console=False)
     first = trainer.save_checkpoint()
 
-    def full_disk(*args, **kwargs):  # noqa: ANN002, ANN003
+    def full_disk(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(np, "savez", full_disk)
@@ -84,13 +83,14 @@ def _start(args: list[str]) -> subprocess.Popen[bytes]:
 
 @pytest.mark.slow
 def test_sigkill_at_random_moments_never_leaves_an_unloadable_checkpoint(tmp_path: Path) -> None:
-    overrides = ["--set", "schedule.improve_steps=1000000", "--set", "schedule.checkpoint_period=400",
+    overrides = ["--set", "schedule.improve_steps=1000000",
+                 "--set", "schedule.checkpoint_period=400",
                  "--set", "agent.memory.save_in_checkpoint=true",
                  "--set", "agent.memory.capacity=20000", "--experiment-dir", str(tmp_path)]
     rng = random.Random(7)
     run_dir: Path | None = None
     resumed_from = []
-    for trial in range(SIGKILL_TRIALS):
+    for _ in range(SIGKILL_TRIALS):
         args = (_train_command("CartPole_DQN", *overrides) if run_dir is None
                 else _train_command("--resume", str(run_dir)))
         process = _start(args)

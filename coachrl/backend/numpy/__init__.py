@@ -134,7 +134,8 @@ class NumpyNetwork:
         theirs = target.get_weights()
         target.set_weights({k: tau * v + (1 - tau) * theirs[k] for k, v in self.weights.items()})
 
-    def train_on_batch(self, batch: dict[str, NDArray], **loss_overrides: float) -> dict[str, float]:
+    def train_on_batch(self, batch: dict[str, NDArray],
+                       **loss_overrides: float) -> dict[str, float]:
         raise NotImplementedError("the numpy backend is inference-only; train with the torch "
                                   "backend and export weights with get_weights()")
 

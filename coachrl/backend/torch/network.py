@@ -64,7 +64,8 @@ class TorchNetwork:
             out = self.model(self._tensor(observations))
         return {name: value.detach().cpu().numpy() for name, value in out.items()}
 
-    def train_on_batch(self, batch: dict[str, NDArray], **loss_overrides: float) -> dict[str, float]:
+    def train_on_batch(self, batch: dict[str, NDArray],
+                       **loss_overrides: float) -> dict[str, float]:
         if self.optimizer is None:
             raise RuntimeError("this network was built without an optimizer; it cannot train")
         tensors = {key: self._tensor(value) for key, value in batch.items()}
