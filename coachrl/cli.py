@@ -28,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a preset (a name or a .py file)")
     train.add_argument("preset", nargs="?", help="preset name (see `coachrl presets`) or path")
-    train.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its last checkpoint")
+    train.add_argument("--resume", metavar="RUN_DIR",
+                       help="continue a run from its last checkpoint")
     train.add_argument("--seed", type=int, help="random seed (default: the preset's, 0)")
     train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override a parameter, e.g. agent.learning_rate=5e-4 (repeatable)")

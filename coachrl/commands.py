@@ -6,13 +6,13 @@ import argparse
 from pathlib import Path
 
 from coachrl.errors import CheckpointError, ConfigError
-
-EXIT_INTERRUPTED = 130
 from coachrl.params.base import Preset
 from coachrl.params.tree import apply_overrides
 from coachrl.registry import load_preset, preset_modules
 from coachrl.runtime import checkpoint as ckpt
 from coachrl.runtime.run_dir import CHECKPOINTS, create_run_dir, load_run_config
+
+EXIT_INTERRUPTED = 130
 
 
 def _cli_overrides(args: argparse.Namespace) -> list[str]:

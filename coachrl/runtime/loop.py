@@ -1,7 +1,7 @@
 """The training loop (Coach's graph manager): heatup -> act/train -> evaluate, until done.
 
     trainer = Trainer(preset, run_dir=create_run_dir(preset))
-    outcome = trainer.run()            # Ctrl-C or SIGTERM: stop at the next step, checkpoint, return
+    outcome = trainer.run()  # Ctrl-C or SIGTERM: stop at the next step, checkpoint, return
 """
 
 from __future__ import annotations
@@ -82,7 +82,8 @@ class Trainer:
         if resume:
             self._restore_latest()
         self.logger = Logger(run_dir, total_steps=int(schedule.improve_steps), title=preset.name,
-                             console=console, files=log, resume_rows=self.counters.csv_rows if resume else None,
+                             console=console, files=log,
+                             resume_rows=self.counters.csv_rows if resume else None,
                              resume_step=self.counters.env_steps if resume else None)
         if log:
             self.logger.layout(run_layouts())  # the dashboard's charts (coachrl.layouts group)
@@ -156,7 +157,8 @@ class Trainer:
             self.last_metrics = metrics
             return
         c.nonfinite_strikes += 1
-        heads = sorted(k for k, v in metrics.items() if k.startswith("loss/") and not np.isfinite(v))
+        heads = sorted(k for k, v in metrics.items()
+                       if k.startswith("loss/") and not np.isfinite(v))
         warnings.warn(f"non-finite {', '.join(heads) or 'gradient'} at env step {c.env_steps}, "
                       f"gradient step {self.agent.train_steps}: update skipped "
                       f"({c.nonfinite_strikes}/{self.preset.run.max_nonfinite_updates})",
