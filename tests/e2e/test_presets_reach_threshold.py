@@ -1,0 +1,42 @@
+"""Golden tests: every preset, seed 0, from the CLI, reaches its validation threshold within its
+step budget (read from the run's progress.csv, as Coach's golden tests did)."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from coachrl.registry import load_preset
+
+PRESETS = ("CartPole_DQN", "CartPole_ClippedPPO")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PRESETS)
+def test_preset_reaches_its_threshold_within_its_budget(name: str, tmp_path: Path) -> None:
+    validation = load_preset(name).validation
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "coachrl", "train", name,
+                           "--experiment-dir", str(tmp_path), "--quiet"],
+                          capture_output=True, text=True, timeout=1800)
+    elapsed = time.perf_counter() - started
+    assert done.returncode == 0, done.stdout + done.stderr
+    (run_dir,) = tmp_path.glob(f"{name}/*")
+    with open(run_dir / "progress.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    evaluations = [row for row in rows if row["Evaluation Reward"]]
+    assert evaluations, "the run logged no evaluation"
+    reached = [row for row in evaluations
+               if float(row["Evaluation Reward"]) >= validation.min_reward]
+    best = max(float(row["Evaluation Reward"]) for row in evaluations)
+    assert reached, f"{name} never reached {validation.min_reward} (best evaluation {best})"
+    first = reached[0]
+    steps, seconds = int(first["Total steps"]), float(first["Wall-Clock Time"])
+    print(f"{name}: evaluation reward {first['Evaluation Reward']} >= {validation.min_reward} "
+          f"at {steps} env steps, {seconds:.1f} s into training (whole run {elapsed:.1f} s)")
+    assert steps <= validation.max_env_steps
