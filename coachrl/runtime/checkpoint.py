@@ -48,6 +48,12 @@ def _join(tree: Any, arrays: Any) -> Any:
     return tree
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -63,6 +69,7 @@ def write_checkpoint(directory: Path, name: str, state: dict[str, Any], *,
     arrays: dict[str, np.ndarray] = {}
     document = {"format_version": FORMAT_VERSION, **header, "state": _split(state, arrays, "")}
     temp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory))
+    temp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; a checkpoint gets the usual mode
     try:
         with open(temp / ARRAYS, "wb") as handle:
             np.savez(handle, **arrays)
