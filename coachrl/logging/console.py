@@ -21,8 +21,7 @@ class ConsoleProgress:
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
             self._progress = Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(),
-                TextColumn("{task.completed:,}/{task.total:,} steps"),
+                BarColumn(bar_width=16), TextColumn("{task.completed:,}/{task.total:,} steps"),
                 TextColumn("{task.fields[info]}"), TimeRemainingColumn(),
             )
             self._task = self._progress.add_task(title, total=total, info="")
@@ -32,8 +31,8 @@ class ConsoleProgress:
                eval_return: float | None, steps_per_s: float) -> None:
         if not self.enabled:
             return
-        info = (f"ep {episodes:,} | return {_fmt(recent_return)} | eval {_fmt(eval_return)} | "
-                f"{steps_per_s:,.0f} steps/s")
+        info = (f"ep {episodes:,} | ret {_fmt(recent_return)} | eval {_fmt(eval_return)} | "
+                f"{steps_per_s:,.0f}/s")
         if self._progress is not None:
             self._progress.update(self._task, completed=min(steps, self.total), info=info)
         else:
