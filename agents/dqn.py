@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-import numpy as np
 from numpy.typing import NDArray
 
 from coachrl.agent import (
@@ -57,8 +56,9 @@ class DQNAgent(ValueOptimizationAgent):
             rewards=batch[B.REWARDS], next_values=next_values,
             terminated=batch[B.TERMINATED], discount=self.params.algorithm.discount,
         )
-        return self.online.train_on_batch({
-            B.OBSERVATIONS: batch[B.OBSERVATIONS],
-            B.ACTIONS: batch[B.ACTIONS],
-            B.TARGETS: targets.astype(np.float32),
-        })
+        train_batch = {B.OBSERVATIONS: batch[B.OBSERVATIONS], B.ACTIONS: batch[B.ACTIONS],
+                       B.TARGETS: targets}
+        if B.WEIGHTS in batch:  # prioritised replay: importance-sampling correction
+            train_batch[B.WEIGHTS] = batch[B.WEIGHTS]
+        self.update_priorities(batch, targets)  # |TD error| before this update
+        return self.online.train_on_batch(train_batch)

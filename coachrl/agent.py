@@ -26,7 +26,7 @@ from coachrl.core.batch import ActionInfo, StepResult
 from coachrl.core.spaces import BoxActions, DiscreteActions, EnvSpaces
 from coachrl.errors import IncompatibleSpaces
 from coachrl.exploration import Categorical, EGreedy, ExplorationPolicy
-from coachrl.memories import ReplayBuffer, RolloutBuffer
+from coachrl.memories import PrioritizedReplay, ReplayBuffer, RolloutBuffer
 from coachrl.networks.spec import (
     DiscretePolicyHead,
     FCMiddleware,
@@ -212,10 +212,12 @@ class ValueOptimizationAgent(Agent):
         self.online.copy_to(self.target)
         self.acting = self.build_acting_copy(self.online)
         shape, dtype = action_layout(self.spaces)
-        self.memory = ReplayBuffer(
-            capacity=params.memory.capacity, observation_shape=self.spaces.observation.shape,
-            observation_dtype=self.spaces.observation.dtype, action_shape=shape, action_dtype=dtype,
-        )
+        layout = {"capacity": params.memory.capacity, "action_shape": shape, "action_dtype": dtype,
+                  "observation_shape": self.spaces.observation.shape,
+                  "observation_dtype": self.spaces.observation.dtype}
+        self.memory: ReplayBuffer = (
+            PrioritizedReplay(priority_exponent=params.memory.priority_exponent, **layout)
+            if params.memory.kind == "prioritized" else ReplayBuffer(**layout))
         self._steps_since_train = 0
 
     @abstractmethod
@@ -255,12 +257,29 @@ class ValueOptimizationAgent(Agent):
         self.apply_learning_rate(step)
         metrics = MetricMeans()
         for _ in range(p.gradient_steps):
-            metrics.add(self.learn_from_batch(self.memory.sample(p.batch_size, self.rng)))
+            metrics.add(self.learn_from_batch(self.sample(step)))
             self.train_steps += 1
             if p.target_update_tau < 1.0 or self.train_steps % p.target_update_period == 0:
                 self.online.copy_to(self.target, tau=p.target_update_tau)
         self.sync_acting()
         return metrics.means()
+
+    def sample(self, step: int) -> dict[str, NDArray]:
+        """A training batch; from prioritised replay it carries ``weights`` and ``indices``."""
+        size = self.params.algorithm.batch_size
+        if not isinstance(self.memory, PrioritizedReplay):
+            return self.memory.sample(size, self.rng)
+        start = self.params.memory.importance_exponent
+        fraction = min(step / max(self.context.total_steps, 1), 1.0)
+        return self.memory.sample(size, self.rng,
+                                  importance_exponent=start + fraction * (1.0 - start))
+
+    def update_priorities(self, batch: dict[str, NDArray], targets: NDArray) -> None:
+        """Give sampled transitions priority |target - Q(s, a)| (prioritised replay only)."""
+        if isinstance(self.memory, PrioritizedReplay):
+            q = self.online.predict(batch[B.OBSERVATIONS])[self.q_name]  # [batch, actions]
+            taken = np.take_along_axis(q, batch[B.ACTIONS][:, None].astype(np.int64), 1)[:, 0]
+            self.memory.update_priorities(batch[B.INDICES], targets - taken)
 
     def sync_acting(self) -> None:
         if self.acting is not self.online:

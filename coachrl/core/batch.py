@@ -25,6 +25,7 @@ ADVANTAGES = "advantages"
 RETURNS = "returns"
 TARGETS = "targets"
 WEIGHTS = "weights"  # importance-sampling weights of prioritised replay
+INDICES = "indices"  # slots of sampled transitions, to update their priorities
 MASKS = "masks"
 
 Batch = dict[str, NDArray]

@@ -36,9 +36,14 @@ class ReplayBuffer:
 
     def add(self, transitions: dict[str, NDArray]) -> None:
         """Append k transitions given as arrays with a leading axis of k (k may be 0)."""
+        self._write(transitions)
+
+    def _write(self, transitions: dict[str, NDArray]) -> tuple[int, int]:
+        """Store the transitions; returns (first slot written, count)."""
         count = len(transitions[B.REWARDS])
+        start = self.position
         if count == 0:
-            return
+            return start, 0
         end = self.position + count
         # a slice when the write does not wrap: far cheaper than fancy indexing for small k
         slots = (slice(self.position, end) if end <= self.capacity
@@ -47,6 +52,7 @@ class ReplayBuffer:
             array[slots] = transitions[key]
         self.position = int((self.position + count) % self.capacity)
         self.size = min(self.size + count, self.capacity)
+        return start, count
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, NDArray]:
         """``batch_size`` transitions drawn uniformly with replacement."""

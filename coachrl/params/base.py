@@ -45,13 +45,19 @@ class AlgorithmParams:
 
 @dataclass(slots=True, kw_only=True)
 class MemoryParams:
-    """Replay memory size and whether checkpoints include its contents."""
+    """Replay memory: size, sampling (uniform or prioritised, Schaul et al. 2016), checkpointing."""
 
     capacity: int = 100_000  # transitions
+    kind: str = "uniform"  # "uniform" or "prioritized"
+    priority_exponent: float = 0.6  # alpha: how strongly priorities shape sampling
+    importance_exponent: float = 0.4  # beta at the start; annealed linearly to 1 over improve
     save_in_checkpoint: bool = False  # store replay contents in every checkpoint
 
     def __post_init__(self) -> None:
         positive("capacity", self.capacity)
+        one_of("kind", self.kind, ("uniform", "prioritized"))
+        in_range("priority_exponent", self.priority_exponent, 0.0, 1.0)
+        in_range("importance_exponent", self.importance_exponent, 0.0, 1.0)
 
 
 @dataclass(slots=True, kw_only=True)

@@ -25,13 +25,14 @@ CASES = {
     ],
     "CartPole_ClippedPPO": ["agent.algorithm.epochs=2"],
 }
+CASES["CartPole_DQN+prioritized"] = [*CASES["CartPole_DQN"], "agent.memory.kind=prioritized"]
 
 
 def _preset(name: str, experiment_dir: Path):
     common = [f"schedule.improve_steps={2 * HALF}", f"schedule.checkpoint_period={HALF}",
               "schedule.evaluation_period=1000", "schedule.evaluation_episodes=3",
               f"run.experiment_dir={experiment_dir}", "run.seed=3"]
-    return apply_overrides(load_preset(name), common + CASES[name])
+    return apply_overrides(load_preset(name.split("+")[0]), common + CASES[name])
 
 
 def _final_state(run_dir: Path) -> dict[str, Any]:

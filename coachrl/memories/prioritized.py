@@ -1,0 +1,110 @@
+"""Prioritised experience replay (Schaul et al. 2016) on a vectorised numpy sum tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from coachrl.core import batch as B
+from coachrl.memories.replay import ReplayBuffer
+
+
+class SumTree:
+    """Binary tree of priority sums over ``capacity`` leaves; every operation is batched.
+
+    Leaves live at [size, 2 * size) of one array (size = capacity rounded up to a power of 2);
+    an update writes the leaves and scatter-adds each leaf's change into its log2(size)
+    ancestors, so k updates cost O(k log n) in a handful of numpy calls.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.leaves = 1 << max(int(np.ceil(np.log2(max(capacity, 1)))), 0)
+        self.depth = int(np.log2(self.leaves))
+        self.tree = np.zeros(2 * self.leaves, dtype=np.float64)
+
+    @property
+    def total(self) -> float:
+        return float(self.tree[1])
+
+    def update(self, indices: NDArray, priorities: NDArray) -> None:
+        """Set leaf priorities; every ancestor gets the change in one scatter-add."""
+        if len(indices) > 1:  # a repeated index keeps its last priority
+            last = len(indices) - 1 - np.unique(indices[::-1], return_index=True)[1]
+            indices, priorities = indices[last], priorities[last]
+        nodes = np.asarray(indices, dtype=np.int64) + self.leaves
+        delta = priorities - self.tree[nodes]
+        self.tree[nodes] = priorities
+        ancestors = nodes[:, None] >> np.arange(1, self.depth + 1)  # [k, depth]
+        np.add.at(self.tree, ancestors.ravel(), np.repeat(delta, self.depth))
+
+    def find(self, masses: NDArray) -> NDArray:
+        """Leaf index whose cumulative-sum interval holds each mass (masses in [0, total))."""
+        nodes = np.ones(len(masses), dtype=np.int64)
+        masses = masses.copy()
+        for _ in range(self.depth):
+            left = self.tree[2 * nodes]
+            go_right = masses >= left
+            masses -= np.where(go_right, left, 0.0)
+            nodes = 2 * nodes + go_right
+        return nodes - self.leaves
+
+    def priorities(self, indices: NDArray) -> NDArray:
+        return self.tree[indices + self.leaves]
+
+
+class PrioritizedReplay(ReplayBuffer):
+    """Samples transition i with probability p_i^alpha / sum_j p_j^alpha, with IS weights.
+
+    New transitions get the largest priority seen so far, so each is replayed at least once
+    soon. ``sample`` adds ``weights`` ((N P(i))^-beta, normalised by the batch maximum) and
+    ``indices``; after learning, ``update_priorities(indices, td_errors)``.
+    """
+
+    def __init__(self, *, priority_exponent: float = 0.6, priority_epsilon: float = 1e-6,
+                 **buffer: Any) -> None:
+        super().__init__(**buffer)
+        self.priority_exponent = priority_exponent
+        self.priority_epsilon = priority_epsilon
+        self.tree = SumTree(self.capacity)
+        self.max_priority = 1.0
+
+    def add(self, transitions: dict[str, NDArray]) -> None:
+        start, count = self._write(transitions)
+        if count:
+            slots = (start + np.arange(count)) % self.capacity
+            self.tree.update(slots, np.full(count, self.max_priority ** self.priority_exponent))
+
+    def sample(self, batch_size: int, rng: np.random.Generator, *,
+               importance_exponent: float = 0.4) -> dict[str, NDArray]:
+        """Stratified sampling: one draw from each of ``batch_size`` equal slices of the mass."""
+        if self.size == 0:
+            raise RuntimeError("cannot sample from an empty replay buffer")
+        total = self.tree.total
+        masses = (np.arange(batch_size) + rng.random(batch_size)) * (total / batch_size)
+        indices = np.minimum(self.tree.find(np.minimum(masses, np.nextafter(total, 0))),
+                             self.size - 1)
+        probabilities = self.tree.priorities(indices) / total
+        weights = (self.size * probabilities) ** -importance_exponent
+        batch = {key: array[indices] for key, array in self.storage.items()}
+        batch[B.WEIGHTS] = (weights / weights.max()).astype(np.float32)
+        batch[B.INDICES] = indices
+        return batch
+
+    def update_priorities(self, indices: NDArray, td_errors: NDArray) -> None:
+        priorities = np.abs(td_errors).astype(np.float64) + self.priority_epsilon
+        self.max_priority = max(self.max_priority, float(priorities.max()))
+        self.tree.update(indices, priorities ** self.priority_exponent)
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["priorities"] = self.tree.priorities(np.arange(self.size))
+        state["max_priority"] = self.max_priority
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        self.tree = SumTree(self.capacity)
+        self.tree.update(np.arange(self.size), np.asarray(state["priorities"], np.float64))
+        self.max_priority = float(state["max_priority"])
