@@ -14,7 +14,6 @@ from benchmarks.threshold import Outcome, Protocol, compare, run_coachrl, run_sb
 
 TITLE = "DQN CartPole-v1: time and env steps to eval >= 475"
 STEPS = 50_000
-MATCH_SB3 = ["agent.max_grad_norm=10", "agent.adam_epsilon=1e-8"]
 
 
 def _protocol(options: Options) -> Protocol:
@@ -52,7 +51,7 @@ def _sb3(protocol: Protocol, seed: int, quick: bool) -> Outcome:
 
 def run(options: Options) -> Report:
     protocol = _protocol(options)
-    overrides = [*MATCH_SB3, f"schedule.improve_steps={protocol.budget}"]
+    overrides = [f"schedule.improve_steps={protocol.budget}"]  # preset = zoo + SB3 defaults
     if options.quick:
         overrides.append("agent.algorithm.gradient_steps=8")
     return compare(
