@@ -25,7 +25,6 @@ from benchmarks.common import (
     interleaved,
     sb3_quiet,
 )
-from benchmarks.dqn_cartpole import MATCH_SB3
 
 TITLE = "Gradient step: microseconds per update, coachrl vs SB3 (CPU, 1 thread)"
 REPLAY_FILL = 10_000
@@ -49,7 +48,7 @@ def coachrl_dqn(calls: int, gradient_steps: int, seed: int) -> float:
     with tempfile.TemporaryDirectory() as workdir:
         trainer = coachrl_trainer(
             "CartPole_DQN",
-            [*MATCH_SB3, f"agent.algorithm.gradient_steps={gradient_steps}", f"run.seed={seed}"],
+            [f"agent.algorithm.gradient_steps={gradient_steps}", f"run.seed={seed}"],
             workdir,
         )
         agent = trainer.agent
