@@ -38,6 +38,17 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--stop-at-threshold", action="store_true",
                        help="stop once evaluation reaches the preset's validation threshold")
     train.add_argument("--quiet", action="store_true", help="no progress output")
+    workers = train.add_argument_group("distributed (Ray; see docs/distributed.md)")
+    workers.add_argument("--workers", type=int, default=0, metavar="N",
+                         help="rollout worker processes on Ray (default 0: no Ray, one process)")
+    workers.add_argument("--envs-per-worker", type=int, metavar="K",
+                         help="envs in each worker (default: the preset's env.n_envs)")
+    workers.add_argument("--mode", choices=("sync", "async"),
+                         help="sync (default for on-policy agents) or async Ape-X (off-policy)")
+    workers.add_argument("--address", metavar="ADDR",
+                         help="existing Ray cluster: 'auto' or HOST:PORT (default: a local one)")
+    workers.add_argument("--max-worker-restarts", type=int, default=10, metavar="R",
+                         help="worker replacements allowed in the run (default 10)")
 
     evaluate = commands.add_parser("evaluate", help="evaluate a run or checkpoint")
     evaluate.add_argument("target", help="run directory or checkpoint directory")

@@ -42,9 +42,14 @@ def train(args: argparse.Namespace) -> int:
         run_dir, resume = create_run_dir(preset), False
     else:
         raise ConfigError("train needs a PRESET (see `coachrl presets`) or --resume RUN_DIR")
-    trainer = Trainer(preset, run_dir=run_dir, resume=resume, console=not args.quiet)
-    print(f"run directory: {run_dir}", flush=True)
-    outcome = trainer.run()
+    if getattr(args, "workers", 0):
+        from coachrl.distributed.launch import run_distributed
+
+        outcome = run_distributed(args, preset, run_dir=run_dir, resume=resume)
+    else:
+        trainer = Trainer(preset, run_dir=run_dir, resume=resume, console=not args.quiet)
+        print(f"run directory: {run_dir}", flush=True)
+        outcome = trainer.run()
     _print_summary(preset, outcome)
     if outcome.reason == "interrupted":
         print(f"stopped by {outcome.stop_signal}; resume with: coachrl train --resume {run_dir}",

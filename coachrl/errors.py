@@ -25,3 +25,11 @@ class CheckpointError(CoachrlError):
 
 class TrainingDiverged(CoachrlError):
     """Training produced non-finite values too many times in a row."""
+
+
+class ClusterError(CoachrlError):
+    """A Ray cluster cannot be reached or cannot host the requested rollout workers."""
+
+
+class WorkerFailed(CoachrlError):
+    """Rollout workers failed more often than the run's restart limit allows."""

@@ -122,7 +122,8 @@ class NumpyNetwork:
 
     def set_weights(self, weights: Weights) -> None:
         self.weights = dict(weights)
-        self._compile()
+        if self.weights:  # copying a network that has no weights yet leaves this one unset
+            self._compile()
 
     def get_weights(self) -> Weights:
         return dict(self.weights)

@@ -1,0 +1,48 @@
+"""Settings of a distributed run: worker count, envs per worker, mode, cluster, fault tolerance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from coachrl.errors import ConfigError
+
+
+class Mode(Enum):
+    """SYNC: collect from all workers, learn, broadcast. ASYNC: learn from each fragment."""
+
+    SYNC = "sync"
+    ASYNC = "async"
+
+
+@dataclass(slots=True, kw_only=True)
+class DistributedConfig:
+    """How many rollout workers, where, and how the learner consumes their fragments."""
+
+    workers: int  # rollout worker actors (each one CPU)
+    envs_per_worker: int | None = None  # envs in each worker's vector env; None: the preset's
+    mode: Mode | None = None  # None: sync for on-policy agents, async for off-policy
+    address: str | None = None  # existing Ray cluster ("auto" or HOST:PORT); None: start one
+    fragment_length: int = 128  # env steps per env in one async fragment
+    broadcast_period: int = 100  # gradient steps between async weight broadcasts
+    max_restarts: int = 10  # worker replacements allowed in the whole run
+    restart_backoff: float = 0.5  # seconds before the first replacement; doubles each time
+    worker_cpus: float = 1.0  # CPUs reserved per worker actor
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ConfigError(f"--workers {self.workers} must be at least 1 for a distributed run")
+        if self.envs_per_worker is not None and self.envs_per_worker < 1:
+            raise ConfigError(f"--envs-per-worker {self.envs_per_worker} must be at least 1")
+        for name in ("fragment_length", "broadcast_period"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name}={getattr(self, name)} must be at least 1")
+        if self.max_restarts < 0:
+            raise ConfigError(f"max_restarts={self.max_restarts} must be 0 or more")
+
+
+def apex_epsilons(workers: int, *, base: float = 0.4, alpha: float = 7.0) -> list[float]:
+    """Per-worker exploration rates of Ape-X (Horgan et al. 2018): base^(1 + alpha i / (N - 1))."""
+    if workers == 1:
+        return [base]
+    return [base ** (1.0 + alpha * i / (workers - 1)) for i in range(workers)]

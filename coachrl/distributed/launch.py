@@ -1,0 +1,37 @@
+"""``coachrl train --workers N``: connect to Ray, run the distributed trainer, disconnect."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from coachrl.distributed.config import DistributedConfig, Mode
+from coachrl.errors import ConfigError
+from coachrl.params.base import Preset
+from coachrl.runtime.loop import Outcome
+
+
+def config_from_args(args: argparse.Namespace) -> DistributedConfig:
+    if args.workers < 0:
+        raise ConfigError(f"--workers {args.workers} must be 0 (no Ray) or more")
+    return DistributedConfig(workers=args.workers, envs_per_worker=args.envs_per_worker,
+                             mode=Mode(args.mode) if args.mode else None, address=args.address,
+                             max_restarts=args.max_worker_restarts)
+
+
+def run_distributed(args: argparse.Namespace, preset: Preset, *, run_dir: Path,
+                    resume: bool) -> Outcome:
+    """Train with rollout workers; Ray is imported here and only here on the CLI's path."""
+    config = config_from_args(args)
+    from coachrl.distributed.cluster import connect, disconnect
+
+    started = connect(config.address)
+    try:
+        from coachrl.distributed.trainer import DistributedTrainer
+
+        trainer = DistributedTrainer(preset, run_dir=run_dir, config=config, resume=resume,
+                                     console=not args.quiet)
+        print(f"run directory: {run_dir}", flush=True)
+        return trainer.run()
+    finally:
+        disconnect(started)

@@ -1,0 +1,211 @@
+"""The distributed trainer: Trainer's logging, evaluation and checkpoints, fed by rollout workers.
+
+    trainer = DistributedTrainer(preset, run_dir=run_dir, config=DistributedConfig(workers=2))
+    outcome = trainer.run()
+
+Sync mode (on-policy agents): every worker collects ``rollout_length`` steps of K envs, the
+learner's rollout buffer (N*K envs wide) is filled and trained as in one process, then the new
+weights are broadcast. Async mode (Ape-X, off-policy agents): each worker has one fragment in
+flight; the learner adds fragments to replay as they arrive, trains at the preset's ratio of
+gradient steps to env steps and broadcasts every ``broadcast_period`` gradient steps.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coachrl.agent import PolicyOptimizationAgent, ValueOptimizationAgent
+from coachrl.core import batch as B
+from coachrl.core.batch import ActionInfo, EpisodeStats, StepResult
+from coachrl.distributed.config import DistributedConfig, Mode, apex_epsilons
+from coachrl.distributed.pool import WorkerPool
+from coachrl.distributed.stats import WorkerStats
+from coachrl.distributed.worker import EPISODE_LENGTHS, EPISODE_RETURNS, LAST_OBSERVATIONS
+from coachrl.errors import ConfigError
+from coachrl.memories import RolloutBuffer
+from coachrl.params.base import Preset
+from coachrl.params.tree import load_class
+from coachrl.runtime.loop import Trainer
+
+STEP_COLUMNS = (B.OBSERVATIONS, B.ACTIONS, B.REWARDS, B.TERMINATED, B.TRUNCATED, "valid",
+                B.VALUES, B.LOG_PROBS)
+
+
+class DistributedTrainer(Trainer):
+    """A Trainer whose env steps come from Ray rollout workers instead of its own env."""
+
+    def __init__(self, preset: Preset, *, run_dir: Path, config: DistributedConfig,
+                 resume: bool = False, console: bool = True, log: bool = True) -> None:
+        agent_class = load_class(type(preset.agent).agent_path)
+        self.value_based = issubclass(agent_class, ValueOptimizationAgent)
+        self.mode = config.mode or (Mode.ASYNC if self.value_based else Mode.SYNC)
+        _check_supported(preset, agent_class, self.mode)
+        self.config = config
+        self.envs_per_worker = config.envs_per_worker or preset.env.n_envs
+        self.pool = WorkerPool(preset, config, n_envs=self.envs_per_worker,
+                               epsilons=apex_epsilons(config.workers) if self.value_based else None)
+        try:
+            super().__init__(preset, run_dir=run_dir, resume=resume, console=console, log=log)
+        except BaseException:
+            self.pool.shutdown()
+            raise
+        self._resize_buffer()
+        self.stats = WorkerStats(config.workers)
+        self.pool.broadcast(self._weights(), self.agent.train_steps)
+
+    # -- pieces ------------------------------------------------------------------------------
+    def _resize_buffer(self) -> None:
+        """An on-policy learner's rollout buffer holds every worker's envs side by side."""
+        agent = getattr(self, "agent", None)
+        if not isinstance(agent, PolicyOptimizationAgent):
+            return
+        width = self.config.workers * self.envs_per_worker
+        old = agent.buffer
+        if old.n_envs != width:
+            agent.buffer = RolloutBuffer(
+                horizon=old.horizon, n_envs=width, observation_shape=old.observations.shape[2:],
+                observation_dtype=old.observations.dtype, action_shape=old.actions.shape[2:],
+                action_dtype=old.actions.dtype)
+
+    def load_checkpoint(self, path: Path) -> None:
+        self._resize_buffer()
+        super().load_checkpoint(path)
+
+    def _weights(self) -> dict[str, Any]:
+        return {name: self.agent.networks[name].get_weights() for name in self.agent.trainable}
+
+    def _fragment_length(self) -> int:
+        if self.mode is Mode.SYNC and isinstance(self.agent, PolicyOptimizationAgent):
+            return self.agent.params.algorithm.rollout_length
+        return self.config.fragment_length
+
+    def _request(self, index: int) -> Any:
+        hand_over = self.mode is Mode.SYNC and not self.value_based and index == 0
+        rng_state = self.agent.rng.bit_generator.state if hand_over else None
+        return self.pool.request(index, length=self._fragment_length(),
+                                 step=self.counters.env_steps, rng_state=rng_state)
+
+    # -- the loops ---------------------------------------------------------------------------
+    def _loop(self, start: float) -> str:
+        improve = int(self.preset.schedule.improve_steps)
+        if self.mode is Mode.SYNC:
+            return self._sync_loop(start, improve)
+        return self._async_loop(start, improve)
+
+    def _sync_loop(self, start: float, improve: int) -> str:
+        c = self.counters
+        while c.env_steps < improve:
+            if self._stop_signal is not None:
+                return "interrupted"
+            fragments = self._gather_all()
+            if not self.value_based:  # worker 0 acted with the learner's generator: take it back
+                self.agent.rng.bit_generator.state = fragments[0]["rng_state"]
+            self._ingest(merge(fragments))
+            self.pool.broadcast(self._weights(), self.agent.train_steps)
+            if self._due(start):
+                return "threshold"
+        return "finished"
+
+    def _gather_all(self) -> list[dict[str, Any]]:
+        pending = {self._request(i): i for i in range(self.pool.size)}
+        fragments: dict[int, dict[str, Any]] = {}
+        while pending:
+            index, fragment = self.pool.next(pending)
+            if fragment is None:  # the worker was replaced: ask the new one
+                self._report_restart(index)
+                pending[self._request(index)] = index
+            else:
+                self.stats.record(fragment, learner_version=self.agent.train_steps)
+                fragments[index] = fragment
+        return [fragments[i] for i in range(self.pool.size)]
+
+    def _async_loop(self, start: float, improve: int) -> str:
+        c = self.counters
+        pending = {self._request(i): i for i in range(self.pool.size)}
+        while c.env_steps < improve:
+            if self._stop_signal is not None:
+                return "interrupted"
+            index, fragment = self.pool.next(pending)
+            if fragment is None:
+                self._report_restart(index)
+            else:
+                self.stats.record(fragment, learner_version=self.agent.train_steps)
+                self._ingest(fragment)
+            pending[self._request(index)] = index  # one fragment in flight per worker
+            if self._due(start):
+                return "threshold"
+        return "finished"
+
+    def _due(self, start: float) -> bool:
+        """Log, evaluate and checkpoint when due; True when the run should stop at threshold."""
+        c = self.counters
+        if c.env_steps >= min(c.next_log, c.next_evaluation, c.next_checkpoint):
+            c.wall_time = _elapsed(start)
+            return self._periodic()
+        return False
+
+    def _ingest(self, fragment: dict[str, Any]) -> None:
+        """Feed a [T, envs] fragment to the agent step by step, training whenever it is ready."""
+        c, heatup = self.counters, int(self.preset.schedule.heatup_steps)
+        observations = fragment[B.OBSERVATIONS]
+        next_observations = np.concatenate([observations[1:], fragment[LAST_OBSERVATIONS][None]])
+        extras = [key for key in (B.VALUES, B.LOG_PROBS) if key in fragment]
+        for t in range(len(observations)):
+            info = ActionInfo(fragment[B.ACTIONS][t], {key: fragment[key][t] for key in extras})
+            result = StepResult(next_observations[t], fragment[B.REWARDS][t],
+                                fragment[B.TERMINATED][t], fragment[B.TRUNCATED][t],
+                                fragment["valid"][t])
+            self.agent.observe(observations[t], info, result)
+            c.env_steps += int(np.count_nonzero(result.valid))
+            if c.env_steps >= heatup and self.agent.ready_to_train(c.env_steps):
+                self._train_step()
+                if (self.mode is Mode.ASYNC and self.agent.train_steps - self.pool.version
+                        >= self.config.broadcast_period):
+                    self.pool.broadcast(self._weights(), self.agent.train_steps)
+        finished = EpisodeStats(fragment[EPISODE_RETURNS], fragment[EPISODE_LENGTHS])
+        if len(finished):
+            self._record_episodes(finished)
+
+    # -- reporting ---------------------------------------------------------------------------
+    def _report_restart(self, index: int) -> None:
+        self.logger.console.message(
+            f"rollout worker {index} replaced (restart {self.pool.restarts}/"
+            f"{self.config.max_restarts}): {self.pool.last_error.splitlines()[-1]}")
+
+    def _log_progress(self) -> None:
+        super()._log_progress()
+        self.logger.scalars(self.stats.scalars(self.pool), self.counters.env_steps)
+
+    def _close(self) -> None:
+        try:
+            super()._close()
+        finally:
+            self.pool.shutdown()
+
+
+def _elapsed(start: float) -> float:
+    import time
+
+    return time.perf_counter() - start
+
+
+def _check_supported(preset: Preset, agent_class: type, mode: Mode) -> None:
+    if preset.env.filters.normalize_observations:
+        raise ConfigError("env.filters.normalize_observations=true is not supported with "
+                          "--workers yet (each worker would keep its own statistics); "
+                          "train with --workers 0")
+    if mode is Mode.ASYNC and not issubclass(agent_class, ValueOptimizationAgent):
+        raise ConfigError(f"--mode async needs an off-policy agent; {agent_class.__name__} is "
+                          "on-policy: use --mode sync")
+
+
+def merge(fragments: list[dict[str, Any]]) -> dict[str, Any]:
+    """Fragments of several workers side by side: [T, K] columns become [T, N*K]."""
+    merged: dict[str, Any] = {key: np.concatenate([f[key] for f in fragments], axis=1)
+                              for key in STEP_COLUMNS if key in fragments[0]}
+    for key in (LAST_OBSERVATIONS, EPISODE_RETURNS, EPISODE_LENGTHS):
+        merged[key] = np.concatenate([f[key] for f in fragments])
+    return merged

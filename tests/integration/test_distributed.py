@@ -1,0 +1,90 @@
+"""Rollout workers on one local Ray session: sync PPO, async Ape-X DQN, one-process equality."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coachrl.params.tree import apply_overrides
+from coachrl.registry import load_preset
+from coachrl.runtime.loop import Trainer
+from coachrl.runtime.run_dir import create_run_dir
+
+ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.ray
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ray_session():
+    os.environ["RAY_NODE_IP_ADDRESS"] = "127.0.0.1"
+    ray.init(address="local", num_cpus=4, include_dashboard=False,
+             _node_ip_address="127.0.0.1", log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def _preset(name: str, experiment_dir: Path, *overrides: str):
+    return apply_overrides(load_preset(name), [f"run.experiment_dir={experiment_dir}",
+                                               *overrides])
+
+
+def _train(preset, **config):
+    from coachrl.distributed.config import DistributedConfig
+    from coachrl.distributed.trainer import DistributedTrainer
+
+    trainer = DistributedTrainer(preset, run_dir=create_run_dir(preset), console=False,
+                                 config=DistributedConfig(**config))
+    return trainer, trainer.run()
+
+
+def _training_returns(run_dir: Path) -> list[float]:
+    with open(run_dir / "progress.csv") as f:
+        return [float(r["Training Reward"]) for r in csv.DictReader(f) if r["Training Reward"]]
+
+
+def test_one_sync_worker_repeats_the_single_process_episodes(tmp_path: Path) -> None:
+    overrides = ("schedule.improve_steps=3072",)
+    single = Trainer(_preset("CartPole_ClippedPPO", tmp_path / "one", *overrides),
+                     run_dir=create_run_dir(_preset("CartPole_ClippedPPO", tmp_path / "one")),
+                     console=False).run()
+    _, outcome = _train(_preset("CartPole_ClippedPPO", tmp_path / "ray", *overrides), workers=1)
+    expected, got = _training_returns(single.run_dir), _training_returns(outcome.run_dir)
+    assert len(expected) > 50
+    assert got[:len(expected)] == expected
+
+
+def test_two_sync_workers_fill_one_rollout_of_both_workers_envs(tmp_path: Path) -> None:
+    preset = _preset("CartPole_ClippedPPO", tmp_path, "schedule.improve_steps=2048")
+    trainer, outcome = _train(preset, workers=2, envs_per_worker=4)
+    assert outcome.reason == "finished"
+    assert trainer.agent.buffer.n_envs == 8
+    assert outcome.counters.env_steps >= 2048
+    assert trainer.agent.train_steps > 0
+
+
+def test_two_async_apex_workers_fill_replay_and_report_policy_lag(tmp_path: Path) -> None:
+    preset = _preset("CartPole_DQN", tmp_path, "schedule.improve_steps=3000",
+                     "schedule.heatup_steps=500", "agent.algorithm.learning_starts=500",
+                     "agent.algorithm.train_frequency=64", "agent.algorithm.gradient_steps=8",
+                     "schedule.evaluation_period=1500", "run.log_period=500")
+    trainer, outcome = _train(preset, workers=2, fragment_length=64, broadcast_period=16)
+    assert outcome.reason == "finished"
+    assert len(trainer.agent.memory) >= 3000
+    assert trainer.agent.train_steps >= 8 * (3000 - 500) // 64 - 8
+    assert trainer.pool.version > 0  # weights were broadcast while training
+    scalars = trainer.stats.scalars(trainer.pool)
+    assert scalars["workers/restarts"] == 0
+    assert all(scalars[f"workers/{i}/env_steps_per_s"] > 0 for i in range(2))
+
+
+def test_training_without_workers_never_imports_ray(tmp_path: Path) -> None:
+    code = ("import sys; from coachrl.cli import main; "
+            f"main(['train', 'CartPole_ClippedPPO', '--workers', '0', '--quiet', "
+            f"'--experiment-dir', {str(tmp_path)!r}, '--set', 'schedule.improve_steps=512']); "
+            "assert 'ray' not in sys.modules, 'ray was imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
