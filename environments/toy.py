@@ -92,3 +92,32 @@ class TargetReachingEnv(gym.Env):
         reward = -float((np.asarray(action, dtype=np.float32)[0] - self.target[0]) ** 2)
         self.t += 1
         return self._new_target(), reward, False, self.t >= self.length, {}
+
+
+class CrashingEnv(FixedLengthEnv):
+    """``FixedLengthEnv`` that raises after ``crash_after`` steps, like a simulator that crashes.
+
+    With ``once_marker`` set to a file path, only the first env to get there raises (it creates
+    the file), so a replaced rollout worker runs on.
+    """
+
+    def __init__(self, length: int = 5, crash_after: int = 100, once_marker: str = "",
+                 **kwargs: Any) -> None:
+        super().__init__(length=length, **kwargs)
+        self.crash_after, self.once_marker = crash_after, once_marker
+        self.total_steps = 0
+
+    def step(self, action: Any):
+        self.total_steps += 1
+        if self.total_steps > self.crash_after and self._should_crash():
+            raise RuntimeError(f"simulated simulator crash after {self.crash_after} steps")
+        return super().step(action)
+
+    def _should_crash(self) -> bool:
+        if not self.once_marker:
+            return True
+        try:
+            with open(self.once_marker, "x"):
+                return True
+        except FileExistsError:
+            return False
