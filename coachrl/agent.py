@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,7 +23,8 @@ from numpy.typing import NDArray
 from coachrl.backend import Backend, Network, State
 from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo, StepResult
-from coachrl.core.spaces import BoxActions, DiscreteActions, EnvSpaces
+from coachrl.core.metrics import MetricMeans
+from coachrl.core.spaces import BoxActions, DiscreteActions, EnvSpaces, action_layout
 from coachrl.errors import IncompatibleSpaces
 from coachrl.exploration import Categorical, EGreedy, ExplorationPolicy
 from coachrl.memories import PrioritizedReplay, ReplayBuffer, RolloutBuffer
@@ -153,13 +154,6 @@ class Agent(ABC):
             network.load_state_dict(state["networks"][name])
         self.train_steps = int(state["train_steps"])
         self.sync_acting()
-
-
-def action_layout(spaces: EnvSpaces) -> tuple[tuple[int, ...], Any]:
-    """Shape and dtype of one action, for buffers."""
-    if isinstance(spaces.action, DiscreteActions):
-        return (), np.int64
-    return (spaces.action.dim,), np.float32
 
 
 # ------------------------------------------------------------------------------------------
@@ -399,19 +393,3 @@ class PolicyOptimizationAgent(Agent):
         super().load_state_dict(state)
         self.buffer.load_state_dict(state["buffer"])
         self._last_observations = state.get("last_observations")
-
-
-class MetricMeans:
-    """Running means of the metrics of several gradient steps."""
-
-    def __init__(self) -> None:
-        self.sums: dict[str, float] = {}
-        self.count = 0
-
-    def add(self, metrics: dict[str, float]) -> None:
-        for key, value in metrics.items():
-            self.sums[key] = self.sums.get(key, 0.0) + value
-        self.count += 1
-
-    def means(self) -> dict[str, float]:
-        return {key: value / max(self.count, 1) for key, value in self.sums.items()}

@@ -56,6 +56,13 @@ class EnvSpaces:
     action: ActionSpace
 
 
+def action_layout(spaces: EnvSpaces) -> tuple[tuple[int, ...], type]:
+    """Shape and dtype of one action, for buffers."""
+    if isinstance(spaces.action, DiscreteActions):
+        return (), np.int64
+    return (spaces.action.dim,), np.float32
+
+
 def observation_space_from_gym(space: gym.Space) -> ObservationSpace:
     if not isinstance(space, gym.spaces.Box):
         raise IncompatibleSpaces(
