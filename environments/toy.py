@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -121,3 +122,19 @@ class CrashingEnv(FixedLengthEnv):
                 return True
         except FileExistsError:
             return False
+
+
+class LatencyEnv(gym.Wrapper):
+    """A registered env (CartPole-v1 by default) that sleeps ``latency`` seconds in every step.
+
+    Stands in for a latency-bound simulator or a real robot: the CPU is idle while it waits.
+    """
+
+    def __init__(self, env_id: str = "CartPole-v1", latency: float = 0.002,
+                 render_mode: str | None = None) -> None:
+        super().__init__(gym.make(env_id, render_mode=render_mode))
+        self.latency = latency
+
+    def step(self, action: Any):
+        time.sleep(self.latency)
+        return self.env.step(action)

@@ -1,0 +1,1 @@
+"""Rollout-collection scaling with Ray workers (``python -m benchmarks.scaling``)."""
