@@ -26,8 +26,9 @@ class WorkerPool:
     """``size`` RolloutWorker actors; at most one outstanding request per worker."""
 
     def __init__(self, preset: Preset, config: DistributedConfig, *, n_envs: int,
-                 epsilons: list[float] | None) -> None:
+                 epsilons: list[float] | None, gradients: bool = False) -> None:
         self.preset, self.config, self.n_envs = preset, config, n_envs
+        self.gradients = gradients  # A3C: workers answer with gradients instead of fragments
         self.size = config.workers
         self.epsilons = epsilons
         self._check_resources()
@@ -53,7 +54,7 @@ class WorkerPool:
     def _start(self, index: int) -> Any:
         epsilon = self.epsilons[index] if self.epsilons is not None else None
         return self._remote.remote(self.preset, index=index, n_envs=self.n_envs, epsilon=epsilon,
-                                   incarnation=self.incarnations[index])
+                                   incarnation=self.incarnations[index], gradients=self.gradients)
 
     def broadcast(self, weights: dict[str, Any], version: int) -> None:
         """Put the weights in the object store once; workers fetch them with their next request."""
@@ -64,7 +65,9 @@ class WorkerPool:
         """Ask worker ``index`` for a fragment; fresh weights travel only when it lacks them."""
         fresh = self._sent[index] != self.version
         self._sent[index] = self.version
-        return self.actors[index].sample.remote(
+        actor = self.actors[index]
+        method = actor.gradients if self.gradients else actor.sample
+        return method.remote(
             length=length, step=step, weights=self.weights_ref if fresh else None,
             version=self.version, rng_state=rng_state)
 

@@ -13,7 +13,7 @@ gradient steps to env steps and broadcasts every ``broadcast_period`` gradient s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -23,15 +23,30 @@ from coachrl.core.batch import ActionInfo, EpisodeStats, StepResult
 from coachrl.distributed.config import DistributedConfig, Mode, apex_epsilons
 from coachrl.distributed.pool import WorkerPool
 from coachrl.distributed.stats import WorkerStats
-from coachrl.distributed.worker import EPISODE_LENGTHS, EPISODE_RETURNS, LAST_OBSERVATIONS
+from coachrl.distributed.worker import (
+    EPISODE_LENGTHS,
+    EPISODE_RETURNS,
+    GRADIENTS,
+    LAST_OBSERVATIONS,
+    VALID,
+)
 from coachrl.errors import ConfigError
 from coachrl.memories import RolloutBuffer
 from coachrl.params.base import Preset
 from coachrl.params.tree import load_class
 from coachrl.runtime.loop import Trainer
 
-STEP_COLUMNS = (B.OBSERVATIONS, B.ACTIONS, B.REWARDS, B.TERMINATED, B.TRUNCATED, "valid",
+STEP_COLUMNS = (B.OBSERVATIONS, B.ACTIONS, B.REWARDS, B.TERMINATED, B.TRUNCATED, VALID,
                 B.VALUES, B.LOG_PROBS)
+
+
+@runtime_checkable
+class AsyncGradientAgent(Protocol):
+    """An agent whose workers send gradients (A3C) rather than transitions."""
+
+    def rollout_gradients(self) -> dict[str, Any]: ...
+
+    def apply_gradients(self, gradients: dict[str, Any], *, step: int) -> dict[str, float]: ...
 
 
 class DistributedTrainer(Trainer):
@@ -41,12 +56,16 @@ class DistributedTrainer(Trainer):
                  resume: bool = False, console: bool = True, log: bool = True) -> None:
         agent_class = load_class(type(preset.agent).agent_path)
         self.value_based = issubclass(agent_class, ValueOptimizationAgent)
-        self.mode = config.mode or (Mode.ASYNC if self.value_based else Mode.SYNC)
+        gradient_agent = issubclass(agent_class, AsyncGradientAgent)
+        self.mode = config.mode or (Mode.ASYNC if self.value_based or gradient_agent
+                                    else Mode.SYNC)
         _check_supported(preset, agent_class, self.mode)
+        self.async_gradients = gradient_agent and self.mode is Mode.ASYNC
         self.config = config
         self.envs_per_worker = config.envs_per_worker or preset.env.n_envs
         self.pool = WorkerPool(preset, config, n_envs=self.envs_per_worker,
-                               epsilons=apex_epsilons(config.workers) if self.value_based else None)
+                               epsilons=apex_epsilons(config.workers) if self.value_based else None,
+                               gradients=self.async_gradients)
         try:
             super().__init__(preset, run_dir=run_dir, resume=resume, console=console, log=log)
         except BaseException:
@@ -78,7 +97,7 @@ class DistributedTrainer(Trainer):
         return {name: self.agent.networks[name].get_weights() for name in self.agent.trainable}
 
     def _fragment_length(self) -> int:
-        if self.mode is Mode.SYNC and isinstance(self.agent, PolicyOptimizationAgent):
+        if isinstance(self.agent, PolicyOptimizationAgent):  # sync PPO; A3C: the buffer's length
             return self.agent.params.algorithm.rollout_length
         return self.config.fragment_length
 
@@ -133,7 +152,10 @@ class DistributedTrainer(Trainer):
                 self._report_restart(index)
             else:
                 self.stats.record(fragment, learner_version=self.agent.train_steps)
-                self._ingest(fragment)
+                if self.async_gradients:
+                    self._apply_gradients(fragment)
+                else:
+                    self._ingest(fragment)
             pending[self._request(index)] = index  # one fragment in flight per worker
             if self._due(start):
                 return "threshold"
@@ -157,7 +179,7 @@ class DistributedTrainer(Trainer):
             info = ActionInfo(fragment[B.ACTIONS][t], {key: fragment[key][t] for key in extras})
             result = StepResult(next_observations[t], fragment[B.REWARDS][t],
                                 fragment[B.TERMINATED][t], fragment[B.TRUNCATED][t],
-                                fragment["valid"][t])
+                                fragment[VALID][t])
             self.agent.observe(observations[t], info, result)
             c.env_steps += int(np.count_nonzero(result.valid))
             if c.env_steps >= heatup and self.agent.ready_to_train(c.env_steps):
@@ -165,6 +187,19 @@ class DistributedTrainer(Trainer):
                 if (self.mode is Mode.ASYNC and self.agent.train_steps - self.pool.version
                         >= self.config.broadcast_period):
                     self.pool.broadcast(self._weights(), self.agent.train_steps)
+        finished = EpisodeStats(fragment[EPISODE_RETURNS], fragment[EPISODE_LENGTHS])
+        if len(finished):
+            self._record_episodes(finished)
+
+    def _apply_gradients(self, fragment: dict[str, Any]) -> None:
+        """A3C: apply one worker's gradients in arrival order, then broadcast the new weights."""
+        c = self.counters
+        c.env_steps += int(fragment["env_steps"])
+        metrics = self.agent.apply_gradients(fragment[GRADIENTS],  # type: ignore[attr-defined]
+                                             step=c.env_steps)
+        if not metrics.get("loss/nonfinite"):
+            self.last_metrics = metrics
+        self.pool.broadcast(self._weights(), self.agent.train_steps)
         finished = EpisodeStats(fragment[EPISODE_RETURNS], fragment[EPISODE_LENGTHS])
         if len(finished):
             self._record_episodes(finished)
@@ -197,9 +232,10 @@ def _check_supported(preset: Preset, agent_class: type, mode: Mode) -> None:
         raise ConfigError("env.filters.normalize_observations=true is not supported with "
                           "--workers yet (each worker would keep its own statistics); "
                           "train with --workers 0")
-    if mode is Mode.ASYNC and not issubclass(agent_class, ValueOptimizationAgent):
-        raise ConfigError(f"--mode async needs an off-policy agent; {agent_class.__name__} is "
-                          "on-policy: use --mode sync")
+    if mode is Mode.ASYNC and not issubclass(agent_class,
+                                             (ValueOptimizationAgent, AsyncGradientAgent)):
+        raise ConfigError(f"--mode async needs an off-policy agent or A3C; "
+                          f"{agent_class.__name__} is on-policy: use --mode sync")
 
 
 def merge(fragments: list[dict[str, Any]]) -> dict[str, Any]:

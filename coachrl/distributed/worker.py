@@ -9,6 +9,7 @@ Plain Python (no Ray): ``coachrl.distributed.pool`` runs it as a Ray actor.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import time
 import traceback
@@ -27,8 +28,9 @@ from coachrl.registry import env_adapter
 from coachrl.runtime.build import AGENT_STREAM, ENV_STREAM, make_agent, make_filters
 
 WORKER_STREAM = 1_000  # seed streams of worker i > 0 (and of replacements) start here
-LAST_OBSERVATIONS = "last_observations"
+LAST_OBSERVATIONS, VALID, GRADIENTS = "last_observations", "valid", "gradients"
 EPISODE_RETURNS, EPISODE_LENGTHS = "episode_returns", "episode_lengths"
+SUMMARY = (EPISODE_RETURNS, EPISODE_LENGTHS, "env_steps", "version", "worker", "seconds")
 
 
 class EnvFailure(Exception):
@@ -65,12 +67,14 @@ class RolloutWorker:
     """K envs stepped by a numpy acting copy of the agent; weights arrive as numpy dicts."""
 
     def __init__(self, preset: Preset, *, index: int, n_envs: int, epsilon: float | None = None,
-                 incarnation: int = 0) -> None:
+                 incarnation: int = 0, gradients: bool = False) -> None:
         self.index = index
         env_seed, agent_seed = worker_seeds(preset.run.seed, index, incarnation)
         self.env = env_adapter()(preset.env, seed=env_seed, n_envs=n_envs)
         numpy_backend = make_backend("numpy")
-        self.agent = make_agent(acting_preset(preset, epsilon), self.env, numpy_backend,
+        # A3C workers compute gradients, so they hold a trainable copy (torch, one thread)
+        learner = make_backend("torch", threads=1) if gradients else numpy_backend
+        self.agent = make_agent(acting_preset(preset, epsilon), self.env, learner,
                                 numpy_backend)
         self.agent.rng.bit_generator.state = np.random.default_rng(agent_seed).bit_generator.state
         self.heatup = int(preset.schedule.heatup_steps)
@@ -105,7 +109,21 @@ class RolloutWorker:
         except Exception:
             raise EnvFailure(self.index, traceback.format_exc()) from None
 
-    def _collect(self, length: int, step: int) -> dict[str, Any]:
+    def gradients(self, *, length: int, step: int, weights: dict[str, Weights] | None = None,
+                  version: int = -1, rng_state: dict | None = None) -> dict[str, Any]:
+        """A3C: a rollout of ``length`` steps fed to the agent, returned as its loss gradient."""
+        del rng_state
+        if weights is not None:
+            self.set_weights(weights, version)
+        try:
+            fragment = self._collect(length, step, observe=True)
+            gradients = self.agent.rollout_gradients()  # type: ignore[attr-defined]
+        except Exception:
+            raise EnvFailure(self.index, traceback.format_exc()) from None
+        kept = {key: fragment[key] for key in SUMMARY}
+        return kept | {GRADIENTS: gradients}
+
+    def _collect(self, length: int, step: int, *, observe: bool = False) -> dict[str, Any]:
         start = time.perf_counter()
         columns: dict[str, list[NDArray]] = {}
         returns: list[NDArray] = []
@@ -118,9 +136,12 @@ class RolloutWorker:
             else:
                 info = self.agent.act(observations, step=step + env_steps, explore=True)
             result, finished = self.env.step(info.actions)
+            result = dataclasses.replace(result, rewards=self.rewards(result.rewards))
+            if observe:
+                self.agent.observe(observations, info, result)
             row = {B.OBSERVATIONS: observations, B.ACTIONS: info.actions,
-                   B.REWARDS: self.rewards(result.rewards), B.TERMINATED: result.terminated,
-                   B.TRUNCATED: result.truncated, "valid": result.valid, **info.extras}
+                   B.REWARDS: result.rewards, B.TERMINATED: result.terminated,
+                   B.TRUNCATED: result.truncated, VALID: result.valid, **info.extras}
             for key, value in row.items():
                 columns.setdefault(key, []).append(np.asarray(value))
             returns.append(finished.returns)

@@ -1,4 +1,4 @@
-"""Golden tests with rollout workers: sync Clipped PPO and Ape-X style async DQN on 2 workers,
+"""Golden tests with rollout workers: sync Clipped PPO, Ape-X DQN and A3C on 2 workers,
 from the CLI on a local Ray bound to 127.0.0.1, reach their presets' thresholds in budget."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.ray, pytest.mark.slow]
 RUNS = {
     "CartPole_ClippedPPO": ("--workers", "2", "--envs-per-worker", "4"),  # 8 envs, as the preset
     "CartPole_DQN": ("--workers", "2", "--mode", "async"),
+    "CartPole_A3C": ("--workers", "2", "--envs-per-worker", "4"),  # async gradients
 }
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from coachrl.registry import load_preset
 
-PRESETS = ("CartPole_DQN", "CartPole_ClippedPPO")
+PRESETS = ("CartPole_DQN", "CartPole_ClippedPPO", "CartPole_A3C")
 
 
 @pytest.mark.slow

@@ -88,3 +88,16 @@ def test_training_without_workers_never_imports_ray(tmp_path: Path) -> None:
             f"'--experiment-dir', {str(tmp_path)!r}, '--set', 'schedule.improve_steps=512']); "
             "assert 'ray' not in sys.modules, 'ray was imported'")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_a3c_workers_send_gradients_that_the_learner_applies_in_arrival_order(
+        tmp_path: Path) -> None:
+    preset = _preset("CartPole_A3C", tmp_path, "schedule.improve_steps=2000",
+                     "schedule.evaluation_period=1000", "run.log_period=500")
+    trainer, outcome = _train(preset, workers=2, envs_per_worker=2)
+    assert trainer.async_gradients
+    assert outcome.reason == "finished"
+    rollout = preset.agent.algorithm.rollout_length * 2  # steps of one worker's rollout
+    assert trainer.agent.train_steps >= 2000 // rollout - 1  # one update per rollout
+    assert trainer.pool.version == trainer.agent.train_steps  # broadcast after every update
+    assert trainer.stats.scalars(trainer.pool)["workers/restarts"] == 0

@@ -140,6 +140,13 @@ class NumpyNetwork:
         raise NotImplementedError("the numpy backend is inference-only; train with the torch "
                                   "backend and export weights with get_weights()")
 
+    def compute_gradients(self, batch: dict[str, NDArray], **loss_overrides: float) -> Weights:
+        raise NotImplementedError("the numpy backend is inference-only; compute gradients with "
+                                  "the torch backend")
+
+    def apply_gradients(self, gradients: Weights) -> dict[str, float]:
+        raise NotImplementedError("the numpy backend is inference-only")
+
     def set_learning_rate(self, learning_rate: float) -> None:
         raise NotImplementedError("the numpy backend is inference-only")
 

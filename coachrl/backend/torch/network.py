@@ -68,6 +68,23 @@ class TorchNetwork:
                        **loss_overrides: float) -> dict[str, float]:
         if self.optimizer is None:
             raise RuntimeError("this network was built without an optimizer; it cannot train")
+        total, metrics = self._loss(batch, loss_overrides)
+        if not torch.isfinite(total):
+            self.optimizer.zero_grad(set_to_none=True)
+            return {"loss/nonfinite": 1.0, **{k: float(v) for k, v in metrics.items()}}
+        self.optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        grad_norm = self._clipped_step()
+        if grad_norm is None:
+            return {"loss/nonfinite": 1.0, **{k: float(v) for k, v in metrics.items()}}
+        metrics["loss/total"] = total.detach()
+        metrics["optim/grad_norm"] = grad_norm
+        values = torch.stack(list(metrics.values())).cpu().tolist()
+        return dict(zip(metrics, values, strict=True))
+
+    def _loss(self, batch: dict[str, NDArray],
+              loss_overrides: dict[str, float]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The sum of the heads' losses on ``batch``, and each loss as a metric."""
         tensors = {key: self._tensor(value) for key, value in batch.items()}
         out = self.model(tensors["observations"])
         total = torch.zeros((), device=self.device)
@@ -77,21 +94,40 @@ class TorchNetwork:
             total = total + loss
             metrics[f"loss/{head.name}"] = loss.detach()
             metrics.update({f"{head.name}/{k}": v for k, v in extra.items()})
-        if not torch.isfinite(total):
-            self.optimizer.zero_grad(set_to_none=True)
-            return {"loss/nonfinite": 1.0, **{k: float(v) for k, v in metrics.items()}}
-        self.optimizer.zero_grad(set_to_none=True)
-        total.backward()
+        return total, metrics
+
+    def _clipped_step(self) -> torch.Tensor | None:
+        """Clip the gradients in ``.grad`` and step; None (and no step) when they are not finite."""
+        assert self.optimizer is not None
         max_norm = self.optimizer_spec.max_grad_norm if self.optimizer_spec else 0.0
         grad_norm = clip_gradients(self._parameters, max_norm if max_norm > 0 else float("inf"))
         if not torch.isfinite(grad_norm):
             self.optimizer.zero_grad(set_to_none=True)
-            return {"loss/nonfinite": 1.0, **{k: float(v) for k, v in metrics.items()}}
+            return None
         self.optimizer.step()
-        metrics["loss/total"] = total.detach()
-        metrics["optim/grad_norm"] = grad_norm
-        values = torch.stack(list(metrics.values())).cpu().tolist()
-        return dict(zip(metrics, values, strict=True))
+        return grad_norm
+
+    def compute_gradients(self, batch: dict[str, NDArray], **loss_overrides: float) -> Weights:
+        """Gradients of the summed head losses, by parameter name; no optimiser step (A3C)."""
+        total, _ = self._loss(batch, loss_overrides)
+        names = [name for name, _ in self.model.named_parameters()]
+        grads = torch.autograd.grad(total, self._parameters, allow_unused=True)
+        return {name: (np.zeros(tuple(p.shape), np.float32) if g is None
+                       else g.detach().cpu().numpy().copy())
+                for name, p, g in zip(names, self._parameters, grads, strict=True)}
+
+    def apply_gradients(self, gradients: Weights) -> dict[str, float]:
+        """One optimiser step with gradients computed elsewhere, clipped as ``train_on_batch``."""
+        if self.optimizer is None:
+            raise RuntimeError("this network was built without an optimizer; it cannot train")
+        for name, parameter in self.model.named_parameters():
+            # gradients arriving from Ray are read-only views: copy before handing them to torch
+            gradient = np.array(gradients[name], dtype=np.float32)
+            parameter.grad = torch.from_numpy(gradient).to(self.device)
+        grad_norm = self._clipped_step()
+        if grad_norm is None:
+            return {"loss/nonfinite": 1.0}
+        return {"optim/grad_norm": float(grad_norm)}
 
     def get_weights(self) -> Weights:
         # copies: on the CPU .numpy() would share memory with the live parameters
