@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any, Protocol, runtime_checkable
 
+from coachrl.agent import ValueOptimizationAgent
 from coachrl.errors import ConfigError
+from coachrl.params.base import Preset
+from coachrl.params.tree import load_class
 
 
 class Mode(Enum):
@@ -46,3 +50,27 @@ def apex_epsilons(workers: int, *, base: float = 0.4, alpha: float = 7.0) -> lis
     if workers == 1:
         return [base]
     return [base ** (1.0 + alpha * i / (workers - 1)) for i in range(workers)]
+
+
+@runtime_checkable
+class AsyncGradientAgent(Protocol):
+    """An agent whose workers send gradients (A3C) rather than transitions."""
+
+    def rollout_gradients(self) -> dict[str, Any]: ...
+
+    def apply_gradients(self, gradients: dict[str, Any], *, step: int) -> dict[str, float]: ...
+
+
+def resolve_mode(preset: Preset, requested: Mode | None) -> Mode:
+    """The requested mode, or the agent's default; a ConfigError for what workers cannot run."""
+    agent_class = load_class(type(preset.agent).agent_path)
+    asynchronous = issubclass(agent_class, ValueOptimizationAgent | AsyncGradientAgent)
+    mode = requested or (Mode.ASYNC if asynchronous else Mode.SYNC)
+    if mode is Mode.ASYNC and not asynchronous:
+        raise ConfigError(f"--mode async needs an off-policy agent or A3C; "
+                          f"{agent_class.__name__} is on-policy: use --mode sync")
+    if preset.env.filters.normalize_observations:
+        raise ConfigError("env.filters.normalize_observations=true is not supported with "
+                          "--workers yet (each worker would keep its own statistics); "
+                          "train with --workers 0")
+    return mode

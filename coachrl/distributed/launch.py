@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from coachrl.distributed.config import DistributedConfig, Mode
+from coachrl.distributed.config import DistributedConfig, Mode, resolve_mode
 from coachrl.errors import ConfigError
 from coachrl.params.base import Preset
 from coachrl.runtime.loop import Outcome
@@ -23,6 +23,7 @@ def run_distributed(args: argparse.Namespace, preset: Preset, *, run_dir: Path,
                     resume: bool) -> Outcome:
     """Train with rollout workers; Ray is imported here and only here on the CLI's path."""
     config = config_from_args(args)
+    resolve_mode(preset, config.mode)  # a bad combination fails before Ray starts
     from coachrl.distributed.cluster import connect, disconnect
 
     started = connect(config.address)

@@ -13,14 +13,20 @@ gradient steps to env steps and broadcasts every ``broadcast_period`` gradient s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 
 from coachrl.agent import PolicyOptimizationAgent, ValueOptimizationAgent
 from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo, EpisodeStats, StepResult
-from coachrl.distributed.config import DistributedConfig, Mode, apex_epsilons
+from coachrl.distributed.config import (
+    AsyncGradientAgent,
+    DistributedConfig,
+    Mode,
+    apex_epsilons,
+    resolve_mode,
+)
 from coachrl.distributed.pool import WorkerPool
 from coachrl.distributed.stats import WorkerStats
 from coachrl.distributed.worker import (
@@ -30,7 +36,6 @@ from coachrl.distributed.worker import (
     LAST_OBSERVATIONS,
     VALID,
 )
-from coachrl.errors import ConfigError
 from coachrl.memories import RolloutBuffer
 from coachrl.params.base import Preset
 from coachrl.params.tree import load_class
@@ -40,15 +45,6 @@ STEP_COLUMNS = (B.OBSERVATIONS, B.ACTIONS, B.REWARDS, B.TERMINATED, B.TRUNCATED,
                 B.VALUES, B.LOG_PROBS)
 
 
-@runtime_checkable
-class AsyncGradientAgent(Protocol):
-    """An agent whose workers send gradients (A3C) rather than transitions."""
-
-    def rollout_gradients(self) -> dict[str, Any]: ...
-
-    def apply_gradients(self, gradients: dict[str, Any], *, step: int) -> dict[str, float]: ...
-
-
 class DistributedTrainer(Trainer):
     """A Trainer whose env steps come from Ray rollout workers instead of its own env."""
 
@@ -56,11 +52,9 @@ class DistributedTrainer(Trainer):
                  resume: bool = False, console: bool = True, log: bool = True) -> None:
         agent_class = load_class(type(preset.agent).agent_path)
         self.value_based = issubclass(agent_class, ValueOptimizationAgent)
-        gradient_agent = issubclass(agent_class, AsyncGradientAgent)
-        self.mode = config.mode or (Mode.ASYNC if self.value_based or gradient_agent
-                                    else Mode.SYNC)
-        _check_supported(preset, agent_class, self.mode)
-        self.async_gradients = gradient_agent and self.mode is Mode.ASYNC
+        self.mode = resolve_mode(preset, config.mode)
+        self.async_gradients = (issubclass(agent_class, AsyncGradientAgent)
+                                and self.mode is Mode.ASYNC)
         self.config = config
         self.envs_per_worker = config.envs_per_worker or preset.env.n_envs
         self.pool = WorkerPool(preset, config, n_envs=self.envs_per_worker,
@@ -211,8 +205,15 @@ class DistributedTrainer(Trainer):
             f"{self.config.max_restarts}): {self.pool.last_error.splitlines()[-1]}")
 
     def _log_progress(self) -> None:
+        self._worker_scalars = self.stats.scalars(self.pool)
         super()._log_progress()
-        self.logger.scalars(self.stats.scalars(self.pool), self.counters.env_steps)
+        self.logger.scalars(self._worker_scalars, self.counters.env_steps)
+
+    def progress_detail(self) -> str:
+        values = getattr(self, "_worker_scalars", {})
+        lag = values.get("workers/policy_lag")
+        return (f"{self.pool.size}w" + (f" lag {lag:.0f}" if lag is not None else "")
+                + f" rs {self.pool.restarts} drop {self.pool.dropped_fragments}")
 
     def _close(self) -> None:
         try:
@@ -225,17 +226,6 @@ def _elapsed(start: float) -> float:
     import time
 
     return time.perf_counter() - start
-
-
-def _check_supported(preset: Preset, agent_class: type, mode: Mode) -> None:
-    if preset.env.filters.normalize_observations:
-        raise ConfigError("env.filters.normalize_observations=true is not supported with "
-                          "--workers yet (each worker would keep its own statistics); "
-                          "train with --workers 0")
-    if mode is Mode.ASYNC and not issubclass(agent_class,
-                                             (ValueOptimizationAgent, AsyncGradientAgent)):
-        raise ConfigError(f"--mode async needs an off-policy agent or A3C; "
-                          f"{agent_class.__name__} is on-policy: use --mode sync")
 
 
 def merge(fragments: list[dict[str, Any]]) -> dict[str, Any]:

@@ -28,11 +28,11 @@ class ConsoleProgress:
             self._progress.start()
 
     def update(self, *, steps: int, episodes: int, recent_return: float | None,
-               eval_return: float | None, steps_per_s: float) -> None:
+               eval_return: float | None, steps_per_s: float, detail: str = "") -> None:
         if not self.enabled:
             return
         info = (f"ep {episodes:,} | ret {_fmt(recent_return)} | eval {_fmt(eval_return)} | "
-                f"{steps_per_s:,.0f}/s")
+                f"{steps_per_s:,.0f}/s" + (f" | {detail}" if detail else ""))
         if self._progress is not None:
             self._progress.update(self._task, completed=min(steps, self.total), info=info)
         else:

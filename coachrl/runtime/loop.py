@@ -219,8 +219,13 @@ class Trainer:
                         "train/return_upper": recent + spread}
         self.logger.scalars(scalars, c.env_steps)
         self.logger.console.update(steps=c.env_steps, episodes=c.episodes, recent_return=recent,
-                                   eval_return=c.last_eval, steps_per_s=rate)
+                                   eval_return=c.last_eval, steps_per_s=rate,
+                                   detail=self.progress_detail())
         self.logger.flush()
+
+    def progress_detail(self) -> str:
+        """Extra text for the progress line (the distributed trainer shows its workers)."""
+        return ""
 
     def _evaluate(self) -> bool:
         c, validation = self.counters, self.preset.validation

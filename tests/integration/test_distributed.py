@@ -101,3 +101,19 @@ def test_a3c_workers_send_gradients_that_the_learner_applies_in_arrival_order(
     assert trainer.agent.train_steps >= 2000 // rollout - 1  # one update per rollout
     assert trainer.pool.version == trainer.agent.train_steps  # broadcast after every update
     assert trainer.stats.scalars(trainer.pool)["workers/restarts"] == 0
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["CartPole_ClippedPPO", "--workers", "2", "--mode", "async"], "needs an off-policy agent"),
+    (["CartPole_ClippedPPO", "--workers", "-1"], "--workers -1 must be 0"),
+    (["CartPole_ClippedPPO", "--workers", "5"], "needs 5 CPUs but the Ray cluster has 4"),
+    (["CartPole_DQN", "--workers", "1", "--set", "env.filters.normalize_observations=true"],
+     "not supported with --workers"),
+])
+def test_bad_worker_settings_are_one_line_errors(argv: list[str], message: str, tmp_path: Path,
+                                                 capsys) -> None:
+    from coachrl.cli import main
+
+    assert main(["train", *argv, "--quiet", "--experiment-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
