@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="existing Ray cluster: 'auto' or HOST:PORT (default: a local one)")
     workers.add_argument("--max-worker-restarts", type=int, default=10, metavar="R",
                          help="worker replacements allowed in the run (default 10)")
+    workers.add_argument("--worker-timeout", type=float, default=120.0, metavar="SEC",
+                         help="seconds a worker may take to answer one request before it is "
+                              "taken for hung and replaced (default 120)")
 
     evaluate = commands.add_parser("evaluate", help="evaluate a run or checkpoint")
     evaluate.add_argument("target", help="run directory or checkpoint directory")

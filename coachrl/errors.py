@@ -33,3 +33,7 @@ class ClusterError(CoachrlError):
 
 class WorkerFailed(CoachrlError):
     """Rollout workers failed more often than the run's restart limit allows."""
+
+
+class WorkerHung(CoachrlError):
+    """A rollout worker gave no answer within the run's worker timeout."""

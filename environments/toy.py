@@ -124,6 +124,21 @@ class CrashingEnv(FixedLengthEnv):
             return False
 
 
+class HangingEnv(CrashingEnv):
+    """``CrashingEnv`` that hangs (sleeps ``hang_for`` seconds) instead of raising, like a
+    simulator stuck in a loop; with ``once_marker``, only the first env to get there hangs."""
+
+    def __init__(self, hang_for: float = 3600.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.hang_for = hang_for
+
+    def step(self, action: Any):
+        self.total_steps += 1
+        if self.total_steps > self.crash_after and self._should_crash():
+            time.sleep(self.hang_for)
+        return FixedLengthEnv.step(self, action)
+
+
 class LatencyEnv(gym.Wrapper):
     """A registered env (CartPole-v1 by default) that sleeps ``latency`` seconds in every step.
 

@@ -31,6 +31,7 @@ class DistributedConfig:
     broadcast_period: int = 100  # gradient steps between async weight broadcasts
     max_restarts: int = 10  # worker replacements allowed in the whole run
     restart_backoff: float = 0.5  # seconds before the first replacement; doubles each time
+    worker_timeout: float = 120.0  # seconds without an answer before a worker counts as hung
     worker_cpus: float = 1.0  # CPUs reserved per worker actor
 
     def __post_init__(self) -> None:
@@ -41,6 +42,9 @@ class DistributedConfig:
         for name in ("fragment_length", "broadcast_period"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)} must be at least 1")
+        if self.worker_timeout <= 0:
+            raise ConfigError(f"--worker-timeout {self.worker_timeout:g} must be more than 0 "
+                              f"seconds")
         if self.max_restarts < 0:
             raise ConfigError(f"max_restarts={self.max_restarts} must be 0 or more")
 

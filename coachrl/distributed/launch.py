@@ -16,7 +16,8 @@ def config_from_args(args: argparse.Namespace) -> DistributedConfig:
         raise ConfigError(f"--workers {args.workers} must be 0 (no Ray) or more")
     return DistributedConfig(workers=args.workers, envs_per_worker=args.envs_per_worker,
                              mode=Mode(args.mode) if args.mode else None, address=args.address,
-                             max_restarts=args.max_worker_restarts)
+                             max_restarts=args.max_worker_restarts,
+                             worker_timeout=args.worker_timeout)
 
 
 def run_distributed(args: argparse.Namespace, preset: Preset, *, run_dir: Path,

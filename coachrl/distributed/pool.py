@@ -3,7 +3,8 @@
     pool = WorkerPool(preset, config, n_envs=4, epsilons=None)
     pool.broadcast(weights, version=agent.train_steps)   # one ray.put, one ref for every worker
     pending = {pool.request(i, length=128, step=0): i for i in range(pool.size)}
-    index, fragment = pool.next(pending)                 # replaces a dead worker, re-requests
+    index, fragment = pool.next(pending)                 # None: the worker died or hung and
+                                                         # was replaced; ask the new one
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from ray.exceptions import RayActorError, RayTaskError
 
 from coachrl.distributed.config import DistributedConfig
 from coachrl.distributed.worker import EnvFailure, RolloutWorker
-from coachrl.errors import ClusterError, WorkerFailed
+from coachrl.errors import ClusterError, WorkerFailed, WorkerHung
 from coachrl.params.base import Preset
 
 MAX_BACKOFF = 8.0  # seconds
+POLL = 1.0  # seconds between checks for a worker that stopped answering
 
 
 class WorkerPool:
@@ -42,6 +44,7 @@ class WorkerPool:
         self.weights_ref: Any = None
         self.version = -1
         self._sent = [-2] * self.size  # version each worker holds
+        self._asked = [0.0] * self.size  # when each worker's outstanding request went out
 
     def _check_resources(self) -> None:
         cpus = float(ray.cluster_resources().get("CPU", 0.0))
@@ -65,6 +68,7 @@ class WorkerPool:
         """Ask worker ``index`` for a fragment; fresh weights travel only when it lacks them."""
         fresh = self._sent[index] != self.version
         self._sent[index] = self.version
+        self._asked[index] = time.monotonic()
         actor = self.actors[index]
         method = actor.gradients if self.gradients else actor.sample
         return method.remote(
@@ -72,14 +76,30 @@ class WorkerPool:
             version=self.version, rng_state=rng_state)
 
     def next(self, pending: dict[Any, int]) -> tuple[int, dict[str, Any] | None]:
-        """The next finished request (removed from ``pending``); None when its worker failed."""
-        ready, _ = ray.wait(list(pending), num_returns=1)
-        index = pending.pop(ready[0])
-        try:
-            return index, ray.get(ready[0])
-        except (RayActorError, RayTaskError) as exc:
-            self.replace(index, exc)
-            return index, None
+        """The next finished request (removed from ``pending``); None when its worker failed.
+
+        A worker whose request has run longer than ``config.worker_timeout`` is taken for hung
+        (a simulator stuck in a loop, a deadlocked process): it is killed and replaced like a
+        dead one.
+        """
+        while True:
+            ready, _ = ray.wait(list(pending), num_returns=1, timeout=POLL)
+            if ready:
+                index = pending.pop(ready[0])
+                try:
+                    return index, ray.get(ready[0])
+                except (RayActorError, RayTaskError) as exc:
+                    self.replace(index, exc)
+                    return index, None
+            now = time.monotonic()
+            for ref, index in pending.items():
+                waited = now - self._asked[index]
+                if waited > self.config.worker_timeout:
+                    del pending[ref]
+                    self.replace(index, WorkerHung(
+                        f"rollout worker {index} (pid {self.pids[index]}) gave no answer for "
+                        f"{waited:.0f} s (worker_timeout={self.config.worker_timeout:g} s)"))
+                    return index, None
 
     def replace(self, index: int, error: Exception) -> None:
         """Start a new worker ``index`` after exponential back-off; the lost fragment is counted."""
@@ -111,6 +131,8 @@ def describe(error: Exception) -> str:
     cause = getattr(error, "cause", None)
     if isinstance(cause, EnvFailure):
         return str(cause)
+    if isinstance(error, WorkerHung):
+        return str(error)
     if isinstance(error, RayActorError):
         return f"the worker process died ({type(error).__name__})"
     return str(error)

@@ -109,6 +109,8 @@ def test_a3c_workers_send_gradients_that_the_learner_applies_in_arrival_order(
     (["CartPole_ClippedPPO", "--workers", "5"], "needs 5 CPUs but the Ray cluster has 4"),
     (["CartPole_DQN", "--workers", "1", "--set", "env.filters.normalize_observations=true"],
      "not supported with --workers"),
+    (["CartPole_ClippedPPO", "--workers", "2", "--worker-timeout", "0"],
+     "--worker-timeout 0 must be more than 0"),
 ])
 def test_bad_worker_settings_are_one_line_errors(argv: list[str], message: str, tmp_path: Path,
                                                  capsys) -> None:
@@ -117,3 +119,15 @@ def test_bad_worker_settings_are_one_line_errors(argv: list[str], message: str, 
     assert main(["train", *argv, "--quiet", "--experiment-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+@pytest.mark.gpu
+def test_the_learner_trains_on_cuda_while_workers_act_on_the_cpu(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs CUDA")
+    preset = _preset("CartPole_ClippedPPO", tmp_path, "schedule.improve_steps=1024",
+                     "run.device=cuda")
+    trainer, outcome = _train(preset, workers=2, envs_per_worker=4)
+    assert outcome.reason == "finished" and trainer.agent.train_steps > 0
+    assert trainer.agent.main.device.type == "cuda"  # type: ignore[attr-defined]

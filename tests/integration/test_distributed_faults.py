@@ -83,3 +83,19 @@ def test_workers_failing_beyond_the_restart_limit_stop_the_run(tmp_path: Path) -
     trainer = _trainer(preset, workers=1, envs_per_worker=2, max_restarts=1)
     with pytest.raises(WorkerFailed, match=r"(?s)max_restarts=1.*simulated simulator crash"):
         trainer.run()
+
+
+def test_a_hanging_worker_is_timed_out_killed_and_replaced(tmp_path: Path) -> None:
+    marker = tmp_path / "hung-once"
+    preset = _ppo(tmp_path, "env.env_id=coachrl.environments.toy:HangingEnv",
+                  "schedule.improve_steps=2048",
+                  f'env.env_kwargs={{"length": 20, "crash_after": 300, '
+                  f'"once_marker": "{marker}"}}')
+    trainer = _trainer(preset, workers=2, envs_per_worker=2, worker_timeout=4.0)
+    hung_pids = set(trainer.pool.pids)
+    outcome = trainer.run()
+    assert marker.exists()  # an env really hung
+    assert outcome.reason == "finished" and outcome.counters.env_steps >= 2048
+    assert trainer.pool.restarts == 1 and trainer.pool.dropped_fragments == 1
+    assert "gave no answer" in trainer.pool.last_error
+    assert len(hung_pids - set(trainer.pool.pids)) == 1  # the hung process was replaced
