@@ -49,7 +49,10 @@ def _assert_same_outputs(spec: NetworkSpec, observations: np.ndarray, seed: int 
     assert set(got) == set(expected)
     for name, value in expected.items():
         assert got[name].shape == value.shape, name
-        np.testing.assert_allclose(got[name], value, rtol=1e-5, atol=1e-5, err_msg=name)
+        # 1e-5 of the output's scale: the perturbed CNN's outputs reach the hundreds, where
+        # float32 sums taken in another order (BLAS vs oneDNN) differ in the 5th digit
+        scale = max(1.0, float(np.abs(value).max()))
+        np.testing.assert_allclose(got[name], value, rtol=1e-5, atol=1e-5 * scale, err_msg=name)
 
 
 def _vector_spec(heads, *, activation: str = "tanh", embedder_sizes=(16,),

@@ -132,3 +132,29 @@ def test_a_network_without_optimiser_refuses_to_train() -> None:
     network = make_backend("torch").build(SPEC)
     with pytest.raises(RuntimeError, match="without an optimizer"):
         network.train_on_batch(_batch())
+
+
+@pytest.mark.parametrize("max_grad_norm", [0.0, 0.5])
+def test_the_fused_adam_fast_path_matches_torch_optim_adam_bit_for_bit(
+        max_grad_norm: float) -> None:
+    fast, reference = _network(max_grad_norm=max_grad_norm), _network(max_grad_norm=max_grad_norm)
+
+    def optimizer_step() -> None:  # torch's own Adam.step, every time
+        assert reference.optimizer is not None
+        reference.optimizer.step()
+
+    reference._adam_step = optimizer_step  # type: ignore[method-assign]
+    for step in range(30):
+        batch = _batch(seed=step)
+        if step == 10:  # a learning-rate change must reach the kernel
+            fast.set_learning_rate(3e-3)
+            reference.set_learning_rate(3e-3)
+        if step == 20:  # so must optimiser state restored from a checkpoint
+            fast.load_state_dict(fast.state_dict())
+        assert fast.train_on_batch(batch) == reference.train_on_batch(batch)
+    assert fast._adam_state  # the fast path was taken
+    _assert_weights_equal(fast.get_weights(), reference.get_weights())
+    fast_state, reference_state = fast.state_dict(), reference.state_dict()
+    for index, values in reference_state["optimizer"]["state"].items():
+        for name, value in values.items():
+            np.testing.assert_array_equal(fast_state["optimizer"]["state"][index][name], value)
