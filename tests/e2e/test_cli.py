@@ -172,3 +172,17 @@ def test_train_without_a_preset_or_resume(tmp_path: Path) -> None:
 def test_set_on_a_resumed_run_is_refused(run_dir: Path) -> None:
     done = coachrl("train", "--resume", str(run_dir), "--set", "agent.learning_rate=1e-3")
     _assert_clear_error(done, "--set cannot change a resumed run")
+
+
+def test_device_cuda_without_a_gpu_is_a_clear_error(tmp_path: Path, monkeypatch,
+                                                     capsys) -> None:
+    import torch
+
+    from coachrl.cli import main
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # as on a CPU-only machine
+    code = main(["train", "CartPole_ClippedPPO", "--device", "cuda", "--quiet",
+                 "--experiment-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "--device cuda was asked for but torch sees no CUDA device" in err
