@@ -96,21 +96,33 @@ class TargetReachingEnv(gym.Env):
 
 
 class CrashingEnv(FixedLengthEnv):
-    """``FixedLengthEnv`` that raises after ``crash_after`` steps, like a simulator that crashes.
+    """``FixedLengthEnv`` that raises after ``crash_after`` steps (``crash_on="step"``) or resets
+    (``crash_on="reset"``), like a simulator that crashes.
 
     With ``once_marker`` set to a file path, only the first env to get there raises (it creates
     the file), so a replaced rollout worker runs on.
     """
 
     def __init__(self, length: int = 5, crash_after: int = 100, once_marker: str = "",
-                 **kwargs: Any) -> None:
+                 crash_on: str = "step", **kwargs: Any) -> None:
         super().__init__(length=length, **kwargs)
-        self.crash_after, self.once_marker = crash_after, once_marker
-        self.total_steps = 0
+        if crash_on not in ("step", "reset"):
+            raise ValueError(f"crash_on={crash_on!r} must be 'step' or 'reset'")
+        self.crash_after, self.once_marker, self.crash_on = crash_after, once_marker, crash_on
+        self.total_steps = self.total_resets = 0
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        self.total_resets += 1
+        if (self.crash_on == "reset" and self.total_resets > self.crash_after
+                and self._should_crash()):
+            raise RuntimeError(f"simulated simulator crash in reset after {self.crash_after} "
+                               f"resets")
+        return super().reset(seed=seed, options=options)
 
     def step(self, action: Any):
         self.total_steps += 1
-        if self.total_steps > self.crash_after and self._should_crash():
+        if (self.crash_on == "step" and self.total_steps > self.crash_after
+                and self._should_crash()):
             raise RuntimeError(f"simulated simulator crash after {self.crash_after} steps")
         return super().step(action)
 

@@ -36,12 +36,12 @@ SUMMARY = (EPISODE_RETURNS, EPISODE_LENGTHS, "env_steps", "version", "worker", "
 class EnvFailure(Exception):
     """An env (or the acting agent) raised inside a worker; carries the original traceback text."""
 
-    def __init__(self, index: int, text: str) -> None:
-        super().__init__(f"rollout worker {index}: the env raised\n{text}")
-        self.index, self.text = index, text
+    def __init__(self, index: int, env_id: str, text: str) -> None:
+        super().__init__(f"rollout worker {index}: env {env_id!r} raised\n{text}")
+        self.index, self.env_id, self.text = index, env_id, text
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return EnvFailure, (self.index, self.text)
+        return EnvFailure, (self.index, self.env_id, self.text)
 
 
 def worker_seeds(seed: int, index: int, incarnation: int) -> tuple[int, int]:
@@ -68,7 +68,7 @@ class RolloutWorker:
 
     def __init__(self, preset: Preset, *, index: int, n_envs: int, epsilon: float | None = None,
                  incarnation: int = 0, gradients: bool = False) -> None:
-        self.index = index
+        self.index, self.env_id = index, preset.env.env_id
         env_seed, agent_seed = worker_seeds(preset.run.seed, index, incarnation)
         self.env = env_adapter()(preset.env, seed=env_seed, n_envs=n_envs)
         numpy_backend = make_backend("numpy")
@@ -107,7 +107,7 @@ class RolloutWorker:
         try:
             return self._collect(length, step)
         except Exception:
-            raise EnvFailure(self.index, traceback.format_exc()) from None
+            raise EnvFailure(self.index, self.env_id, traceback.format_exc()) from None
 
     def gradients(self, *, length: int, step: int, weights: dict[str, Weights] | None = None,
                   version: int = -1, rng_state: dict | None = None) -> dict[str, Any]:
@@ -119,7 +119,7 @@ class RolloutWorker:
             fragment = self._collect(length, step, observe=True)
             gradients = self.agent.rollout_gradients()  # type: ignore[attr-defined]
         except Exception:
-            raise EnvFailure(self.index, traceback.format_exc()) from None
+            raise EnvFailure(self.index, self.env_id, traceback.format_exc()) from None
         kept = {key: fragment[key] for key in SUMMARY}
         return kept | {GRADIENTS: gradients}
 

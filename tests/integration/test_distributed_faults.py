@@ -63,25 +63,29 @@ def test_a_killed_worker_is_replaced_and_the_run_completes(tmp_path: Path) -> No
     assert "died" in trainer.pool.last_error
 
 
+@pytest.mark.parametrize(("crash_on", "crash_after"), [("step", 300), ("reset", 15)])
 def test_an_env_crash_is_reported_with_its_traceback_and_the_worker_replaced(
-        tmp_path: Path) -> None:
+        crash_on: str, crash_after: int, tmp_path: Path) -> None:
     marker = tmp_path / "crashed-once"
     preset = _ppo(tmp_path, f"env.env_id={CRASHING}", "schedule.improve_steps=2048",
-                  f'env.env_kwargs={{"length": 20, "crash_after": 300, '
-                  f'"once_marker": "{marker}"}}')
+                  f'env.env_kwargs={{"length": 20, "crash_after": {crash_after}, '
+                  f'"crash_on": "{crash_on}", "once_marker": "{marker}"}}')
     trainer = _trainer(preset, workers=2, envs_per_worker=2)
     outcome = trainer.run()
     assert outcome.reason == "finished"
     assert trainer.pool.restarts == 1
+    assert f"env '{CRASHING}' raised" in trainer.pool.last_error  # names the env
     assert "simulated simulator crash" in trainer.pool.last_error
     assert "toy.py" in trainer.pool.last_error  # the env's own traceback, not a generic error
+    assert f"in {crash_on}" in trainer.pool.last_error  # the frame that raised
 
 
 def test_workers_failing_beyond_the_restart_limit_stop_the_run(tmp_path: Path) -> None:
     preset = _ppo(tmp_path, f"env.env_id={CRASHING}",
                   'env.env_kwargs={"length": 20, "crash_after": 50}')
     trainer = _trainer(preset, workers=1, envs_per_worker=2, max_restarts=1)
-    with pytest.raises(WorkerFailed, match=r"(?s)max_restarts=1.*simulated simulator crash"):
+    with pytest.raises(WorkerFailed,
+                       match=r"(?s)max_restarts=1.*CrashingEnv' raised.*simulated simulator crash"):
         trainer.run()
 
 

@@ -24,6 +24,7 @@ CASES = {
         "agent.memory.save_in_checkpoint=true",
     ],
     "CartPole_ClippedPPO": ["agent.algorithm.epochs=2"],
+    "CartPole_A3C": [],
 }
 CASES["CartPole_DQN+prioritized"] = [*CASES["CartPole_DQN"], "agent.memory.kind=prioritized"]
 
