@@ -131,8 +131,6 @@ def describe(error: Exception) -> str:
     cause = getattr(error, "cause", None)
     if isinstance(cause, EnvFailure):
         return str(cause)
-    if isinstance(error, WorkerHung):
-        return str(error)
     if isinstance(error, RayActorError):
         return f"the worker process died ({type(error).__name__})"
     return str(error)
