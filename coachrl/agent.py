@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -206,9 +206,10 @@ class ValueOptimizationAgent(Agent):
         self.online.copy_to(self.target)
         self.acting = self.build_acting_copy(self.online)
         shape, dtype = action_layout(self.spaces)
-        layout = {"capacity": params.memory.capacity, "action_shape": shape, "action_dtype": dtype,
-                  "observation_shape": self.spaces.observation.shape,
-                  "observation_dtype": self.spaces.observation.dtype}
+        layout: dict[str, Any] = {
+            "capacity": params.memory.capacity, "action_shape": shape, "action_dtype": dtype,
+            "observation_shape": self.spaces.observation.shape,
+            "observation_dtype": self.spaces.observation.dtype}
         self.memory: ReplayBuffer = (
             PrioritizedReplay(priority_exponent=params.memory.priority_exponent, **layout)
             if params.memory.kind == "prioritized" else ReplayBuffer(**layout))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -118,7 +118,7 @@ class GymVectorEnv:
         return True
 
     def render_frames(self) -> list[NDArray]:
-        frames = self.env.render()
+        frames = cast(tuple[NDArray, ...] | None, self.env.render())  # rgb_array: one per env
         return list(frames) if frames is not None else []
 
     def close(self) -> None:

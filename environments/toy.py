@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -16,7 +16,7 @@ class FixedLengthEnv(gym.Env):
     check bootstrapping on one and not the other.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"]}
+    metadata = {"render_modes": ["rgb_array"]}  # noqa: RUF012 (as gymnasium declares it)
 
     def __init__(self, length: int = 5, truncate: bool = False, n_actions: int = 2,
                  render_mode: str | None = None) -> None:
@@ -71,7 +71,7 @@ class TargetReachingEnv(gym.Env):
     quick learning check for continuous-action agents.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
+    metadata = {"render_modes": []}  # noqa: RUF012 (as gymnasium declares it)
 
     def __init__(self, length: int = 8) -> None:
         self.length = length

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import ray
@@ -64,7 +65,8 @@ class WorkerPool:
         self.weights_ref = ray.put(weights)
         self.version = version
 
-    def request(self, index: int, *, length: int, step: int, rng_state: dict | None = None) -> Any:
+    def request(self, index: int, *, length: int, step: int,
+                rng_state: Mapping[str, Any] | None = None) -> Any:
         """Ask worker ``index`` for a fragment; fresh weights travel only when it lacks them."""
         fresh = self._sent[index] != self.version
         self._sent[index] = self.version

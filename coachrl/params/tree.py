@@ -168,7 +168,8 @@ def apply_override(root: Any, assignment: str) -> None:
         raise ConfigError(f"'{prefix.rstrip('.')}' is a value, not a group; cannot set '{dotted}'")
     if last not in field_names(node):
         raise _unknown_key(node, last, prefix)
-    tp = _field_types(type(node))[last]
+    node_type: type = type(node)
+    tp = _field_types(node_type)[last]
     try:
         value = coerce(text.strip(), tp)
     except (ValueError, TypeError, KeyError, IndexError, ImportError, AttributeError) as exc:

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -72,7 +72,7 @@ def write_checkpoint(directory: Path, name: str, state: dict[str, Any], *,
     temp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; a checkpoint gets the usual mode
     try:
         with open(temp / ARRAYS, "wb") as handle:
-            np.savez(handle, **arrays)
+            np.savez(handle, **cast(dict[str, Any], arrays))  # names are ours, never allow_pickle
             handle.flush()
             os.fsync(handle.fileno())
         with open(temp / STATE, "w") as handle:

@@ -209,12 +209,12 @@ class Trainer:
         now = time.perf_counter()
         rate = (c.env_steps - self._steps_last) / max(now - self._t_last, 1e-9)
         self._t_last, self._steps_last = now, c.env_steps
-        recent = float(np.mean(self.recent_returns)) if self.recent_returns else None
+        recent: float | None = None
         scalars = {"perf/env_steps_per_s": rate, **self.last_metrics,
                    "exploration/epsilon": self.agent.exploration_rate(c.env_steps),
                    "optim/lr": self.agent.learning_rate(c.env_steps)}
         if self.recent_returns:
-            spread = float(np.std(self.recent_returns))
+            recent, spread = float(np.mean(self.recent_returns)), float(np.std(self.recent_returns))
             scalars |= {"train/return_mean": recent, "train/return_lower": recent - spread,
                         "train/return_upper": recent + spread}
         self.logger.scalars(scalars, c.env_steps)

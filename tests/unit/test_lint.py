@@ -1,4 +1,5 @@
-"""The repository passes ruff with the settings in pyproject.toml (so CI fails on new lint)."""
+"""The repository passes ruff and mypy with the settings in pyproject.toml (so CI fails on new
+lint or type errors)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_ruff_finds_nothing() -> None:
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow  # about 20 s without a cache
+def test_mypy_finds_no_type_errors() -> None:
+    packages = ["coachrl", "agents", "environments", "presets", "dashboards"]
+    result = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental", *packages],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr

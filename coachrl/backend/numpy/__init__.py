@@ -32,7 +32,7 @@ def _gelu(x: NDArray) -> NDArray:
     return (0.5 * x * (1.0 + _erf(x / np.sqrt(2.0)))).astype(x.dtype)
 
 
-ACTIVATIONS = {
+ACTIVATIONS: dict[str, Callable[[NDArray], NDArray]] = {
     "tanh": np.tanh,
     "relu": lambda x: np.maximum(x, 0.0, out=x),
     "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0.0))).astype(x.dtype),

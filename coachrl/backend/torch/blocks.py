@@ -89,7 +89,8 @@ class Model(nn.Module):
         for module in self.towers.modules():
             if isinstance(module, nn.Linear | nn.Conv2d):
                 nn.init.orthogonal_(module.weight, gain=math.sqrt(2))
-                nn.init.zeros_(module.bias)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
         for head_module in self.heads.values():
             assert isinstance(head_module, HeadModule)
             linear = head_module.linear

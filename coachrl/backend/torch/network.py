@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -25,7 +26,7 @@ def _to_numpy(tree: Any) -> Any:
     return tree
 
 
-def clip_gradients(parameters: list[torch.Tensor], max_norm: float) -> torch.Tensor:
+def clip_gradients(parameters: Sequence[torch.Tensor], max_norm: float) -> torch.Tensor:
     """Scale gradients to a global L2 norm of at most ``max_norm``; return the norm before.
 
     The arithmetic of ``torch.nn.utils.clip_grad_norm_`` without its per-call grouping by device
@@ -130,7 +131,8 @@ class TorchNetwork:
         group = self.optimizer.param_groups[0]
         beta1, beta2 = group["betas"]
         torch._foreach_add_(steps, 1)
-        torch._fused_adam_(params, [p.grad for p in params], exp_avgs, exp_avg_sqs, [], steps,
+        grads = cast(list[torch.Tensor], [p.grad for p in params])  # none is None: checked above
+        torch._fused_adam_(params, grads, exp_avgs, exp_avg_sqs, [], steps,
                            lr=float(group["lr"]), beta1=beta1, beta2=beta2,
                            weight_decay=group["weight_decay"], eps=group["eps"], amsgrad=False,
                            maximize=False)
