@@ -186,3 +186,17 @@ def test_device_cuda_without_a_gpu_is_a_clear_error(tmp_path: Path, monkeypatch,
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert "--device cuda was asked for but torch sees no CUDA device" in err
+
+
+def test_an_experiment_dir_that_is_not_writable(tmp_path: Path, monkeypatch, capsys) -> None:
+    from coachrl.cli import main
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> None:
+        # as a directory without write permission answers; chmod cannot show it when run as root
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    code = main(["train", "CartPole_DQN", "--quiet", "--experiment-dir", str(tmp_path / "ro")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "cannot create the run directory" in err and "Permission denied" in err
