@@ -41,7 +41,8 @@ def experiment_dir(tmp_path: Path) -> Path:
 FIXED_LENGTH_ENV = "coachrl.environments.toy:FixedLengthEnv"
 
 
-ALLOWED_SKIP_MARKERS = ("gpu",)  # hardware this machine may lack; everything else must run
+# hardware or privileges this machine may lack; everything else must run
+ALLOWED_SKIP_MARKERS = ("gpu", "netns")
 _unexpected_skips: list[str] = []
 
 
