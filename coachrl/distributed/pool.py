@@ -51,9 +51,12 @@ class WorkerPool:
         cpus = float(ray.cluster_resources().get("CPU", 0.0))
         need = self.size * self.config.worker_cpus
         if need > cpus:
-            raise ClusterError(
-                f"--workers {self.size} needs {need:g} CPUs but the Ray cluster has {cpus:g}; "
-                f"use --workers {int(cpus // self.config.worker_cpus)} or fewer, or add nodes")
+            fit = int(cpus // self.config.worker_cpus)
+            advice = (f"use --workers {fit} or fewer, or add nodes" if fit else
+                      "add nodes that offer CPUs (ray start --num-cpus N), or train with "
+                      "--workers 0")
+            raise ClusterError(f"--workers {self.size} needs {need:g} CPUs but the Ray cluster "
+                               f"has {cpus:g}; {advice}")
 
     def _start(self, index: int) -> Any:
         epsilon = self.epsilons[index] if self.epsilons is not None else None

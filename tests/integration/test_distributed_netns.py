@@ -111,6 +111,13 @@ def test_workers_on_another_network_namespace_train_with_the_learner(
         f"--node-ip-address={HEAD_IP}", "--num-cpus=0", "--include-dashboard=false",
         "--disable-usage-stats", env=env, **quiet)
     _wait_for_port(head_ns, HEAD_IP, PORT)
+    alone = subprocess.run(  # the head alone offers no CPUs: a one-line error that says so
+        ["ip", "netns", "exec", head_ns, sys.executable, "-m", "coachrl", "train",
+         "CartPole_ClippedPPO", "--workers", "2", "--address", f"{HEAD_IP}:{PORT}", "--quiet",
+         "--experiment-dir", str(tmp_path)],
+        env={**env, "RAY_NODE_IP_ADDRESS": HEAD_IP}, capture_output=True, text=True, timeout=120)
+    assert alone.returncode == 2 and "Traceback" not in alone.stderr
+    assert "needs 2 CPUs but the Ray cluster has 0; add nodes that offer CPUs" in alone.stderr
     _in(worker_ns, ray_cli, "start", "--block", f"--address={HEAD_IP}:{PORT}",
         f"--node-ip-address={WORKER_IP}", "--num-cpus=2", "--disable-usage-stats",
         env=env, **quiet)
