@@ -15,6 +15,8 @@ from coachrl.environments.snapshot import restore, snapshot
 from coachrl.errors import ConfigError
 from coachrl.params.base import EnvironmentParams
 
+NO_EPISODES = EpisodeStats.empty()  # what a step on which no episode ended reports
+
 
 def make_env(params: EnvironmentParams, *, render_mode: str | None = None) -> gym.Env:
     """One environment from a registered id or ``module:Class``; a clear error for unknown ids."""
@@ -67,12 +69,16 @@ class GymVectorEnv:
         self._bounds = ((np.asarray(action.low, np.float32), np.asarray(action.high, np.float32))
                         if isinstance(action, BoxActions) else None)
         self._resetting = np.zeros(self.n_envs, dtype=bool)
+        self._any_resetting = False
+        self._all_valid = np.ones(self.n_envs, dtype=bool)
+        self._all_valid.flags.writeable = False  # shared by every step's result
         self._returns = np.zeros(self.n_envs, dtype=np.float64)
         self._lengths = np.zeros(self.n_envs, dtype=np.int64)
 
     def reset(self) -> NDArray:
         observations, _ = self.env.reset(seed=self.seed)
         self._resetting[:] = False
+        self._any_resetting = False
         self._returns[:] = 0.0
         self._lengths[:] = 0
         return observations
@@ -81,19 +87,26 @@ class GymVectorEnv:
         if self._bounds is not None:
             actions = np.clip(actions, *self._bounds)
         observations, rewards, terminated, truncated, _ = self.env.step(actions)
-        valid = ~self._resetting
         rewards = rewards.astype(np.float32)
-        self._returns += np.where(valid, rewards, 0.0)
-        self._lengths += valid
-        dones = (terminated | truncated) & valid
+        dones = terminated | truncated
+        if self._any_resetting:  # some envs performed their reset step: mask them out
+            valid = ~self._resetting
+            self._returns += np.where(valid, rewards, 0.0)
+            self._lengths += valid
+            dones &= valid
+            terminated, truncated = terminated & valid, truncated & valid
+        else:  # the common case, with fewer array operations on this per-step path
+            valid = self._all_valid
+            self._returns += rewards
+            self._lengths += 1
         self._resetting = dones
-        finished = EpisodeStats.empty()
-        if dones.any():
+        self._any_resetting = bool(dones.any())
+        finished = NO_EPISODES
+        if self._any_resetting:
             finished = EpisodeStats(self._returns[dones].copy(), self._lengths[dones].copy())
             self._returns[dones] = 0.0
             self._lengths[dones] = 0
-        result = StepResult(observations, rewards, terminated & valid, truncated & valid, valid)
-        return result, finished
+        return StepResult(observations, rewards, terminated, truncated, valid), finished
 
     def state_dict(self) -> dict[str, Any]:
         """Plain-data state of every sub-env and of the episode bookkeeping (exact resume)."""
@@ -113,6 +126,7 @@ class GymVectorEnv:
         for env, env_state in zip(envs, state["envs"], strict=True):
             restore(env, env_state)
         self._resetting = np.asarray(state["resetting"], dtype=bool).copy()
+        self._any_resetting = bool(self._resetting.any())
         self._returns = np.asarray(state["returns"], dtype=np.float64).copy()
         self._lengths = np.asarray(state["lengths"], dtype=np.int64).copy()
         return True
