@@ -98,7 +98,7 @@ def evaluate(args: argparse.Namespace) -> int:
         overrides.append(f"run.seed={args.seed}")
     preset = apply_overrides(preset, overrides)
     trainer = Trainer(preset, run_dir=run_dir, console=False, log=False)
-    trainer.load_checkpoint(checkpoint)
+    trainer.load_checkpoint(checkpoint, evaluation_state=False)
     result = trainer.evaluate_now()
     returns = result.returns
     print(f"checkpoint: {checkpoint}")

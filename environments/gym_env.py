@@ -65,6 +65,7 @@ class GymVectorEnv:
         self.spaces = spaces_from_gym(self.env.single_observation_space,
                                       self.env.single_action_space)
         self.seed = seed
+        self._seeded = False
         action = self.spaces.action
         self._bounds = ((np.asarray(action.low, np.float32), np.asarray(action.high, np.float32))
                         if isinstance(action, BoxActions) else None)
@@ -76,7 +77,10 @@ class GymVectorEnv:
         self._lengths = np.zeros(self.n_envs, dtype=np.int64)
 
     def reset(self) -> NDArray:
-        observations, _ = self.env.reset(seed=self.seed)
+        """Start new episodes in every env; seeded the first time only, so that later resets
+        (each evaluation's) continue the envs' random streams and meet new initial states."""
+        observations, _ = self.env.reset(seed=None if self._seeded else self.seed)
+        self._seeded = True
         self._resetting[:] = False
         self._any_resetting = False
         self._returns[:] = 0.0
@@ -120,8 +124,8 @@ class GymVectorEnv:
     def load_state_dict(self, state: dict[str, Any]) -> bool:
         """Restore ``state_dict``; False when there was nothing to restore (reset instead)."""
         envs = getattr(self.env, "envs", None)
-        if not state or envs is None:
-            return False
+        if not state or envs is None or len(state["envs"]) != len(envs):
+            return False  # nothing to restore, or a snapshot of another number of envs
         restore(self.env, state["vector"])
         for env, env_state in zip(envs, state["envs"], strict=True):
             restore(env, env_state)
@@ -129,6 +133,7 @@ class GymVectorEnv:
         self._any_resetting = bool(self._resetting.any())
         self._returns = np.asarray(state["returns"], dtype=np.float64).copy()
         self._lengths = np.asarray(state["lengths"], dtype=np.int64).copy()
+        self._seeded = True
         return True
 
     def render_frames(self) -> list[NDArray]:

@@ -39,8 +39,11 @@ def _restore_attributes(obj: Any, state: dict[str, Any]) -> None:
     for key, value in state.items():
         current = getattr(obj, key, None)
         if isinstance(value, dict) and RNG_KEY in value:
-            if isinstance(current, np.random.Generator):
-                current.bit_generator.state = value[RNG_KEY]
+            if not isinstance(current, np.random.Generator):  # an env never reset has none yet
+                bit_generator = getattr(np.random, value[RNG_KEY]["bit_generator"])()
+                current = np.random.Generator(bit_generator)
+                setattr(obj, key, current)
+            current.bit_generator.state = value[RNG_KEY]
         elif isinstance(current, np.ndarray) and isinstance(value, np.ndarray):
             if current.shape == value.shape:
                 current[...] = value

@@ -22,7 +22,10 @@ class VectorEnvironment(Protocol):
     spaces: EnvSpaces
     n_envs: int
 
-    def reset(self) -> NDArray: ...
+    def reset(self) -> NDArray:
+        """New episodes in every env: seeded on the first call, continuing the envs' random
+        streams after it (so repeated evaluations meet new initial states)."""
+        ...
 
     def step(self, actions: NDArray) -> tuple[StepResult, EpisodeStats]: ...
 

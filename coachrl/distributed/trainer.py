@@ -83,9 +83,9 @@ class DistributedTrainer(Trainer):
                 observation_dtype=old.observations.dtype, action_shape=old.actions.shape[2:],
                 action_dtype=old.actions.dtype)
 
-    def load_checkpoint(self, path: Path) -> None:
+    def load_checkpoint(self, path: Path, *, evaluation_state: bool = True) -> None:
         self._resize_buffer()
-        super().load_checkpoint(path)
+        super().load_checkpoint(path, evaluation_state=evaluation_state)
 
     def _weights(self) -> dict[str, Any]:
         return {name: self.agent.networks[name].get_weights() for name in self.agent.trainable}

@@ -278,6 +278,7 @@ class Trainer:
             "rng": {"agent": self.agent.rng.bit_generator.state,
                     "learner": self.learner.rng_state()},
             "env": self.env.state_dict(),
+            "eval_env": self.eval_env.state_dict(),  # evaluations go on to new episodes
             "observations": np.asarray(self.observations),
             "last_metrics": dict(self.last_metrics),
         }
@@ -303,7 +304,9 @@ class Trainer:
         ckpt.prune(self.checkpoint_dir, self.preset.run.keep_checkpoints)
         return path
 
-    def load_checkpoint(self, path: Path) -> None:
+    def load_checkpoint(self, path: Path, *, evaluation_state: bool = True) -> None:
+        """Restore a checkpoint; ``evaluation_state=False`` keeps the evaluation envs freshly
+        seeded (``coachrl evaluate``, whose ``--seed`` chooses the episodes)."""
         expect = {"preset": self.preset.name, "agent": type(self.preset.agent).agent_path}
         _, state = ckpt.read_checkpoint(path, expect=expect)
         self.agent.load_state_dict(state["agent"])
@@ -315,6 +318,8 @@ class Trainer:
         self.last_metrics = dict(state.get("last_metrics", {}))
         if self.env.load_state_dict(state.get("env", {})):
             self.observations = state["observations"]
+        if evaluation_state:
+            self.eval_env.load_state_dict(state.get("eval_env", {}))
 
     def _restore_latest(self) -> None:
         """Load the newest checkpoint that reads cleanly (older ones are the fallback)."""

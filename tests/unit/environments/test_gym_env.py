@@ -126,3 +126,26 @@ def test_loading_an_empty_state_restores_nothing() -> None:
     env = _fixed(3, False)
     assert env.load_state_dict({}) is False
     env.close()
+
+
+def test_only_the_first_reset_is_seeded_so_later_resets_meet_new_initial_states() -> None:
+    params = EnvironmentParams(env_id="CartPole-v1", n_envs=3)
+    env, twin = GymVectorEnv(params, seed=5), GymVectorEnv(params, seed=5)
+    first, second = env.reset(), env.reset()
+    assert not np.array_equal(first, second)  # an evaluation after another: new episodes
+    np.testing.assert_array_equal(twin.reset(), first)  # and the same sequence for a seed
+    np.testing.assert_array_equal(twin.reset(), second)
+    env.close()
+    twin.close()
+
+
+def test_a_snapshot_restores_into_an_env_that_was_never_reset() -> None:
+    params = EnvironmentParams(env_id="CartPole-v1", n_envs=2)
+    env = GymVectorEnv(params, seed=3)
+    env.reset()  # e.g. a run's evaluation env after its first evaluation
+    state = env.state_dict()
+    fresh = GymVectorEnv(params, seed=3)  # a resumed run's evaluation env: no reset yet
+    assert fresh.load_state_dict(state)
+    np.testing.assert_array_equal(fresh.reset(), env.reset())  # the same next episodes
+    env.close()
+    fresh.close()
