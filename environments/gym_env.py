@@ -70,7 +70,6 @@ class GymVectorEnv:
         self._bounds = ((np.asarray(action.low, np.float32), np.asarray(action.high, np.float32))
                         if isinstance(action, BoxActions) else None)
         self._resetting = np.zeros(self.n_envs, dtype=bool)
-        self._any_resetting = False
         self._all_valid = np.ones(self.n_envs, dtype=bool)
         self._all_valid.flags.writeable = False  # shared by every step's result
         self._returns = np.zeros(self.n_envs, dtype=np.float64)
@@ -82,7 +81,6 @@ class GymVectorEnv:
         observations, _ = self.env.reset(seed=None if self._seeded else self.seed)
         self._seeded = True
         self._resetting[:] = False
-        self._any_resetting = False
         self._returns[:] = 0.0
         self._lengths[:] = 0
         return observations
@@ -93,7 +91,7 @@ class GymVectorEnv:
         observations, rewards, terminated, truncated, _ = self.env.step(actions)
         rewards = rewards.astype(np.float32)
         dones = terminated | truncated
-        if self._any_resetting:  # some envs performed their reset step: mask them out
+        if self._resetting.any():  # some envs performed their reset step: mask them out
             valid = ~self._resetting
             self._returns += np.where(valid, rewards, 0.0)
             self._lengths += valid
@@ -104,9 +102,8 @@ class GymVectorEnv:
             self._returns += rewards
             self._lengths += 1
         self._resetting = dones
-        self._any_resetting = bool(dones.any())
         finished = NO_EPISODES
-        if self._any_resetting:
+        if dones.any():
             finished = EpisodeStats(self._returns[dones].copy(), self._lengths[dones].copy())
             self._returns[dones] = 0.0
             self._lengths[dones] = 0
@@ -130,7 +127,6 @@ class GymVectorEnv:
         for env, env_state in zip(envs, state["envs"], strict=True):
             restore(env, env_state)
         self._resetting = np.asarray(state["resetting"], dtype=bool).copy()
-        self._any_resetting = bool(self._resetting.any())
         self._returns = np.asarray(state["returns"], dtype=np.float64).copy()
         self._lengths = np.asarray(state["lengths"], dtype=np.int64).copy()
         self._seeded = True
