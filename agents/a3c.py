@@ -85,10 +85,7 @@ class A3CAgent(PolicyOptimizationAgent):
 
     def rollout_gradients(self) -> Weights:
         """Worker side: n-step advantages of the full rollout buffer and their gradient."""
-        p = self.params.algorithm
-        assert self._last_observations is not None
-        last_values = self.acting.predict(self._last_observations)[self.value_head.name]
-        self.buffer.finish(last_values=last_values, discount=p.discount, gae_lambda=p.gae_lambda)
+        self.finish_rollout()
         batch = next(self.buffer.minibatches(WHOLE_ROLLOUT, self.rng))
         self.buffer.reset()
         return self.main.compute_gradients(batch)

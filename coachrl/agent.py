@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from coachrl.backend import Backend, Network, State
 from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo, StepResult
+from coachrl.core.distributions import categorical_log_prob, gaussian_log_prob
 from coachrl.core.metrics import MetricMeans
 from coachrl.core.spaces import BoxActions, DiscreteActions, EnvSpaces, action_layout
 from coachrl.errors import IncompatibleSpaces
@@ -131,6 +132,12 @@ class Agent(ABC):
 
     @abstractmethod
     def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None: ...
+
+    def behaviour(self, observations: NDArray, actions: NDArray) -> dict[str, NDArray]:
+        """What a learner needs of the behaviour policy for a batch of its steps (on-policy
+        agents: values and log-probs); nothing by default."""
+        del observations, actions
+        return {}
 
     @abstractmethod
     def ready_to_train(self, step: int) -> bool: ...
@@ -347,16 +354,28 @@ class PolicyOptimizationAgent(Agent):
     def learn_from_batch(self, batch: dict[str, NDArray], *, step: int) -> dict[str, float]: ...
 
     def act(self, observations: NDArray, *, step: int, explore: bool) -> ActionInfo:
+        """Actions only: the values and log-probs a rollout needs are computed for all of its
+        steps at once when it is complete (``behaviour``), with the same acting weights."""
         out = self.acting.predict(observations)
         head = self.policy_head
         log_std = out[head.log_std_name] if isinstance(head, GaussianPolicyHead) else None
-        actions, log_probs = self.params.exploration.select(
-            out[head.name], step=step, rng=self.rng, explore=explore, log_std=log_std)
-        return ActionInfo(actions, {B.VALUES: out[self.value_head.name], B.LOG_PROBS: log_probs})
+        actions = self.params.exploration.actions(out[head.name], step=step, rng=self.rng,
+                                                  explore=explore, log_std=log_std)
+        return ActionInfo(actions, {})
+
+    def behaviour(self, observations: NDArray, actions: NDArray) -> dict[str, NDArray]:
+        """V(s) and log pi(a|s) under the acting policy, for a batch of steps [B, ...]."""
+        out = self.acting.predict(observations)
+        head = self.policy_head
+        if isinstance(head, GaussianPolicyHead):
+            log_probs = gaussian_log_prob(actions, out[head.name], out[head.log_std_name])
+        else:
+            log_probs = categorical_log_prob(out[head.name], actions.astype(np.int64))
+        return {B.VALUES: out[self.value_head.name], B.LOG_PROBS: log_probs}
 
     def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None:
         self.buffer.add(observations=observations, actions=info.actions,
-                        values=info.extras[B.VALUES], log_probs=info.extras[B.LOG_PROBS],
+                        values=info.extras.get(B.VALUES), log_probs=info.extras.get(B.LOG_PROBS),
                         rewards=result.rewards, terminated=result.terminated,
                         dones=result.dones, valid=result.valid)
         self._last_observations = result.observations
@@ -364,11 +383,20 @@ class PolicyOptimizationAgent(Agent):
     def ready_to_train(self, step: int) -> bool:
         return self.buffer.full
 
+    def finish_rollout(self) -> None:
+        """Behaviour values and log-probs where the steps came without them, then GAE."""
+        p, buffer = self.params.algorithm, self.buffer
+        assert self._last_observations is not None
+        if not buffer.has_behaviour:
+            flat = buffer.observations.reshape(-1, *buffer.observations.shape[2:])
+            actions = buffer.actions.reshape(-1, *buffer.actions.shape[2:])
+            buffer.set_behaviour(**self.behaviour(flat, actions))
+        last_values = self.acting.predict(self._last_observations)[self.value_head.name]
+        buffer.finish(last_values=last_values, discount=p.discount, gae_lambda=p.gae_lambda)
+
     def train(self, step: int) -> dict[str, float]:
         p = self.params.algorithm
-        assert self._last_observations is not None
-        last_values = self.acting.predict(self._last_observations)[self.value_head.name]
-        self.buffer.finish(last_values=last_values, discount=p.discount, gae_lambda=p.gae_lambda)
+        self.finish_rollout()
         self.apply_learning_rate(step)
         metrics = MetricMeans()
         for _ in range(p.epochs):

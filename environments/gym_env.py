@@ -55,86 +55,144 @@ class GymVectorEnv:
     def __init__(self, params: EnvironmentParams, *, seed: int, n_envs: int | None = None,
                  render_mode: str | None = None) -> None:
         self.n_envs = n_envs or params.n_envs
-        fns = [lambda: make_env(params, render_mode=render_mode)] * self.n_envs
-        make_first = fns[0]
-        first = make_first()  # fail fast with a clear error, in this process
-        fns[0] = lambda: first
-        vector_cls = (gym.vector.AsyncVectorEnv if params.vectorization == "async"
-                      else gym.vector.SyncVectorEnv)
-        self.env = vector_cls(fns, autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
-        self.spaces = spaces_from_gym(self.env.single_observation_space,
-                                      self.env.single_action_space)
+        first = make_env(params, render_mode=render_mode)  # fail fast, in this process
+        self.envs: list[gym.Env] | None = None  # in-process envs (sync), stepped by this class
+        self.env: gym.vector.VectorEnv | None = None  # subprocess envs (async)
+        if params.vectorization == "async":
+            fns = [lambda: make_env(params, render_mode=render_mode)] * self.n_envs
+            fns[0] = lambda: first
+            self.env = gym.vector.AsyncVectorEnv(
+                fns, autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
+        else:
+            self.envs = [first] + [make_env(params, render_mode=render_mode)
+                                   for _ in range(self.n_envs - 1)]
+        observation_space, action_space = first.observation_space, first.action_space
+        self.spaces = spaces_from_gym(observation_space, action_space)
+        self._observation_layout = (observation_space.shape or (), observation_space.dtype)
         self.seed = seed
         self._seeded = False
         action = self.spaces.action
         self._bounds = ((np.asarray(action.low, np.float32), np.asarray(action.high, np.float32))
                         if isinstance(action, BoxActions) else None)
-        self._resetting = np.zeros(self.n_envs, dtype=bool)
         self._all_valid = np.ones(self.n_envs, dtype=bool)
         self._all_valid.flags.writeable = False  # shared by every step's result
-        self._returns = np.zeros(self.n_envs, dtype=np.float64)
-        self._lengths = np.zeros(self.n_envs, dtype=np.int64)
+        # per-env episode bookkeeping, as Python lists: the step loop updates one env at a time
+        self._resetting = [False] * self.n_envs  # the episode ended: the next step resets it
+        self._returns = [0.0] * self.n_envs
+        self._lengths = [0] * self.n_envs
 
     def reset(self) -> NDArray:
         """Start new episodes in every env; seeded the first time only, so that later resets
-        (each evaluation's) continue the envs' random streams and meet new initial states."""
-        observations, _ = self.env.reset(seed=None if self._seeded else self.seed)
+        (each evaluation's) continue the envs' random streams and meet new initial states.
+        Env i gets seed ``seed + i``, as Gymnasium's vector envs give it."""
+        seed = None if self._seeded else self.seed
         self._seeded = True
-        self._resetting[:] = False
-        self._returns[:] = 0.0
-        self._lengths[:] = 0
+        self._resetting = [False] * self.n_envs
+        self._returns = [0.0] * self.n_envs
+        self._lengths = [0] * self.n_envs
+        if self.envs is None:
+            assert self.env is not None
+            return cast(NDArray, self.env.reset(seed=seed)[0])
+        observations = self._new_observations()
+        for i, env in enumerate(self.envs):
+            observations[i] = env.reset(seed=None if seed is None else seed + i)[0]
         return observations
 
+    def _new_observations(self) -> NDArray:
+        shape, dtype = self._observation_layout
+        return np.empty((self.n_envs, *shape), dtype=dtype)
+
     def step(self, actions: NDArray) -> tuple[StepResult, EpisodeStats]:
+        """Step every env; one whose episode ended on the previous step resets instead (its
+        action is ignored, reward 0, ``valid`` False), as Gymnasium's NEXT_STEP autoreset does.
+
+        In-process envs are stepped here, one Python loop doing the episode bookkeeping as it
+        goes, rather than through ``gym.vector.SyncVectorEnv``, whose space iteration, info
+        merging and observation copies cost more than a CartPole step itself (1 env: 14.6 us
+        per step against 7 us for the env)."""
         if self._bounds is not None:
             actions = np.clip(actions, *self._bounds)
-        observations, rewards, terminated, truncated, _ = self.env.step(actions)
-        rewards = rewards.astype(np.float32)
-        dones = terminated | truncated
-        if self._resetting.any():  # some envs performed their reset step: mask them out
-            valid = ~self._resetting
-            self._returns += np.where(valid, rewards, 0.0)
-            self._lengths += valid
-            dones &= valid
-            terminated, truncated = terminated & valid, truncated & valid
-        else:  # the common case, with fewer array operations on this per-step path
-            valid = self._all_valid
-            self._returns += rewards
-            self._lengths += 1
-        self._resetting = dones
+        if self.envs is None:  # subprocess envs: Gymnasium steps (and autoresets) them
+            assert self.env is not None
+            observations, rewards, terminated, truncated, _ = self.env.step(actions)
+            arrays = (observations, rewards.astype(np.float32), terminated.copy(),
+                      truncated.copy())
+        else:
+            n = self.n_envs
+            arrays = (self._new_observations(), np.zeros(n, dtype=np.float32),
+                      np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
+        valid, ended = self._step_each(actions, *arrays)
         finished = NO_EPISODES
-        if dones.any():
-            finished = EpisodeStats(self._returns[dones].copy(), self._lengths[dones].copy())
-            self._returns[dones] = 0.0
-            self._lengths[dones] = 0
-        return StepResult(observations, rewards, terminated, truncated, valid), finished
+        if ended:
+            returns, lengths = self._returns, self._lengths
+            finished = EpisodeStats(np.array([returns[i] for i in ended]),
+                                    np.array([lengths[i] for i in ended], dtype=np.int64))
+            for i in ended:
+                returns[i], lengths[i] = 0.0, 0
+        return StepResult(*arrays, valid), finished
+
+    def _step_each(self, actions: NDArray, observations: NDArray, rewards: NDArray,
+                   terminated: NDArray, truncated: NDArray) -> tuple[NDArray, list[int]]:
+        """Step (in-process) or read (subprocess) each env's result into the arrays and keep
+        the episode bookkeeping; returns the valid mask and the envs whose episode ended."""
+        envs, valid = self.envs, self._all_valid
+        resetting, returns, lengths = self._resetting, self._returns, self._lengths
+        ended: list[int] = []
+        for i in range(self.n_envs):
+            if resetting[i]:
+                if envs is not None:
+                    observations[i] = envs[i].reset()[0]
+                else:
+                    rewards[i] = terminated[i] = truncated[i] = 0
+                if valid is self._all_valid:
+                    valid = np.ones(self.n_envs, dtype=bool)
+                valid[i] = resetting[i] = False
+                continue
+            if envs is not None:  # Python scalars: cheaper to test than array elements
+                observations[i], reward, ends, cut, _ = envs[i].step(actions[i])
+                rewards[i] = reward
+            else:
+                reward, ends, cut = rewards[i], terminated[i], truncated[i]
+            returns[i] += float(reward)
+            lengths[i] += 1
+            if ends or cut:
+                terminated[i], truncated[i] = ends, cut
+                resetting[i] = True
+                ended.append(i)
+        return valid, ended
 
     def state_dict(self) -> dict[str, Any]:
         """Plain-data state of every sub-env and of the episode bookkeeping (exact resume)."""
-        envs = getattr(self.env, "envs", None)
-        if envs is None:  # subprocess envs: resume starts fresh episodes
+        if self.envs is None:  # subprocess envs: resume starts fresh episodes
             return {}
-        return {"vector": snapshot(self.env), "envs": [snapshot(env) for env in envs],
-                "resetting": self._resetting.copy(), "returns": self._returns.copy(),
-                "lengths": self._lengths.copy()}
+        return {"envs": [snapshot(env) for env in self.envs],
+                "resetting": np.array(self._resetting, dtype=bool),
+                "returns": np.array(self._returns, dtype=np.float64),
+                "lengths": np.array(self._lengths, dtype=np.int64)}
 
     def load_state_dict(self, state: dict[str, Any]) -> bool:
         """Restore ``state_dict``; False when there was nothing to restore (reset instead)."""
-        envs = getattr(self.env, "envs", None)
+        envs = self.envs
         if not state or envs is None or len(state["envs"]) != len(envs):
             return False  # nothing to restore, or a snapshot of another number of envs
-        restore(self.env, state["vector"])
         for env, env_state in zip(envs, state["envs"], strict=True):
             restore(env, env_state)
-        self._resetting = np.asarray(state["resetting"], dtype=bool).copy()
-        self._returns = np.asarray(state["returns"], dtype=np.float64).copy()
-        self._lengths = np.asarray(state["lengths"], dtype=np.int64).copy()
+        self._resetting = [bool(x) for x in state["resetting"]]
+        self._returns = [float(x) for x in state["returns"]]
+        self._lengths = [int(x) for x in state["lengths"]]
         self._seeded = True
         return True
 
     def render_frames(self) -> list[NDArray]:
-        frames = cast(tuple[NDArray, ...] | None, self.env.render())  # rgb_array: one per env
-        return list(frames) if frames is not None else []
+        if self.envs is None:
+            assert self.env is not None
+            frames = cast(tuple[NDArray, ...] | None, self.env.render())  # one per env
+            return list(frames) if frames is not None else []
+        rendered = [cast(NDArray | None, env.render()) for env in self.envs]  # rgb_array
+        return [frame for frame in rendered if frame is not None]
 
     def close(self) -> None:
-        self.env.close()
+        for env in self.envs or ():
+            env.close()
+        if self.env is not None:
+            self.env.close()

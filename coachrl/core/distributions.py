@@ -13,13 +13,23 @@ def log_softmax(logits: NDArray) -> NDArray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
+def categorical_actions(logits: NDArray, rng: np.random.Generator) -> NDArray:
+    """One action per row by the Gumbel-max trick: argmax(logits + Gumbel noise) is an exact
+    categorical sample and costs one draw and one argmax (inverse-CDF sampling takes several
+    reductions), which matters when it runs once per env step."""
+    return (logits + rng.gumbel(size=logits.shape)).argmax(axis=-1)
+
+
+def categorical_log_prob(logits: NDArray, actions: NDArray) -> NDArray:
+    """log pi(a|s) of one action per row, as float32."""
+    rows = np.arange(len(actions))
+    return log_softmax(logits.astype(np.float64))[rows, actions].astype(np.float32)
+
+
 def sample_categorical(logits: NDArray, rng: np.random.Generator) -> tuple[NDArray, NDArray]:
-    """One action per row by inverse-CDF sampling; returns (actions [N], log_probs [N])."""
-    log_probs = log_softmax(logits.astype(np.float64))
-    cdf = np.cumsum(np.exp(log_probs), axis=-1)
-    draws = rng.random(len(logits))[:, None] * cdf[:, -1:]
-    actions = np.minimum((draws > cdf).sum(axis=-1), logits.shape[-1] - 1)
-    return actions.astype(np.int64), log_probs[np.arange(len(actions)), actions].astype(np.float32)
+    """One action per row and its log-probability: (actions [N], log_probs [N])."""
+    actions = categorical_actions(logits, rng)
+    return actions, categorical_log_prob(logits, actions)
 
 
 def gaussian_log_prob(actions: NDArray, mean: NDArray, log_std: NDArray) -> NDArray:
@@ -27,7 +37,11 @@ def gaussian_log_prob(actions: NDArray, mean: NDArray, log_std: NDArray) -> NDAr
     return (-0.5 * z**2 - log_std - 0.5 * LOG_2PI).sum(axis=-1).astype(np.float32)
 
 
+def gaussian_actions(mean: NDArray, log_std: NDArray, rng: np.random.Generator) -> NDArray:
+    return (mean + np.exp(log_std) * rng.standard_normal(mean.shape)).astype(np.float32)
+
+
 def sample_gaussian(mean: NDArray, log_std: NDArray,
                     rng: np.random.Generator) -> tuple[NDArray, NDArray]:
-    actions = (mean + np.exp(log_std) * rng.standard_normal(mean.shape)).astype(np.float32)
+    actions = gaussian_actions(mean, log_std, rng)
     return actions, gaussian_log_prob(actions, mean, log_std)

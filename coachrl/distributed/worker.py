@@ -105,7 +105,7 @@ class RolloutWorker:
         if rng_state is not None:  # sync mode, worker 0: the learner's generator travels along
             self.agent.rng.bit_generator.state = rng_state
         try:
-            return self._collect(length, step)
+            return self._with_behaviour(self._collect(length, step))
         except Exception:
             raise EnvFailure(self.index, self.env_id, traceback.format_exc()) from None
 
@@ -122,6 +122,15 @@ class RolloutWorker:
             raise EnvFailure(self.index, self.env_id, traceback.format_exc()) from None
         kept = {key: fragment[key] for key in SUMMARY}
         return kept | {GRADIENTS: gradients}
+
+    def _with_behaviour(self, fragment: dict[str, Any]) -> dict[str, Any]:
+        """Add the behaviour policy's values and log-probs [T, envs] (on-policy agents), from
+        the weights that acted: the learner may have newer ones when the fragment arrives."""
+        observations, actions = fragment[B.OBSERVATIONS], fragment[B.ACTIONS]
+        steps = observations.shape[:2]
+        extras = self.agent.behaviour(observations.reshape(-1, *observations.shape[2:]),
+                                      actions.reshape(-1, *actions.shape[2:]))
+        return fragment | {key: value.reshape(steps) for key, value in extras.items()}
 
     def _collect(self, length: int, step: int, *, observe: bool = False) -> dict[str, Any]:
         start = time.perf_counter()

@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from coachrl.core.distributions import gaussian_log_prob, sample_categorical, sample_gaussian
+from coachrl.core.distributions import (
+    categorical_actions,
+    gaussian_actions,
+    gaussian_log_prob,
+    sample_categorical,
+    sample_gaussian,
+)
 from coachrl.core.schedules import Constant, Linear, Schedule
 from coachrl.params.check import in_range, non_negative
 
@@ -21,6 +27,11 @@ class ExplorationPolicy:
     def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
                explore: bool, log_std: NDArray | None = None) -> tuple[NDArray, NDArray]:
         raise NotImplementedError
+
+    def actions(self, scores: NDArray, *, step: int, rng: np.random.Generator,
+                explore: bool, log_std: NDArray | None = None) -> NDArray:
+        """``select`` without the log-probs, for callers that compute them later in one batch."""
+        return self.select(scores, step=step, rng=rng, explore=explore, log_std=log_std)[0]
 
     def epsilon(self, step: int) -> float:
         """The exploration rate to log; 0 where it has no meaning."""
@@ -75,6 +86,14 @@ class Categorical(ExplorationPolicy):
         if explore:  # continuous: scores are means [N, dim]
             return sample_gaussian(scores, log_std, rng)
         return scores, gaussian_log_prob(scores, scores, log_std)
+
+    def actions(self, scores: NDArray, *, step: int, rng: np.random.Generator,
+                explore: bool, log_std: NDArray | None = None) -> NDArray:
+        if not explore:
+            return scores.argmax(axis=-1) if log_std is None else scores
+        if log_std is None:
+            return categorical_actions(scores, rng)
+        return gaussian_actions(scores, log_std, rng)
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)

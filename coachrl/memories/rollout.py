@@ -18,6 +18,10 @@ class RolloutBuffer:
     Keeping them in place keeps every env's time axis contiguous: the value computed on a reset
     step's observation is V(true final observation), exactly what the step before it bootstraps
     from on truncation. Invalid rows are left out of the minibatches.
+
+    Values and log-probs of the behaviour policy may come with each step (from rollout workers
+    that computed them) or be filled in for the whole rollout at once with ``set_behaviour``
+    before ``finish``: one batched forward pass instead of one per env step.
     """
 
     def __init__(self, *, horizon: int, n_envs: int, observation_shape: tuple[int, ...],
@@ -35,25 +39,35 @@ class RolloutBuffer:
         self.advantages = np.zeros(shape, dtype=np.float32)
         self.returns = np.zeros(shape, dtype=np.float32)
         self.step = 0
+        self.has_behaviour = True  # every step so far came with its values and log-probs
 
     @property
     def full(self) -> bool:
         return self.step == self.horizon
 
-    def add(self, *, observations: NDArray, actions: NDArray, values: NDArray,
-            log_probs: NDArray, rewards: NDArray, terminated: NDArray, dones: NDArray,
-            valid: NDArray) -> None:
+    def add(self, *, observations: NDArray, actions: NDArray, rewards: NDArray,
+            terminated: NDArray, dones: NDArray, valid: NDArray,
+            values: NDArray | None = None, log_probs: NDArray | None = None) -> None:
         """Record step t of every env: what the agent saw and did, and the env's answer."""
         t = self.step
         self.observations[t] = observations
         self.actions[t] = actions
-        self.values[t] = values
-        self.log_probs[t] = log_probs
+        if values is None or log_probs is None:
+            self.has_behaviour = False
+        else:
+            self.values[t] = values
+            self.log_probs[t] = log_probs
         self.rewards[t] = rewards
         self.terminated[t] = terminated
         self.dones[t] = dones
         self.valid[t] = valid
         self.step += 1
+
+    def set_behaviour(self, *, values: NDArray, log_probs: NDArray) -> None:
+        """Values and log-probs [T * N] of every stored step, computed in one batch."""
+        self.values[:] = values.reshape(self.values.shape)
+        self.log_probs[:] = log_probs.reshape(self.log_probs.shape)
+        self.has_behaviour = True
 
     def finish(self, *, last_values: NDArray, discount: float, gae_lambda: float) -> None:
         """Compute advantages and returns; ``last_values`` is V of the observation after step T."""
@@ -82,6 +96,7 @@ class RolloutBuffer:
 
     def reset(self) -> None:
         self.step = 0
+        self.has_behaviour = True
 
     STORED = ("observations", "actions", "rewards", "terminated", "dones", "valid", "values",
               "log_probs")
@@ -89,9 +104,11 @@ class RolloutBuffer:
     def state_dict(self) -> dict[str, Any]:
         """The steps collected so far (a checkpoint taken mid-rollout resumes the rollout)."""
         used = slice(0, self.step)
-        return {"step": self.step, **{k: getattr(self, k)[used].copy() for k in self.STORED}}
+        return {"step": self.step, "has_behaviour": self.has_behaviour,
+                **{k: getattr(self, k)[used].copy() for k in self.STORED}}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.step = int(state["step"])
+        self.has_behaviour = bool(state.get("has_behaviour", True))
         for key in self.STORED:
             getattr(self, key)[: self.step] = state[key]

@@ -98,6 +98,8 @@ class Trainer:
         return normalizer(observations)
 
     def _filter_step(self, result: StepResult) -> StepResult:
+        if self.filters.observations is None and self.filters.rewards.is_identity:
+            return result  # the common case, on the per-step path
         return dataclasses.replace(
             result, observations=self._filter_observations(result.observations, update=True),
             rewards=self.filters.rewards(result.rewards))
