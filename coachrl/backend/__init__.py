@@ -11,12 +11,12 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from numpy.typing import NDArray
 
 from coachrl.errors import ConfigError
-from coachrl.networks.spec import NetworkSpec, OptimizerSpec
+from coachrl.networks.spec import NetworkSpec, OptimizerSpec, TemperatureLoss
 
 Weights = dict[str, NDArray]
 # A state is a nested dict whose leaves are numpy arrays or JSON scalars (no pickled objects).
@@ -70,6 +70,38 @@ class Backend(Protocol):
     def rng_state(self) -> State: ...
 
     def set_rng_state(self, state: State) -> None: ...
+
+
+class ActorCriticUpdate(Protocol):
+    """An update whose actor loss runs through the critics, so no single network owns it (SAC).
+
+        metrics = update.critic_step(batch, discount=0.99)  # both critics onto the soft target
+        metrics |= update.actor_step(batch)                 # policy (and temperature) step
+        critic.copy_to(target, tau=0.005)
+    """
+
+    def critic_step(self, batch: dict[str, NDArray], *, discount: float) -> dict[str, float]: ...
+
+    def actor_step(self, batch: dict[str, NDArray]) -> dict[str, float]: ...
+
+    def set_learning_rate(self, learning_rate: float) -> None: ...
+
+    def state_dict(self) -> State: ...
+
+    def load_state_dict(self, state: State) -> None: ...
+
+
+@runtime_checkable
+class ActorCriticBackend(Protocol):
+    """A backend that can train actor-critics across networks (the torch backend)."""
+
+    name: str
+
+    def soft_actor_critic(self, *, actor: Network, critic: Network, target: Network,
+                          temperature: TemperatureLoss,
+                          optimizer: OptimizerSpec) -> ActorCriticUpdate:
+        """Soft Actor-Critic's steps (Haarnoja et al. 2018) over networks this backend built."""
+        ...
 
 
 BACKENDS = {

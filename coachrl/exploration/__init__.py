@@ -12,5 +12,7 @@ from coachrl.exploration.policies import (
     ExplorationPolicy,
     Greedy,
 )
+from coachrl.exploration.squashed import SquashedGaussian
 
-__all__ = ["AdditiveGaussian", "Categorical", "EGreedy", "ExplorationPolicy", "Greedy"]
+__all__ = ["AdditiveGaussian", "Categorical", "EGreedy", "ExplorationPolicy", "Greedy",
+           "SquashedGaussian"]

@@ -1,6 +1,7 @@
 """Backend-neutral network specs: embedders -> middleware -> heads, each head with its loss."""
 
 from coachrl.networks.spec import (
+    ActionValueHead,
     ClippedSurrogateLoss,
     DiscretePolicyHead,
     FCMiddleware,
@@ -11,14 +12,20 @@ from coachrl.networks.spec import (
     OptimizerSpec,
     QHead,
     QLoss,
+    SoftPolicyLoss,
+    SoftQLoss,
+    SquashedGaussianPolicyHead,
+    TemperatureLoss,
     ValueLoss,
     VectorEmbedder,
     VHead,
+    action_value_spec,
     embedder_for,
 )
 
 __all__ = [
-    "ClippedSurrogateLoss", "DiscretePolicyHead", "FCMiddleware", "GaussianPolicyHead", "HeadSpec",
-    "ImageEmbedder", "NetworkSpec", "OptimizerSpec", "QHead", "QLoss", "VHead", "ValueLoss",
-    "VectorEmbedder", "embedder_for",
+    "ActionValueHead", "ClippedSurrogateLoss", "DiscretePolicyHead", "FCMiddleware",
+    "GaussianPolicyHead", "HeadSpec", "ImageEmbedder", "NetworkSpec", "OptimizerSpec", "QHead",
+    "QLoss", "SoftPolicyLoss", "SoftQLoss", "SquashedGaussianPolicyHead", "TemperatureLoss",
+    "VHead", "ValueLoss", "VectorEmbedder", "action_value_spec", "embedder_for",
 ]

@@ -64,6 +64,29 @@ class ClippedSurrogateLoss:
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
+class SoftQLoss:
+    """Soft Bellman regression of every critic onto one target (Haarnoja et al. 2018):
+    ``weight * sum_i MSE(Q_i(s, a), y)``; the target comes precomputed with the batch."""
+
+    weight: float = 0.5  # coefficient of the summed critic losses (0.5: the paper's 1/2 J_Q)
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class SoftPolicyLoss:
+    """SAC's policy loss: mean of ``alpha * log pi(a|s) - min_i Q_i(s, a)`` over actions drawn
+    with the reparameterisation trick, so the gradient flows through the critics to the policy."""
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class TemperatureLoss:
+    """Automatic entropy tuning (Haarnoja et al. 2018b): ``-log(alpha) * (log pi + H_target)``,
+    which raises alpha while the policy's entropy is below ``target_entropy``, lowers it above."""
+
+    target_entropy: float  # H_target; -action_dim is the paper's heuristic
+    initial_temperature: float = 1.0  # alpha before the first update
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
 class QHead:
     """Q(s, .) for ``n_actions`` discrete actions; output [B, n_actions]."""
 
@@ -104,7 +127,39 @@ class GaussianPolicyHead:
         return f"{self.name}_log_std"
 
 
-HeadSpec = QHead | VHead | DiscretePolicyHead | GaussianPolicyHead
+@dataclass(slots=True, frozen=True, kw_only=True)
+class SquashedGaussianPolicyHead:
+    """tanh of a diagonal Gaussian, so actions lie in [-1, 1]^D (Haarnoja et al. 2018); outputs
+    the pre-squash mean [B, D] and ``{name}_log_std`` [B, D], state-dependent and clamped."""
+
+    action_dim: int
+    name: str = "policy"
+    log_std_min: float = -20.0  # clamp of the log-std output
+    log_std_max: float = 2.0
+    loss: SoftPolicyLoss = field(default_factory=SoftPolicyLoss)
+
+    @property
+    def log_std_name(self) -> str:
+        return f"{self.name}_log_std"
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class ActionValueHead:
+    """Q(s, a) of continuous actions from an ensemble of ``critics`` independent networks.
+
+    The action is an input: the network reads ``[observation, action]`` concatenated (build the
+    spec with ``action_value_spec``). Every critic is a whole tower of its own; the towers are
+    stacked on an ensemble axis and evaluated together. Output [critics, B].
+    """
+
+    action_dim: int
+    critics: int = 2  # twin critics (Fujimoto et al. 2018) take the minimum of two
+    name: str = "q"
+    loss: SoftQLoss = field(default_factory=SoftQLoss)
+
+
+HeadSpec = (QHead | VHead | DiscretePolicyHead | GaussianPolicyHead | SquashedGaussianPolicyHead
+            | ActionValueHead)
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
@@ -125,6 +180,16 @@ class OptimizerSpec:
     learning_rate: float
     adam_epsilon: float = 1e-5
     max_grad_norm: float = 0.0  # 0 disables clipping
+
+
+def action_value_spec(observation: ObservationSpace, head: ActionValueHead, *,
+                      middleware: FCMiddleware, ortho_init: bool = False) -> NetworkSpec:
+    """A Q(s, a) critic ensemble: its input is a flat observation with the action appended."""
+    if observation.is_image:
+        raise ValueError("action-value critics take flat observations; image observations need "
+                         "an embedder before the action joins, which this spec does not have")
+    return NetworkSpec(embedder=VectorEmbedder(input_size=observation.size + head.action_dim),
+                       middleware=middleware, heads=(head,), ortho_init=ortho_init)
 
 
 def embedder_for(observation: ObservationSpace) -> Embedder:

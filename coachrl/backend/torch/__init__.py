@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from coachrl.backend import State
+from coachrl.backend import Network, State
+from coachrl.backend.torch.actor_critic import SoftActorCritic
 from coachrl.backend.torch.network import TorchNetwork
 from coachrl.errors import ConfigError
-from coachrl.networks.spec import NetworkSpec, OptimizerSpec
+from coachrl.networks.spec import NetworkSpec, OptimizerSpec, TemperatureLoss
 
 
 def resolve_device(device: str) -> torch.device:
@@ -32,6 +33,15 @@ class TorchBackend:
 
     def build(self, spec: NetworkSpec, *, optimizer: OptimizerSpec | None = None) -> TorchNetwork:
         return TorchNetwork(spec, optimizer=optimizer, device=self.device)
+
+    def soft_actor_critic(self, *, actor: Network, critic: Network, target: Network,
+                          temperature: TemperatureLoss,
+                          optimizer: OptimizerSpec) -> SoftActorCritic:
+        if not (isinstance(actor, TorchNetwork) and isinstance(critic, TorchNetwork)
+                and isinstance(target, TorchNetwork)):
+            raise TypeError("soft_actor_critic needs networks built by the torch backend")
+        return SoftActorCritic(actor=actor, critic=critic, target=target,
+                               temperature=temperature, optimizer=optimizer)
 
     def seed(self, seed: int) -> None:
         torch.manual_seed(seed)

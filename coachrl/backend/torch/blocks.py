@@ -9,16 +9,19 @@ from torch import nn
 
 from coachrl.networks.plan import Layer, tower_names, tower_of, tower_plan
 from coachrl.networks.spec import (
+    ActionValueHead,
     DiscretePolicyHead,
     GaussianPolicyHead,
     HeadSpec,
     NetworkSpec,
     QHead,
+    SquashedGaussianPolicyHead,
     VHead,
 )
 
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU}
-HEAD_GAINS = {QHead: 1.0, VHead: 1.0, DiscretePolicyHead: 0.01, GaussianPolicyHead: 0.01}
+HEAD_GAINS = {QHead: 1.0, VHead: 1.0, DiscretePolicyHead: 0.01, GaussianPolicyHead: 0.01,
+              SquashedGaussianPolicyHead: 0.01, ActionValueHead: 1.0}
 
 
 class ScaleImage(nn.Module):
@@ -48,13 +51,19 @@ class HeadModule(nn.Module):
     def __init__(self, head: HeadSpec, features: int) -> None:
         super().__init__()
         self.head = head
+        self.log_std: nn.Linear | nn.Parameter
         if isinstance(head, QHead | DiscretePolicyHead):
             self.linear = nn.Linear(features, head.n_actions)
         elif isinstance(head, VHead):
             self.linear = nn.Linear(features, 1)
+        elif isinstance(head, ActionValueHead):
+            raise ValueError("an ActionValueHead is built by EnsembleModel (build_model)")
+        elif isinstance(head, SquashedGaussianPolicyHead):
+            self.linear = nn.Linear(features, head.action_dim)
+            self.log_std = nn.Linear(features, head.action_dim)
         else:
             self.linear = nn.Linear(features, head.action_dim)
-            self.log_std: nn.Linear | nn.Parameter = (
+            self.log_std = (
                 nn.Linear(features, head.action_dim) if head.state_dependent_std
                 else nn.Parameter(torch.full((head.action_dim,), head.initial_log_std)))
 
@@ -62,7 +71,11 @@ class HeadModule(nn.Module):
         head = self.head
         value = self.linear(features)
         out[head.name] = value.squeeze(-1) if isinstance(head, VHead) else value
-        if isinstance(head, GaussianPolicyHead):
+        if isinstance(head, SquashedGaussianPolicyHead):
+            assert isinstance(self.log_std, nn.Linear)
+            out[head.log_std_name] = self.log_std(features).clamp(head.log_std_min,
+                                                                  head.log_std_max)
+        elif isinstance(head, GaussianPolicyHead):
             log_std = self.log_std
             if isinstance(log_std, nn.Linear):
                 out[head.log_std_name] = log_std(features).clamp(-20.0, 2.0)
@@ -103,3 +116,81 @@ class Model(nn.Module):
         for head in self.spec.heads:
             self.heads[head.name](features[tower_of(self.spec, head.name)], out)
         return out
+
+
+class EnsembleLinear(nn.Module):
+    """``ensemble`` independent linear layers, weights stacked as [ensemble, in, out].
+
+    One ``baddbmm`` evaluates all members, so an ensemble of critics costs one kernel per layer
+    (forward and backward) instead of one per critic. Each member is initialised as
+    ``nn.Linear`` would initialise it alone.
+    """
+
+    def __init__(self, ensemble: int, size_in: int, size_out: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(ensemble, size_in, size_out))
+        self.bias = nn.Parameter(torch.empty(ensemble, 1, size_out))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1.0 / math.sqrt(self.weight.shape[1])  # nn.Linear's default: U(-1/sqrt(in), ..)
+        with torch.no_grad():
+            for member in self.weight:  # [in, out], initialised as nn.Linear's [out, in]
+                member.copy_(nn.init.kaiming_uniform_(torch.empty_like(member.T),
+                                                      a=math.sqrt(5)).T)
+            nn.init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x [B, in] (one input for every member) or [ensemble, B, in] -> [ensemble, B, out]."""
+        if x.dim() == 2:
+            x = x.expand(self.weight.shape[0], *x.shape)
+        if self.weight.shape[2] == 1:
+            # a Q output: on the CPU, batched matmul's one-column path costs 3-5x this
+            # multiply-and-sum (146 against 30 us forward at [2, 256, 256], 507 against 146 us
+            # with the backward)
+            return (x * self.weight.transpose(1, 2)).sum(-1, keepdim=True) + self.bias
+        return torch.baddbmm(self.bias, x, self.weight)
+
+
+class EnsembleModel(nn.Module):
+    """A ``NetworkSpec`` whose head is an ``ActionValueHead``: ``critics`` MLPs over
+    [observation, action], fused layer by layer into ``EnsembleLinear``s. Output [critics, B]."""
+
+    def __init__(self, spec: NetworkSpec) -> None:
+        super().__init__()
+        (head,) = spec.heads
+        assert isinstance(head, ActionValueHead)
+        self.spec, self.head = spec, head
+        layers, features = tower_plan(spec)
+        modules: list[nn.Module] = []
+        for layer in layers:
+            if layer.kind == "linear":
+                modules.append(EnsembleLinear(head.critics, layer.size_in, layer.size_out))
+            elif layer.kind == "activation":
+                modules.append(ACTIVATIONS[layer.activation]())
+            elif layer.kind != "flatten":  # inputs are flat already
+                raise ValueError(f"an ensemble tower cannot hold a {layer.kind!r} layer")
+        modules.append(EnsembleLinear(head.critics, features, 1))
+        self.layers = nn.Sequential(*modules)
+        if spec.ortho_init:
+            for index, module in enumerate(modules):
+                if isinstance(module, EnsembleLinear):
+                    gain = 1.0 if index == len(modules) - 1 else math.sqrt(2)
+                    with torch.no_grad():
+                        for member in module.weight:  # [in, out]: orthogonal as [out, in]
+                            member.copy_(nn.init.orthogonal_(torch.empty_like(member.T),
+                                                             gain=gain).T)
+                        module.bias.zero_()
+
+    def forward(self, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        """inputs [B, observation + action] -> {head name: Q [critics, B]}."""
+        return {self.head.name: self.layers(inputs).squeeze(-1)}
+
+
+def build_model(spec: NetworkSpec) -> Model | EnsembleModel:
+    """The torch module of a spec: a fused ensemble for action-value critics, else a ``Model``."""
+    if any(isinstance(head, ActionValueHead) for head in spec.heads):
+        if len(spec.heads) != 1:
+            raise ValueError("an ActionValueHead must be the only head of its network")
+        return EnsembleModel(spec)
+    return Model(spec)

@@ -6,6 +6,7 @@ steps (importance weights, advantage normalisation) are functions every loss cal
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -13,16 +14,20 @@ import torch.nn.functional as F
 
 from coachrl.core import batch as B
 from coachrl.networks.spec import (
+    ActionValueHead,
     ClippedSurrogateLoss,
     DiscretePolicyHead,
     GaussianPolicyHead,
     HeadSpec,
     QHead,
+    SquashedGaussianPolicyHead,
+    TemperatureLoss,
     VHead,
 )
 
 Tensors = dict[str, torch.Tensor]
 LOG_2PI = float(torch.log(torch.tensor(2.0 * torch.pi)))
+HALF_LOG_2PI, LOG_2 = 0.5 * math.log(2.0 * math.pi), math.log(2.0)  # in double precision
 
 
 def weighted_mean(values: torch.Tensor, batch: Tensors) -> torch.Tensor:
@@ -114,9 +119,79 @@ class ClippedSurrogate:
         return loss, metrics
 
 
-def loss_for(head: HeadSpec) -> QRegression | ValueRegression | ClippedSurrogate:
+def squashed_gaussian_sample(mean: torch.Tensor, log_std: torch.Tensor,
+                             noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """a = tanh(u), u = mean + std * noise (reparameterised); returns (a [B, D], log pi(a|s) [B]).
+
+    The change of variables subtracts log |da/du| = log(1 - tanh(u)^2) per dimension (Haarnoja
+    et al. 2018, appendix C), computed as 2 (log 2 - u - softplus(-2u)): the same value without
+    the 1 - tanh^2 that rounds to 0 (and its log to -inf) once |u| passes about 9.
+    """
+    u = mean + log_std.exp() * noise
+    gaussian = (-0.5 * noise.pow(2) - log_std - HALF_LOG_2PI).sum(-1)
+    log_det = (2.0 * (LOG_2 - u - F.softplus(-2.0 * u))).sum(-1)
+    return torch.tanh(u), gaussian - log_det
+
+
+@dataclass(slots=True)
+class SoftQRegression:
+    """``weight * sum_i MSE(Q_i(s, a), y)`` over an ensemble of critics (Haarnoja et al. 2018)."""
+
+    head: ActionValueHead
+
+    def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
+        q = out[self.head.name]  # [critics, batch]
+        per_sample = (q - batch[B.TARGETS]).pow(2).sum(0)  # [batch]
+        return self.head.loss.weight * weighted_mean(per_sample, batch), {
+            "q_mean": q.detach().mean()}
+
+
+@dataclass(slots=True)
+class SoftPolicyObjective:
+    """SAC's policy loss: mean(alpha * log pi(a|s) - min_i Q_i(s, a)), a ~ pi reparameterised.
+
+    Called by the actor-critic update, which owns the critics; ``train_on_batch`` on a network
+    with this head alone refuses, since the loss needs Q.
+    """
+
+    head: SquashedGaussianPolicyHead
+
+    def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
+        raise RuntimeError(f"head {self.head.name!r} is trained by an actor-critic update (its "
+                           "loss needs the critic); train_on_batch cannot train it alone")
+
+    @staticmethod
+    def loss(log_probs: torch.Tensor, q_values: torch.Tensor,
+             temperature: torch.Tensor) -> torch.Tensor:
+        """log_probs [B], q_values [critics, B], temperature [] (not differentiated)."""
+        return (temperature * log_probs - q_values.min(0).values).mean()
+
+
+@dataclass(slots=True)
+class TemperatureObjective:
+    """Automatic entropy tuning (Haarnoja et al. 2018b): -log alpha * (log pi + H_target).
+
+    Its gradient with respect to log alpha is -(log pi + H_target): alpha grows while the
+    policy's entropy (-log pi) is below the target and shrinks above it.
+    """
+
+    spec: TemperatureLoss
+
+    def __call__(self, log_temperature: torch.Tensor,
+                 log_probs: torch.Tensor) -> torch.Tensor:
+        return -(log_temperature * (log_probs.detach() + self.spec.target_entropy)).mean()
+
+
+Loss = QRegression | ValueRegression | ClippedSurrogate | SoftQRegression | SoftPolicyObjective
+
+
+def loss_for(head: HeadSpec) -> Loss:
     if isinstance(head, QHead):
         return QRegression(head)
     if isinstance(head, VHead):
         return ValueRegression(head)
+    if isinstance(head, ActionValueHead):
+        return SoftQRegression(head)
+    if isinstance(head, SquashedGaussianPolicyHead):
+        return SoftPolicyObjective(head)
     return ClippedSurrogate(head)

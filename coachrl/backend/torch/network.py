@@ -11,7 +11,7 @@ import torch
 from numpy.typing import NDArray
 
 from coachrl.backend import State, Weights
-from coachrl.backend.torch.blocks import Model
+from coachrl.backend.torch.blocks import build_model
 from coachrl.backend.torch.losses import loss_for
 from coachrl.networks.spec import NetworkSpec, OptimizerSpec
 
@@ -47,7 +47,7 @@ class TorchNetwork:
                  device: torch.device) -> None:
         self.spec = spec
         self.device = device
-        self.model = Model(spec).to(device)
+        self.model = build_model(spec).to(device)
         self.losses = [loss_for(head) for head in spec.heads]
         self.optimizer_spec = optimizer
         self.optimizer: torch.optim.Adam | None = None

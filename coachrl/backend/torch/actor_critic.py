@@ -1,0 +1,175 @@
+"""Updates that cross networks: Soft Actor-Critic's critic and actor steps (Haarnoja et al. 2018).
+
+    update = learner.soft_actor_critic(actor=actor, critic=critic, target=target,
+                                       temperature=TemperatureLoss(target_entropy=-1.0),
+                                       optimizer=OptimizerSpec(learning_rate=1e-3))
+    metrics = update.critic_step(batch, discount=0.99)  # soft Bellman regression, both critics
+    metrics |= update.actor_step(batch)                 # policy and temperature, one sample
+    critic.copy_to(target, tau=0.005)                   # Polyak-averaged target critics
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from coachrl.backend import State
+from coachrl.backend.torch.losses import (
+    SoftPolicyObjective,
+    SoftQRegression,
+    TemperatureObjective,
+    squashed_gaussian_sample,
+)
+from coachrl.backend.torch.network import TorchNetwork
+from coachrl.core import batch as B
+from coachrl.networks.spec import (
+    ActionValueHead,
+    OptimizerSpec,
+    SquashedGaussianPolicyHead,
+    TemperatureLoss,
+)
+
+
+class Temperature:
+    """SAC's entropy temperature alpha, learnt as log alpha with its own Adam."""
+
+    def __init__(self, spec: TemperatureLoss, optimizer: OptimizerSpec,
+                 device: torch.device) -> None:
+        self.objective = TemperatureObjective(spec)
+        self.log_value = torch.tensor(math.log(spec.initial_temperature), device=device,
+                                      requires_grad=True)
+        self.optimizer = torch.optim.Adam([self.log_value], lr=optimizer.learning_rate,
+                                          eps=optimizer.adam_epsilon, fused=True)
+
+    def step(self) -> None:
+        """Adam's step on log alpha. Once ``torch.optim.Adam`` has made its state, the fused
+        kernel is called directly, as ``TorchNetwork`` does: the same arithmetic without the
+        per-call bookkeeping that costs about 0.2 ms, several times the kernel."""
+        state = self.optimizer.state.get(self.log_value)
+        if not state or not hasattr(torch, "_fused_adam_"):
+            self.optimizer.step()
+            return
+        group = self.optimizer.param_groups[0]
+        beta1, beta2 = group["betas"]
+        state["step"].add_(1)
+        torch._fused_adam_([self.log_value], [self.log_value.grad], [state["exp_avg"]],
+                           [state["exp_avg_sq"]], [], [state["step"]], lr=float(group["lr"]),
+                           beta1=beta1, beta2=beta2, weight_decay=group["weight_decay"],
+                           eps=group["eps"], amsgrad=False, maximize=False)
+
+    def value(self) -> torch.Tensor:
+        """alpha, detached: the losses of one update use the value from before its step."""
+        return self.log_value.detach().exp()
+
+    def state_dict(self) -> State:
+        opt = self.optimizer.state_dict()
+        return {"log_temperature": self.log_value.detach().cpu().numpy().copy(),
+                "optimizer": {"state": {str(k): {n: t.detach().cpu().numpy().copy()
+                                                 for n, t in v.items()}
+                                        for k, v in opt["state"].items()},
+                              "lr": float(opt["param_groups"][0]["lr"])}}
+
+    def load_state_dict(self, state: State) -> None:
+        with torch.no_grad():
+            self.log_value.copy_(torch.as_tensor(np.asarray(state["log_temperature"])))
+        opt = self.optimizer.state_dict()
+        opt["state"] = {int(k): {n: torch.as_tensor(np.asarray(t)) for n, t in v.items()}
+                        for k, v in state["optimizer"]["state"].items()}
+        opt["param_groups"][0]["lr"] = state["optimizer"]["lr"]
+        self.optimizer.load_state_dict(opt)
+
+
+class SoftActorCritic:
+    """SAC's gradient step over an actor (squashed Gaussian head), a fused twin critic
+    (``ActionValueHead``), its target copy and the temperature, in SB3's order: critics first,
+    then the policy against the updated critics with the temperature of before its own step."""
+
+    def __init__(self, *, actor: TorchNetwork, critic: TorchNetwork, target: TorchNetwork,
+                 temperature: TemperatureLoss, optimizer: OptimizerSpec) -> None:
+        (policy_head,), (q_head,) = actor.spec.heads, critic.spec.heads
+        if not isinstance(policy_head, SquashedGaussianPolicyHead):
+            raise ValueError(f"the actor's head must be a SquashedGaussianPolicyHead, "
+                             f"not {type(policy_head).__name__}")
+        if not isinstance(q_head, ActionValueHead):
+            raise ValueError(f"the critic's head must be an ActionValueHead, "
+                             f"not {type(q_head).__name__}")
+        self.actor, self.critic, self.target = actor, critic, target
+        self.policy_head, self.q_head = policy_head, q_head
+        self.critic_loss = SoftQRegression(q_head)
+        self.temperature = Temperature(temperature, optimizer, actor.device)
+        self._actor_parameters = [*actor.model.parameters(), self.temperature.log_value]
+
+    def _tensors(self, batch: dict[str, NDArray], keys: tuple[str, ...]) -> list[torch.Tensor]:
+        return [torch.as_tensor(batch[key], device=self.actor.device) for key in keys]
+
+    def _policy(self, observations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Actions a ~ pi(.|s) in [-1, 1] [B, D] and their log-probabilities [B]."""
+        out = self.actor.model(observations)
+        mean, log_std = out[self.policy_head.name], out[self.policy_head.log_std_name]
+        return squashed_gaussian_sample(mean, log_std, torch.randn_like(mean))
+
+    def critic_step(self, batch: dict[str, NDArray], *, discount: float) -> dict[str, float]:
+        """Both critics regress onto r + discount (1 - terminated) (min_i Q_target,i(s', a')
+        - alpha log pi(a'|s')), a' ~ pi(.|s'): one forward and one backward for the pair."""
+        observations, actions, rewards, next_observations, terminated = self._tensors(
+            batch, (B.OBSERVATIONS, B.ACTIONS, B.REWARDS, B.NEXT_OBSERVATIONS, B.TERMINATED))
+        with torch.no_grad():
+            next_actions, next_log_probs = self._policy(next_observations)
+            next_q = self.target.model(torch.cat((next_observations, next_actions), 1))
+            soft_value = next_q[self.q_head.name].min(0).values - (
+                self.temperature.value() * next_log_probs)  # [batch]
+            targets = rewards + discount * (1.0 - terminated) * soft_value
+        out = self.critic.model(torch.cat((observations, actions), 1))
+        loss, extra = self.critic_loss(out, {B.TARGETS: targets})
+        return self._step(self.critic, loss,
+                          {"loss/critic": loss, "critic/q_mean": extra["q_mean"]})
+
+    def actor_step(self, batch: dict[str, NDArray]) -> dict[str, float]:
+        """Policy loss mean(alpha log pi(a|s) - min_i Q_i(s, a)) through the critics (whose
+        weights it leaves alone), and the temperature loss on the same sample's log pi."""
+        (observations,) = self._tensors(batch, (B.OBSERVATIONS,))
+        actions, log_probs = self._policy(observations)
+        temperature = self.temperature.value()
+        q = self.critic.model(torch.cat((observations, actions), 1))[self.q_head.name]
+        policy_loss = SoftPolicyObjective.loss(log_probs, q, temperature)
+        temperature_loss = self.temperature.objective(self.temperature.log_value, log_probs)
+        self.actor._zero_grad()
+        self.temperature.log_value.grad = None
+        # gradients for the actor and log alpha only: the critics' weight gradients are skipped
+        (policy_loss + temperature_loss).backward(inputs=self._actor_parameters)
+        grad_norm = self.actor._clip()
+        values = torch.stack([policy_loss.detach(), temperature_loss.detach(), grad_norm,
+                              temperature, -log_probs.detach().mean()]).tolist()
+        if not all(math.isfinite(v) for v in values[:3]):
+            self.actor._zero_grad()
+            return {"loss/nonfinite": 1.0}
+        self.actor._adam_step()
+        self.temperature.step()
+        return dict(zip(("loss/policy", "loss/temperature", "optim/policy_grad_norm",
+                         "sac/alpha", "sac/entropy"), values, strict=True))
+
+    @staticmethod
+    def _step(network: TorchNetwork, loss: torch.Tensor,
+              metrics: dict[str, torch.Tensor]) -> dict[str, float]:
+        network._zero_grad()
+        loss.backward()
+        grad_norm = network._clip()
+        values = torch.stack([*metrics.values(), grad_norm]).tolist()
+        if not all(math.isfinite(v) for v in values):
+            network._zero_grad()
+            return {"loss/nonfinite": 1.0}
+        network._adam_step()
+        return {**dict(zip(metrics, values, strict=False)), "optim/critic_grad_norm": values[-1]}
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        for group in self.temperature.optimizer.param_groups:
+            group["lr"] = learning_rate
+
+    def state_dict(self) -> State:
+        return {"temperature": self.temperature.state_dict()}
+
+    def load_state_dict(self, state: State) -> None:
+        self.temperature.load_state_dict(state["temperature"])

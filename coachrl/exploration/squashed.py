@@ -1,0 +1,23 @@
+"""Acting with a tanh-squashed Gaussian policy (SAC): a sample when exploring, tanh(mean) not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from coachrl.exploration.policies import NO_LOG_PROBS, ExplorationPolicy
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class SquashedGaussian(ExplorationPolicy):
+    """tanh(mean + std * noise) in [-1, 1] when exploring, tanh(mean) when not (Haarnoja et al.
+    2018); the agent maps [-1, 1] onto the env's action bounds."""
+
+    def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
+               explore: bool, log_std: NDArray | None = None) -> tuple[NDArray, NDArray]:
+        if not explore or log_std is None:
+            return np.tanh(scores), NO_LOG_PROBS
+        noise = rng.standard_normal(scores.shape).astype(scores.dtype)
+        return np.tanh(scores + np.exp(log_std) * noise), NO_LOG_PROBS
