@@ -141,7 +141,9 @@ def coachrl_trainer(preset_name: str, overrides: list[str], workdir: str) -> Any
     preset = apply_overrides(
         load_preset(preset_name), [*overrides, f"run.experiment_dir={workdir}"]
     )
-    never = int(preset.schedule.improve_steps) + 1
+    # beyond the last step's overshoot too: with N envs a run may end up to N - 1 steps past
+    # improve_steps, where an evaluation at improve_steps + 1 would be timed as collection
+    never = 2 * int(preset.schedule.improve_steps) + 1_000_000
     preset = apply_overrides(
         preset,
         [
