@@ -25,6 +25,10 @@ CASES = {
     ],
     "CartPole_ClippedPPO": ["agent.algorithm.epochs=2"],
     "CartPole_A3C": [],
+    "Pendulum_SAC": [  # small networks: a gradient step per env step at 256-256 is slow
+        "agent.network.hidden_sizes=[32, 32]", "agent.algorithm.batch_size=32",
+        "agent.memory.capacity=10000", "agent.memory.save_in_checkpoint=true",
+    ],
 }
 CASES["CartPole_DQN+prioritized"] = [*CASES["CartPole_DQN"], "agent.memory.kind=prioritized"]
 

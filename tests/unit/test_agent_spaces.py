@@ -40,3 +40,19 @@ def test_clipped_ppo_accepts_discrete_and_continuous_actions(env_id: str, tmp_pa
     assert agent.spaces.action == env.spaces.action
     env.close()
     eval_env.close()
+
+
+def test_sac_on_a_discrete_action_env_raises_incompatible_spaces_naming_the_space(
+        tmp_path: Path) -> None:
+    preset = apply_overrides(load_preset("Pendulum_SAC"),
+                             ["env.env_id=CartPole-v1", f"run.experiment_dir={tmp_path}"])
+    env, eval_env = make_envs(preset, eval_episodes=1)
+    learner, actor = make_backends(preset)
+    try:
+        with pytest.raises(IncompatibleSpaces) as error:
+            make_agent(preset, env, learner, actor)
+    finally:
+        env.close()
+        eval_env.close()
+    assert str(error.value) == ("env.env_id='CartPole-v1': SACAgent needs BoxActions actions, "
+                                "but the env has DiscreteActions(n=2)")

@@ -1,0 +1,169 @@
+"""Soft Actor-Critic (Haarnoja et al. 2018): an entropy-regularised off-policy actor-critic with
+twin Q critics, Polyak-averaged target critics and an automatically tuned temperature."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from coachrl.agent import Agent, AgentContext, ValueOptimizationAlgorithmParams
+from coachrl.backend import ActorCriticBackend, State
+from coachrl.core import batch as B
+from coachrl.core.batch import ActionInfo, StepResult
+from coachrl.core.metrics import MetricMeans
+from coachrl.core.spaces import BoxActions
+from coachrl.errors import ConfigError
+from coachrl.exploration import SquashedGaussian
+from coachrl.memories import ReplayBuffer
+from coachrl.networks import (
+    ActionValueHead,
+    FCMiddleware,
+    OptimizerSpec,
+    SquashedGaussianPolicyHead,
+    TemperatureLoss,
+    action_value_spec,
+)
+from coachrl.params.base import AgentParams, MemoryParams, NetworkParams
+from coachrl.params.check import at_most, in_range, one_of, positive
+
+
+@dataclass(slots=True, kw_only=True)
+class SACAlgorithmParams(ValueOptimizationAlgorithmParams):
+    """Defaults: Haarnoja et al. 2018b (automatic temperature), as in SB3's SAC."""
+
+    batch_size: int = 256  # transitions per gradient step
+    train_frequency: int = 1  # env steps between training calls
+    learning_starts: int = 100  # env steps before the first update (trains once past it)
+    target_update_period: int = 1  # gradient steps between soft target updates
+    target_update_tau: float = 0.005  # Polyak coefficient of the target critics
+    critics: int = 2  # Q networks whose minimum is used (clipped double Q)
+    initial_temperature: float = 1.0  # entropy temperature alpha before tuning
+    target_entropy: float | None = None  # entropy alpha is tuned toward; None: -action_dim
+
+    def __post_init__(self) -> None:
+        ValueOptimizationAlgorithmParams.__post_init__(self)
+        in_range("critics", self.critics, 1, None)
+        positive("initial_temperature", self.initial_temperature)
+
+
+@dataclass(slots=True, kw_only=True)
+class SACParams(AgentParams):
+    """SAC with SB3's defaults: 256-256 ReLU actor and critics, torch's default init, Adam 3e-4."""
+
+    agent_path: ClassVar[str] = "coachrl.agents.sac:SACAgent"
+    algorithm: SACAlgorithmParams = field(default_factory=SACAlgorithmParams)
+    network: NetworkParams = field(default_factory=lambda: NetworkParams(
+        hidden_sizes=(256, 256), activation="relu", ortho_init=False))
+    memory: MemoryParams = field(default_factory=lambda: MemoryParams(capacity=1_000_000))
+    exploration: SquashedGaussian = field(default_factory=SquashedGaussian)
+    adam_epsilon: float = 1e-8  # Adam epsilon (torch's default, as SB3's SAC)
+    inference_backend: str = "torch"  # the numpy backend has no squashed-Gaussian head yet
+
+    def __post_init__(self) -> None:
+        AgentParams.__post_init__(self)
+        one_of("inference_backend", self.inference_backend, ("torch",))
+        one_of("memory.kind", self.memory.kind, ("uniform",))
+        at_most("algorithm.batch_size", self.algorithm.batch_size, "memory.capacity",
+                self.memory.capacity)
+
+
+class SACAgent(Agent):
+    """Soft Actor-Critic for 1-D Box actions; the policy acts in [-1, 1], mapped onto the bounds."""
+
+    params: SACParams
+    supported_actions = (BoxActions,)
+    trainable = ("actor", "critic")
+
+    def __init__(self, params: SACParams, context: AgentContext) -> None:
+        super().__init__(params, context)
+        action = self.spaces.action
+        assert isinstance(action, BoxActions)
+        p, net = params.algorithm, params.network
+        self.policy_head = SquashedGaussianPolicyHead(action_dim=action.dim)
+        self.actor = self.build_network("actor", self.network_spec((self.policy_head,)))
+        critic_spec = action_value_spec(
+            self.spaces.observation, ActionValueHead(action_dim=action.dim, critics=p.critics),
+            middleware=FCMiddleware(hidden_sizes=net.hidden_sizes, activation=net.activation),
+            ortho_init=net.ortho_init)
+        self.critic = self.build_network("critic", critic_spec)
+        self.target = self.build_network("target", critic_spec, trainable=False)
+        self.critic.copy_to(self.target)
+        self.acting = self.build_acting_copy(self.actor)
+        if not isinstance(context.learner, ActorCriticBackend):
+            raise ConfigError(f"SAC needs a learner backend with actor-critic updates (torch); "
+                              f"{context.learner.name!r} has none")
+        target_entropy = -float(action.dim) if p.target_entropy is None else p.target_entropy
+        self.update = context.learner.soft_actor_critic(
+            actor=self.actor, critic=self.critic, target=self.target,
+            temperature=TemperatureLoss(target_entropy=target_entropy,
+                                        initial_temperature=p.initial_temperature),
+            optimizer=OptimizerSpec(learning_rate=params.learning_rate,
+                                    adam_epsilon=params.adam_epsilon))
+        self.memory = ReplayBuffer(
+            capacity=params.memory.capacity, action_shape=(action.dim,), action_dtype=np.float32,
+            observation_shape=self.spaces.observation.shape,
+            observation_dtype=self.spaces.observation.dtype)
+        self.low = np.asarray(action.low, np.float32)
+        self.half_range = (np.asarray(action.high, np.float32) - self.low) / 2  # [dim]
+        self._steps_since_train = 0
+
+    def act(self, observations: NDArray, *, step: int, explore: bool) -> ActionInfo:
+        out = self.acting.predict(observations)
+        unit, _ = self.params.exploration.select(  # [N, dim] in [-1, 1]
+            out[self.policy_head.name], step=step, rng=self.rng, explore=explore,
+            log_std=out[self.policy_head.log_std_name])
+        return ActionInfo((self.low + (unit + 1.0) * self.half_range).astype(np.float32), {})
+
+    def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None:
+        valid = result.valid
+        self._steps_since_train += int(valid.sum())
+        unit = (info.actions[valid] - self.low) / self.half_range - 1.0  # replay keeps [-1, 1]
+        self.memory.add({
+            B.OBSERVATIONS: observations[valid], B.ACTIONS: unit,
+            B.REWARDS: result.rewards[valid], B.NEXT_OBSERVATIONS: result.observations[valid],
+            B.TERMINATED: result.terminated[valid],
+        })
+
+    def ready_to_train(self, step: int) -> bool:
+        p = self.params.algorithm
+        return step > p.learning_starts and self._steps_since_train >= p.train_frequency
+
+    def train(self, step: int) -> dict[str, float]:
+        p = self.params.algorithm
+        self._steps_since_train = 0
+        self.update.set_learning_rate(self.apply_learning_rate(step))
+        metrics = MetricMeans()
+        for _ in range(p.gradient_steps):
+            metrics.add(self.learn_from_batch(self.memory.sample(p.batch_size, self.rng)))
+            self.train_steps += 1
+            if self.train_steps % p.target_update_period == 0:
+                self.critic.copy_to(self.target, tau=p.target_update_tau)
+        return metrics.means()
+
+    def learn_from_batch(self, batch: dict[str, NDArray]) -> dict[str, float]:
+        """Both critics onto the soft target
+        r + discount (1 - terminated) (min_i Q_target,i(s', a') - alpha log pi(a'|s')),
+        a' ~ pi(.|s'); then the policy toward low alpha log pi(a|s) - min_i Q_i(s, a) and alpha
+        toward the target entropy, both on one sample a ~ pi(.|s)."""
+        metrics = self.update.critic_step(batch, discount=self.params.algorithm.discount)
+        metrics.update(self.update.actor_step(batch))
+        metrics["loss/total"] = metrics.get("loss/critic", 0.0) + metrics.get("loss/policy", 0.0)
+        return metrics
+
+    def state_dict(self) -> State:
+        state = super().state_dict()
+        state["update"] = self.update.state_dict()
+        state["steps_since_train"] = self._steps_since_train
+        if self.params.memory.save_in_checkpoint:
+            state["memory"] = self.memory.state_dict()
+        return state
+
+    def load_state_dict(self, state: State) -> None:
+        super().load_state_dict(state)
+        self.update.load_state_dict(state["update"])
+        self._steps_since_train = int(state["steps_since_train"])
+        if "memory" in state:
+            self.memory.load_state_dict(state["memory"])

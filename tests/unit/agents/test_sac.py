@@ -1,0 +1,83 @@
+"""The SAC agent: parameter checks, actions mapped onto the env's bounds, replay in [-1, 1]."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coachrl.core import batch as B
+from coachrl.errors import ConfigError
+from coachrl.params.tree import apply_overrides
+from coachrl.registry import load_preset
+from coachrl.runtime.build import make_agent, make_backends, make_envs
+
+
+@pytest.mark.parametrize(("override", "field"), [
+    ("agent.inference_backend=numpy", "agent.inference_backend"),
+    ("agent.memory.kind=prioritized", "agent.memory.kind"),
+    ("agent.algorithm.critics=0", "agent.algorithm.critics"),
+    ("agent.algorithm.initial_temperature=0", "agent.algorithm.initial_temperature"),
+    ("agent.algorithm.target_update_tau=0", "agent.algorithm.target_update_tau"),
+])
+def test_invalid_sac_parameters_are_config_errors_naming_the_field(
+        override: str, field: str) -> None:
+    with pytest.raises(ConfigError, match=field.replace(".", r"\.")):
+        apply_overrides(load_preset("Pendulum_SAC"), [override])
+
+
+@pytest.fixture()
+def agent_and_env(tmp_path: Path):
+    preset = apply_overrides(load_preset("Pendulum_SAC"), [
+        f"run.experiment_dir={tmp_path}", "agent.network.hidden_sizes=[16, 16]",
+        "agent.memory.capacity=1000", "agent.algorithm.batch_size=8"])
+    env, eval_env = make_envs(preset, eval_episodes=1)
+    learner, actor = make_backends(preset)
+    yield make_agent(preset, env, learner, actor), env
+    env.close()
+    eval_env.close()
+
+
+def test_actions_lie_within_the_env_bounds_and_evaluation_is_deterministic(agent_and_env) -> None:
+    agent, _ = agent_and_env
+    observations = np.random.default_rng(0).normal(size=(64, 3)).astype(np.float32)
+    explored = agent.act(observations, step=0, explore=True).actions
+    assert explored.shape == (64, 1) and explored.dtype == np.float32
+    assert np.all(np.abs(explored) <= 2.0)  # Pendulum-v1 torque bounds
+    greedy = agent.act(observations, step=0, explore=False).actions
+    np.testing.assert_array_equal(greedy, agent.act(observations, step=0, explore=False).actions)
+    mean = agent.actor.predict(observations)["policy"]
+    np.testing.assert_allclose(greedy, 2.0 * np.tanh(mean), rtol=1e-6, atol=1e-6)
+
+
+def test_replay_stores_actions_in_the_policys_unit_range(agent_and_env) -> None:
+    agent, env = agent_and_env
+    observations = env.reset()
+    for _ in range(20):
+        info = agent.random_actions(env.n_envs)
+        result, _ = env.step(info.actions)
+        agent.observe(observations, info, result)
+        observations = result.observations
+    stored = agent.memory.storage[B.ACTIONS][: len(agent.memory)]
+    assert len(agent.memory) == 20 and np.all(np.abs(stored) <= 1.0)
+    assert stored.min() < -0.2 and stored.max() > 0.2  # uniform over the bounds, rescaled
+
+
+def test_training_reports_critic_policy_and_temperature_metrics(agent_and_env) -> None:
+    agent, env = agent_and_env
+    observations = env.reset()
+    for step in range(1, 121):
+        info = agent.act(observations, step=step, explore=True)
+        result, _ = env.step(info.actions)
+        agent.observe(observations, info, result)
+        observations = result.observations
+    assert agent.ready_to_train(120) and not agent.ready_to_train(100)
+    target_before = agent.target.get_weights()
+    metrics = agent.train(120)
+    assert {"loss/critic", "loss/policy", "loss/temperature", "sac/alpha",
+            "loss/total"} <= set(metrics)
+    assert agent.train_steps == 1
+    changed = [not np.array_equal(target_before[k], v)
+               for k, v in agent.target.get_weights().items()]
+    assert all(changed)  # Polyak-averaged toward the critics after the step
