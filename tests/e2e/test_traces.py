@@ -18,6 +18,7 @@ from coachrl.runtime.run_dir import create_run_dir
 
 TRACES = Path(__file__).parent.parent / "traces"
 TRACE_STEPS, TRACE_SEED = 2_000, 42
+SLOW = {"Pendulum_SAC"}  # a gradient step per env step: about 25 s for the trace
 
 
 def _trace_run(name: str, experiment_dir: Path) -> list[list[str]]:
@@ -44,7 +45,8 @@ def _read(path: Path) -> list[list[str]]:
         return list(csv.reader(handle))[1:]
 
 
-@pytest.mark.parametrize("name", sorted(preset_modules()))
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if name in SLOW
+                                  else name for name in sorted(preset_modules())])
 def test_seeded_short_run_matches_the_stored_trace(
         name: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     rows = _trace_run(name, tmp_path)
