@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol, runtime_checkable
 
-from coachrl.agent import ValueOptimizationAgent
+from coachrl.agent import PolicyOptimizationAgent, ValueOptimizationAgent
 from coachrl.errors import ConfigError
 from coachrl.params.base import Preset
 from coachrl.params.tree import load_class
@@ -69,6 +69,9 @@ def resolve_mode(preset: Preset, requested: Mode | None) -> Mode:
     """The requested mode, or the agent's default; a ConfigError for what workers cannot run."""
     agent_class = load_class(type(preset.agent).agent_path)
     asynchronous = issubclass(agent_class, ValueOptimizationAgent | AsyncGradientAgent)
+    if not (asynchronous or issubclass(agent_class, PolicyOptimizationAgent)):
+        raise ConfigError(f"{agent_class.__name__} has no distributed mode yet (workers feed "
+                          "the DQN family, on-policy agents and A3C); train it with --workers 0")
     mode = requested or (Mode.ASYNC if asynchronous else Mode.SYNC)
     if mode is Mode.ASYNC and not asynchronous:
         raise ConfigError(f"--mode async needs an off-policy agent or A3C; "

@@ -81,3 +81,10 @@ def test_training_reports_critic_policy_and_temperature_metrics(agent_and_env) -
     changed = [not np.array_equal(target_before[k], v)
                for k, v in agent.target.get_weights().items()]
     assert all(changed)  # Polyak-averaged toward the critics after the step
+
+
+def test_sac_with_rollout_workers_is_a_config_error_before_ray_starts() -> None:
+    from coachrl.distributed.config import resolve_mode
+
+    with pytest.raises(ConfigError, match=r"SACAgent has no distributed mode yet.*--workers 0"):
+        resolve_mode(load_preset("Pendulum_SAC"), None)
