@@ -17,7 +17,9 @@ class SquashedGaussian(ExplorationPolicy):
 
     def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
                explore: bool, log_std: NDArray | None = None) -> tuple[NDArray, NDArray]:
-        if not explore or log_std is None:
+        if not explore:
             return np.tanh(scores), NO_LOG_PROBS
+        if log_std is None:
+            raise ValueError("a squashed Gaussian explores with the policy's log-std; got none")
         noise = rng.standard_normal(scores.shape).astype(scores.dtype)
         return np.tanh(scores + np.exp(log_std) * noise), NO_LOG_PROBS
