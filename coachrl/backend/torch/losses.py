@@ -77,16 +77,20 @@ class ValueRegression:
 
 
 def _log_prob_entropy(head: DiscretePolicyHead | GaussianPolicyHead, out: Tensors,
-                      actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+                      actions: torch.Tensor, *,
+                      entropy_grad: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """log pi(a|s) and the entropy per sample; ``entropy_grad=False`` detaches the entropy."""
     if isinstance(head, DiscretePolicyHead):
         log_probs_all = torch.log_softmax(out[head.name], dim=-1)  # [batch, actions]
         log_prob = log_probs_all.gather(1, actions.long().unsqueeze(1)).squeeze(1)
-        entropy = -(log_probs_all.exp() * log_probs_all).sum(-1)
+        with torch.set_grad_enabled(entropy_grad and torch.is_grad_enabled()):
+            entropy = -(log_probs_all.exp() * log_probs_all).sum(-1)
         return log_prob, entropy
     mean, log_std = out[head.name], out[head.log_std_name]  # [batch, dim]
     z = (actions - mean) * torch.exp(-log_std)
     log_prob = (-0.5 * z.pow(2) - log_std - 0.5 * LOG_2PI).sum(-1)
-    entropy = (log_std + 0.5 * (1.0 + LOG_2PI)).sum(-1)
+    with torch.set_grad_enabled(entropy_grad and torch.is_grad_enabled()):
+        entropy = (log_std + 0.5 * (1.0 + LOG_2PI)).sum(-1)
     return log_prob, entropy
 
 
@@ -99,7 +103,11 @@ class ClippedSurrogate:
     def __call__(self, out: Tensors, batch: Tensors, **over: float) -> tuple[torch.Tensor, Tensors]:
         spec: ClippedSurrogateLoss = self.head.loss
         clip_range = over.get("clip_range", spec.clip_range)
-        log_prob, entropy = _log_prob_entropy(self.head, out, batch[B.ACTIONS])
+        if spec.entropy_weight > 0:
+            log_prob, entropy = _log_prob_entropy(self.head, out, batch[B.ACTIONS])
+        else:  # the entropy is only a metric: keep it out of the backward pass
+            log_prob, entropy = _log_prob_entropy(self.head, out, batch[B.ACTIONS],
+                                                  entropy_grad=False)
         advantages = batch[B.ADVANTAGES]
         if spec.normalize_advantages and advantages.numel() > 1:
             advantages = normalize(advantages)
@@ -109,7 +117,9 @@ class ClippedSurrogate:
             ratio * advantages, ratio.clamp(1 - clip_range, 1 + clip_range) * advantages
         )
         entropy_mean = entropy.mean()
-        loss = -surrogate.mean() - spec.entropy_weight * entropy_mean
+        loss = -surrogate.mean()
+        if spec.entropy_weight > 0:
+            loss = loss - spec.entropy_weight * entropy_mean
         with torch.no_grad():
             metrics = {
                 "entropy": entropy_mean,

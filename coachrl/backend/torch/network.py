@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,20 +25,6 @@ def _to_numpy(tree: Any) -> Any:
     return tree
 
 
-def clip_gradients(parameters: Sequence[torch.Tensor], max_norm: float) -> torch.Tensor:
-    """Scale gradients to a global L2 norm of at most ``max_norm``; return the norm before.
-
-    The arithmetic of ``torch.nn.utils.clip_grad_norm_`` without its per-call grouping by device
-    and dtype (a network's parameters share both), which costs more than the maths at MLP sizes;
-    with ``max_norm=inf`` the multiply by 1.0 is skipped.
-    """
-    grads = [p.grad for p in parameters if p.grad is not None]
-    norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
-    if max_norm != float("inf"):
-        torch._foreach_mul_(grads, torch.clamp(max_norm / (norm + 1e-6), max=1.0))
-    return norm
-
-
 class TorchNetwork:
     """Predicts in inference mode; trains on the sum of its heads' losses with Adam."""
 
@@ -57,7 +42,33 @@ class TorchNetwork:
                 fused=True,  # one kernel per step: 2.5x faster than foreach at MLP sizes
             )
         self._parameters: list[torch.Tensor] = list(self.model.parameters())
-        self._adam_state: tuple[list[torch.Tensor], ...] | None = None  # see _adam_step
+        self._flat_parameters, self._flat_grad, self._grad_views = self._flatten()
+        self._adam_state: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+
+    def _flatten(self) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+        """Put every parameter, and its gradient, in one contiguous buffer (as views).
+
+        Backward accumulates into gradients that exist in place, so with each ``.grad`` a view
+        of one buffer the whole gradient is one tensor: the norm clip is one reduction and one
+        multiply, and Adam one fused call over one tensor, instead of one kernel per parameter
+        each (at MLP sizes their launch costs exceed the arithmetic).
+        """
+        parameters = self._parameters
+        total = sum(p.numel() for p in parameters)
+        flat = torch.empty(total, device=self.device)
+        flat_grad = torch.zeros(total, device=self.device)
+        views, offset = [], 0
+        with torch.no_grad():
+            for parameter in parameters:
+                size = parameter.numel()
+                view = flat[offset:offset + size].view_as(parameter)
+                view.copy_(parameter)
+                parameter.data = view
+                views.append(flat_grad[offset:offset + size].view_as(parameter))
+                offset += size
+        for parameter, view in zip(parameters, views, strict=True):
+            parameter.grad = view
+        return flat, flat_grad, views
 
     def _tensor(self, array: NDArray) -> torch.Tensor:
         return torch.as_tensor(array, device=self.device)
@@ -101,48 +112,74 @@ class TorchNetwork:
         return total, metrics
 
     def _zero_grad(self) -> None:
-        for parameter in self._parameters:
-            parameter.grad = None
+        """Zero the gradient buffer, every ``.grad`` a view of it again (code that assigned a
+        gradient of its own, or cleared one, is undone)."""
+        self._flat_grad.zero_()
+        for parameter, view in zip(self._parameters, self._grad_views, strict=True):
+            if parameter.grad is not view:
+                parameter.grad = view
 
     def _clip(self) -> torch.Tensor:
-        """Clip the gradients in ``.grad`` to the spec's global norm; the norm before clipping."""
+        """Scale the gradients to the spec's global L2 norm; return the norm before clipping."""
         max_norm = self.optimizer_spec.max_grad_norm if self.optimizer_spec else 0.0
-        return clip_gradients(self._parameters, max_norm if max_norm > 0 else float("inf"))
+        norm = torch.linalg.vector_norm(self._flat_grad)
+        if max_norm > 0:
+            self._flat_grad.mul_(torch.clamp(max_norm / (norm + 1e-6), max=1.0))
+        return norm
 
     def _adam_step(self) -> None:
-        """Adam's update as one fused kernel call.
+        """Adam's update as one fused kernel call over the flat buffers.
 
         ``torch.optim.Adam.step`` spends more time in per-call bookkeeping (profiler hooks,
-        grouping by device and dtype, state checks) than in its fused kernel at MLP sizes. The
-        optimiser object still owns the state (and the checkpoint format); once its first step
-        has created that state, later steps hand the same tensors straight to the kernel torch's
-        own fused path calls, so the arithmetic is identical (a unit test checks bit equality).
+        grouping by device and dtype, state checks) than in its fused kernel at MLP sizes, and
+        calls that kernel with one tensor per parameter. The optimiser object still owns the
+        state (and the checkpoint format), but its moments live in two flat buffers that its
+        per-parameter entries are views of, and every step hands the flat tensors to the kernel
+        torch's own fused path calls (a unit test compares it with ``torch.optim.Adam.step``).
         """
         assert self.optimizer is not None
-        if self._adam_state is None or any(p.grad is None for p in self._parameters):
-            self.optimizer.step()  # the first step makes the state; a head left out: slow path
-            self._adam_state = self._adam_state or self._gather_adam_state()
-            return
-        exp_avgs, exp_avg_sqs, steps = self._adam_state
+        if self._adam_state is None:
+            self._adam_state = self._flatten_adam_state()
+            if self._adam_state is None:  # no fused kernel in this torch: the optimiser's step
+                self.optimizer.step()
+                return
+        exp_avg, exp_avg_sq, step = self._adam_state
         group = self.optimizer.param_groups[0]  # the constructor made one fused group
         beta1, beta2 = group["betas"]
-        torch._foreach_add_(steps, 1)
-        grads = cast(list[torch.Tensor], [p.grad for p in self._parameters])  # none is None
-        torch._fused_adam_(self._parameters, grads, exp_avgs, exp_avg_sqs, [], steps,
-                           lr=float(group["lr"]), beta1=beta1, beta2=beta2,
+        step.add_(1)
+        torch._fused_adam_([self._flat_parameters], [self._flat_grad], [exp_avg], [exp_avg_sq],
+                           [], [step], lr=float(group["lr"]), beta1=beta1, beta2=beta2,
                            weight_decay=group["weight_decay"], eps=group["eps"], amsgrad=False,
                            maximize=False)
 
-    def _gather_adam_state(self) -> tuple[list[torch.Tensor], ...] | None:
-        """Adam's per-parameter state tensors, which the fused kernel updates in place; None
-        while a parameter has no state yet, or where this torch lacks the kernel."""
+    def _flatten_adam_state(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+        """Adam's moments in two flat buffers (the optimiser's state entries become views of
+        them; zeros before the first step, as Adam starts) and one step counter shared by every
+        parameter. None where this torch lacks the kernel or the parameters' steps differ."""
         assert self.optimizer is not None
         state = self.optimizer.state
-        if not hasattr(torch, "_fused_adam_") or not all(p in state for p in self._parameters):
+        if not hasattr(torch, "_fused_adam_"):
             return None
-        return ([state[p]["exp_avg"] for p in self._parameters],
-                [state[p]["exp_avg_sq"] for p in self._parameters],
-                [state[p]["step"] for p in self._parameters])
+        started = [p in state for p in self._parameters]
+        steps = {float(state[p]["step"]) for p in self._parameters if p in state}
+        if (any(started) and not all(started)) or len(steps) > 1:
+            return None
+        exp_avg = torch.zeros_like(self._flat_parameters)
+        exp_avg_sq = torch.zeros_like(self._flat_parameters)
+        step = torch.tensor(steps.pop() if steps else 0.0, dtype=torch.float32,
+                            device=self.device)
+        offset = 0
+        for parameter in self._parameters:
+            size = parameter.numel()
+            entry = state[parameter]
+            for name, flat in (("exp_avg", exp_avg), ("exp_avg_sq", exp_avg_sq)):
+                view = flat[offset:offset + size].view_as(parameter)
+                if name in entry:
+                    view.copy_(entry[name])
+                entry[name] = view
+            entry["step"] = step
+            offset += size
+        return exp_avg, exp_avg_sq, step
 
     def compute_gradients(self, batch: dict[str, NDArray], **loss_overrides: float) -> Weights:
         """Gradients of the summed head losses, by parameter name; no optimiser step (A3C)."""
@@ -157,10 +194,12 @@ class TorchNetwork:
         """One optimiser step with gradients computed elsewhere, clipped as ``train_on_batch``."""
         if self.optimizer is None:
             raise RuntimeError("this network was built without an optimizer; it cannot train")
-        for name, parameter in self.model.named_parameters():
-            # gradients arriving from Ray are read-only views: copy before handing them to torch
-            gradient = np.array(gradients[name], dtype=np.float32)
-            parameter.grad = torch.from_numpy(gradient).to(self.device)
+        self._zero_grad()
+        with torch.no_grad():
+            for name, parameter in self.model.named_parameters():
+                assert parameter.grad is not None  # a view of the gradient buffer
+                # gradients arriving from Ray are read-only arrays, which torch will not wrap
+                parameter.grad.copy_(torch.from_numpy(np.array(gradients[name], np.float32)))
         grad_norm = float(self._clip())
         if not math.isfinite(grad_norm):
             self._zero_grad()
