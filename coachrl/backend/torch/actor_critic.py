@@ -48,14 +48,14 @@ class Temperature:
         """Adam's step on log alpha. Once ``torch.optim.Adam`` has made its state, the fused
         kernel is called directly, as ``TorchNetwork`` does: the same arithmetic without the
         per-call bookkeeping that costs about 0.2 ms, several times the kernel."""
-        state = self.optimizer.state.get(self.log_value)
-        if not state or not hasattr(torch, "_fused_adam_"):
+        state, grad = self.optimizer.state.get(self.log_value), self.log_value.grad
+        if not state or grad is None or not hasattr(torch, "_fused_adam_"):
             self.optimizer.step()
             return
         group = self.optimizer.param_groups[0]
         beta1, beta2 = group["betas"]
         state["step"].add_(1)
-        torch._fused_adam_([self.log_value], [self.log_value.grad], [state["exp_avg"]],
+        torch._fused_adam_([self.log_value], [grad], [state["exp_avg"]],
                            [state["exp_avg_sq"]], [], [state["step"]], lr=float(group["lr"]),
                            beta1=beta1, beta2=beta2, weight_decay=group["weight_decay"],
                            eps=group["eps"], amsgrad=False, maximize=False)
