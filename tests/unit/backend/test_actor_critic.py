@@ -250,3 +250,22 @@ def test_the_actor_outputs_mean_and_clamped_log_std() -> None:
     out = actor.predict(np.zeros((4, 3), np.float32))
     assert out["policy"].shape == (4, ACTION_DIM)
     np.testing.assert_array_equal(out["policy_log_std"], np.full((4, ACTION_DIM), 2.0))
+
+
+def test_orthogonal_init_gives_each_ensemble_member_orthogonal_weights() -> None:
+    spec = action_value_spec(OBSERVATION, ActionValueHead(action_dim=ACTION_DIM),
+                             middleware=FCMiddleware(hidden_sizes=(16,), activation="relu"),
+                             ortho_init=True)
+    model = EnsembleModel(spec)
+    first = next(m for m in model.layers if isinstance(m, EnsembleLinear))
+    for member in first.weight.detach():  # [in 5, out 16]: orthonormal rows, scaled by sqrt(2)
+        torch.testing.assert_close(member @ member.T, 2.0 * torch.eye(5), rtol=1e-5, atol=1e-5)
+    assert not torch.equal(first.weight[0], first.weight[1])
+    assert float(first.bias.detach().abs().max()) == 0.0
+
+
+def test_an_action_value_critic_takes_flat_observations_only() -> None:
+    image = ObservationSpace(shape=(84, 84, 4), dtype="uint8")
+    with pytest.raises(ValueError, match="flat observations"):
+        action_value_spec(image, ActionValueHead(action_dim=1),
+                          middleware=FCMiddleware(hidden_sizes=(8,)))
