@@ -15,7 +15,7 @@ from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo, StepResult
 from coachrl.core.metrics import MetricMeans
 from coachrl.core.spaces import BoxActions
-from coachrl.errors import ConfigError
+from coachrl.errors import ConfigError, IncompatibleSpaces
 from coachrl.exploration import SquashedGaussian
 from coachrl.memories import ReplayBuffer
 from coachrl.networks import (
@@ -79,13 +79,16 @@ class SACAgent(Agent):
 
     def __init__(self, params: SACParams, context: AgentContext) -> None:
         super().__init__(params, context)
-        action = self.spaces.action
+        action, observation = self.spaces.action, self.spaces.observation
         assert isinstance(action, BoxActions)
+        if observation.is_image:  # the critics append the action to a flat observation
+            raise IncompatibleSpaces(f"SACAgent needs flat vector observations, but the env has "
+                                     f"{observation}")
         p, net = params.algorithm, params.network
         self.policy_head = SquashedGaussianPolicyHead(action_dim=action.dim)
         self.actor = self.build_network("actor", self.network_spec((self.policy_head,)))
         critic_spec = action_value_spec(
-            self.spaces.observation, ActionValueHead(action_dim=action.dim, critics=p.critics),
+            observation, ActionValueHead(action_dim=action.dim, critics=p.critics),
             middleware=FCMiddleware(hidden_sizes=net.hidden_sizes, activation=net.activation),
             ortho_init=net.ortho_init)
         self.critic = self.build_network("critic", critic_spec)
@@ -104,8 +107,7 @@ class SACAgent(Agent):
                                     adam_epsilon=params.adam_epsilon))
         self.memory = ReplayBuffer(
             capacity=params.memory.capacity, action_shape=(action.dim,), action_dtype=np.float32,
-            observation_shape=self.spaces.observation.shape,
-            observation_dtype=self.spaces.observation.dtype)
+            observation_shape=observation.shape, observation_dtype=observation.dtype)
         self.low = np.asarray(action.low, np.float32)
         self.half_range = (np.asarray(action.high, np.float32) - self.low) / 2  # [dim]
         self._steps_since_train = 0

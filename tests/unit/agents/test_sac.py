@@ -7,8 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from coachrl.agent import AgentContext
+from coachrl.agents.sac import SACAgent, SACParams
+from coachrl.backend import make_backend
 from coachrl.core import batch as B
-from coachrl.errors import ConfigError
+from coachrl.core.spaces import BoxActions, EnvSpaces, ObservationSpace
+from coachrl.errors import ConfigError, IncompatibleSpaces
 from coachrl.params.tree import apply_overrides
 from coachrl.registry import load_preset
 from coachrl.runtime.build import make_agent, make_backends, make_envs
@@ -88,3 +92,13 @@ def test_sac_with_rollout_workers_is_a_config_error_before_ray_starts() -> None:
 
     with pytest.raises(ConfigError, match=r"SACAgent has no distributed mode yet.*--workers 0"):
         resolve_mode(load_preset("Pendulum_SAC"), None)
+
+
+def test_sac_on_image_observations_raises_incompatible_spaces() -> None:
+    spaces = EnvSpaces(ObservationSpace(shape=(84, 84, 3), dtype="uint8"),
+                       BoxActions(low=(-1.0,), high=(1.0,)))
+    backend = make_backend("torch")
+    context = AgentContext(spaces=spaces, n_envs=1, learner=backend, actor=backend,
+                           rng=np.random.default_rng(0), total_steps=100)
+    with pytest.raises(IncompatibleSpaces, match=r"flat vector observations.*\(84, 84, 3\)"):
+        SACAgent(SACParams(), context)
