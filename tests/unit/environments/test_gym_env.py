@@ -149,3 +149,45 @@ def test_a_snapshot_restores_into_an_env_that_was_never_reset() -> None:
     np.testing.assert_array_equal(fresh.reset(), env.reset())  # the same next episodes
     env.close()
     fresh.close()
+
+
+def test_in_process_envs_step_exactly_as_gymnasiums_vector_env() -> None:
+    """The adapter steps in-process envs itself; Gymnasium's NEXT_STEP vector env (which the
+    subprocess path uses) must see the same observations, rewards, flags and episodes."""
+    import gymnasium as gym
+
+    params = EnvironmentParams(env_id="CartPole-v1", n_envs=3)
+    actions = np.random.default_rng(1).integers(0, 2, size=(120, 3))
+    env = GymVectorEnv(params, seed=7)
+    ours = [env.reset()]
+    reference = gym.vector.SyncVectorEnv([lambda: gym.make("CartPole-v1")] * 3,
+                                         autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
+    theirs = [reference.reset(seed=7)[0]]
+    ended = 0
+    for action in actions:
+        result, finished = env.step(action)
+        observations, rewards, terminated, truncated, _ = reference.step(action)
+        np.testing.assert_array_equal(result.observations, observations)
+        np.testing.assert_array_equal(result.rewards, rewards.astype(np.float32))
+        np.testing.assert_array_equal(result.terminated, terminated)
+        np.testing.assert_array_equal(result.truncated, truncated)
+        ended += len(finished)
+    assert ended >= 10  # random play: many episodes ended, and reset steps came after them
+    np.testing.assert_array_equal(ours[0], theirs[0])
+    env.close()
+    reference.close()
+
+
+def test_subprocess_envs_give_the_same_steps_as_in_process_envs() -> None:
+    actions = np.random.default_rng(2).integers(0, 2, size=(80, 2))
+    runs = []
+    for vectorization in ("sync", "async"):
+        params = EnvironmentParams(env_id="CartPole-v1", n_envs=2, vectorization=vectorization)
+        env = GymVectorEnv(params, seed=4)
+        env.reset()
+        runs.append(_run(env, actions))
+        env.close()
+    assert sum(len(step[4]) for step in runs[0]) >= 4
+    for index, (a, b) in enumerate(zip(*runs, strict=True)):
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_array_equal(x, y, err_msg=f"step {index}")
