@@ -9,7 +9,7 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from coachrl.agent import Agent, AgentContext, ValueOptimizationAlgorithmParams
+from coachrl.agent import AgentContext, ReplayAgent, ValueOptimizationAlgorithmParams
 from coachrl.backend import ActorCriticBackend, State
 from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo, StepResult
@@ -70,7 +70,7 @@ class SACParams(AgentParams):
                 self.memory.capacity)
 
 
-class SACAgent(Agent):
+class SACAgent(ReplayAgent):
     """Soft Actor-Critic for 1-D Box actions; the policy acts in [-1, 1], mapped onto the bounds."""
 
     params: SACParams
@@ -78,7 +78,7 @@ class SACAgent(Agent):
     trainable = ("actor", "critic")
 
     def __init__(self, params: SACParams, context: AgentContext) -> None:
-        super().__init__(params, context)
+        super().__init__(params, context, memory=params.memory)
         action, observation = self.spaces.action, self.spaces.observation
         assert isinstance(action, BoxActions)
         if observation.is_image:  # the critics append the action to a flat observation
@@ -110,7 +110,6 @@ class SACAgent(Agent):
             observation_shape=observation.shape, observation_dtype=observation.dtype)
         self.low = np.asarray(action.low, np.float32)
         self.half_range = (np.asarray(action.high, np.float32) - self.low) / 2  # [dim]
-        self._steps_since_train = 0
 
     def act(self, observations: NDArray, *, step: int, explore: bool) -> ActionInfo:
         out = self.acting.predict(observations)
@@ -156,16 +155,8 @@ class SACAgent(Agent):
         return metrics
 
     def state_dict(self) -> State:
-        state = super().state_dict()
-        state["update"] = self.update.state_dict()
-        state["steps_since_train"] = self._steps_since_train
-        if self.params.memory.save_in_checkpoint:
-            state["memory"] = self.memory.state_dict()
-        return state
+        return super().state_dict() | {"update": self.update.state_dict()}
 
     def load_state_dict(self, state: State) -> None:
         super().load_state_dict(state)
         self.update.load_state_dict(state["update"])
-        self._steps_since_train = int(state["steps_since_train"])
-        if "memory" in state:
-            self.memory.load_state_dict(state["memory"])

@@ -163,6 +163,32 @@ class Agent(ABC):
         self.sync_acting()
 
 
+class ReplayAgent(Agent):
+    """Base of off-policy agents: a replay memory and the env steps since the last training
+    call, both carried by checkpoints (the memory when ``memory.save_in_checkpoint``)."""
+
+    memory: ReplayBuffer
+
+    def __init__(self, params: AgentParams, context: AgentContext, *,
+                 memory: MemoryParams) -> None:
+        super().__init__(params, context)
+        self.memory_params = memory
+        self._steps_since_train = 0
+
+    def state_dict(self) -> State:
+        state = super().state_dict()
+        state["steps_since_train"] = self._steps_since_train
+        if self.memory_params.save_in_checkpoint:
+            state["memory"] = self.memory.state_dict()
+        return state
+
+    def load_state_dict(self, state: State) -> None:
+        super().load_state_dict(state)
+        self._steps_since_train = int(state["steps_since_train"])
+        if "memory" in state:
+            self.memory.load_state_dict(state["memory"])
+
+
 # ------------------------------------------------------------------------------------------
 @dataclass(slots=True, kw_only=True)
 class ValueOptimizationAlgorithmParams(AlgorithmParams):
@@ -197,7 +223,7 @@ class ValueOptimizationParams(AgentParams):
                 self.memory.capacity)
 
 
-class ValueOptimizationAgent(Agent):
+class ValueOptimizationAgent(ReplayAgent):
     """Off-policy value learning: online/target networks, uniform replay, e-greedy acting."""
 
     params: ValueOptimizationParams
@@ -205,7 +231,7 @@ class ValueOptimizationAgent(Agent):
     trainable = ("online",)
 
     def __init__(self, params: ValueOptimizationParams, context: AgentContext) -> None:
-        super().__init__(params, context)
+        super().__init__(params, context, memory=params.memory)
         spec = self.network_spec(self.heads())
         self.q_name = spec.heads[0].name
         self.online = self.build_network("online", spec)
@@ -220,7 +246,6 @@ class ValueOptimizationAgent(Agent):
         self.memory: ReplayBuffer = (
             PrioritizedReplay(priority_exponent=params.memory.priority_exponent, **layout)
             if params.memory.kind == "prioritized" else ReplayBuffer(**layout))
-        self._steps_since_train = 0
 
     @abstractmethod
     def heads(self) -> tuple[HeadSpec, ...]: ...
@@ -286,20 +311,6 @@ class ValueOptimizationAgent(Agent):
     def sync_acting(self) -> None:
         if self.acting is not self.online:
             self.acting.set_weights(self.online.get_weights())
-
-    def state_dict(self) -> State:
-        state = super().state_dict()
-        state["steps_since_train"] = self._steps_since_train
-        if self.params.memory.save_in_checkpoint:
-            state["memory"] = self.memory.state_dict()
-        return state
-
-    def load_state_dict(self, state: State) -> None:
-        super().load_state_dict(state)
-        self._steps_since_train = int(state["steps_since_train"])
-        if "memory" in state:
-            self.memory.load_state_dict(state["memory"])
-
 
 # ------------------------------------------------------------------------------------------
 @dataclass(slots=True, kw_only=True)
