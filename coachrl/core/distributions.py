@@ -26,12 +26,6 @@ def categorical_log_prob(logits: NDArray, actions: NDArray) -> NDArray:
     return log_softmax(logits.astype(np.float64))[rows, actions].astype(np.float32)
 
 
-def sample_categorical(logits: NDArray, rng: np.random.Generator) -> tuple[NDArray, NDArray]:
-    """One action per row and its log-probability: (actions [N], log_probs [N])."""
-    actions = categorical_actions(logits, rng)
-    return actions, categorical_log_prob(logits, actions)
-
-
 def gaussian_log_prob(actions: NDArray, mean: NDArray, log_std: NDArray) -> NDArray:
     z = (actions - mean) * np.exp(-log_std)
     return (-0.5 * z**2 - log_std - 0.5 * LOG_2PI).sum(axis=-1).astype(np.float32)
@@ -39,9 +33,3 @@ def gaussian_log_prob(actions: NDArray, mean: NDArray, log_std: NDArray) -> NDAr
 
 def gaussian_actions(mean: NDArray, log_std: NDArray, rng: np.random.Generator) -> NDArray:
     return (mean + np.exp(log_std) * rng.standard_normal(mean.shape)).astype(np.float32)
-
-
-def sample_gaussian(mean: NDArray, log_std: NDArray,
-                    rng: np.random.Generator) -> tuple[NDArray, NDArray]:
-    actions = gaussian_actions(mean, log_std, rng)
-    return actions, gaussian_log_prob(actions, mean, log_std)

@@ -9,10 +9,9 @@ from numpy.typing import NDArray
 
 from coachrl.core.distributions import (
     categorical_actions,
+    categorical_log_prob,
     gaussian_actions,
     gaussian_log_prob,
-    sample_categorical,
-    sample_gaussian,
 )
 from coachrl.core.schedules import Constant, Linear, Schedule
 from coachrl.params.check import in_range, non_negative
@@ -79,21 +78,17 @@ class Categorical(ExplorationPolicy):
 
     def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
                explore: bool, log_std: NDArray | None = None) -> tuple[NDArray, NDArray]:
-        if log_std is None:  # discrete: scores are logits [N, actions]
-            if explore:
-                return sample_categorical(scores, rng)
-            return scores.argmax(axis=-1), NO_LOG_PROBS
-        if explore:  # continuous: scores are means [N, dim]
-            return sample_gaussian(scores, log_std, rng)
-        return scores, gaussian_log_prob(scores, scores, log_std)
+        actions = self.actions(scores, step=step, rng=rng, explore=explore, log_std=log_std)
+        if log_std is not None:
+            return actions, gaussian_log_prob(actions, scores, log_std)
+        return actions, categorical_log_prob(scores, actions) if explore else NO_LOG_PROBS
 
     def actions(self, scores: NDArray, *, step: int, rng: np.random.Generator,
                 explore: bool, log_std: NDArray | None = None) -> NDArray:
-        if not explore:
-            return scores.argmax(axis=-1) if log_std is None else scores
-        if log_std is None:
-            return categorical_actions(scores, rng)
-        return gaussian_actions(scores, log_std, rng)
+        if log_std is None:  # discrete: scores are logits [N, actions]
+            return categorical_actions(scores, rng) if explore else scores.argmax(axis=-1)
+        # continuous: scores are means [N, dim]
+        return gaussian_actions(scores, log_std, rng) if explore else scores
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)

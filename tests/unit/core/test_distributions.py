@@ -7,12 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from coachrl.core.distributions import (
-    gaussian_log_prob,
-    log_softmax,
-    sample_categorical,
-    sample_gaussian,
-)
+from coachrl.core.distributions import gaussian_log_prob, log_softmax
+from coachrl.exploration import Categorical
 
 PROBS = np.array([1 / 6, 2 / 6, 3 / 6])
 
@@ -31,7 +27,8 @@ def test_log_softmax_rows_are_independent() -> None:
 def test_categorical_samples_follow_the_probabilities_with_matching_log_probs() -> None:
     count = 60_000
     logits = np.tile(np.log(PROBS), (count, 1)).astype(np.float32)
-    actions, log_probs = sample_categorical(logits, np.random.default_rng(0))
+    actions, log_probs = Categorical().select(logits, step=0, rng=np.random.default_rng(0),
+                                              explore=True)
     frequencies = np.bincount(actions, minlength=3) / count
     np.testing.assert_allclose(frequencies, PROBS, atol=0.01)
     np.testing.assert_allclose(log_probs, np.log(PROBS)[actions], atol=1e-6)
@@ -40,7 +37,7 @@ def test_categorical_samples_follow_the_probabilities_with_matching_log_probs() 
 
 def test_categorical_with_a_dominant_logit_always_picks_it() -> None:
     logits = np.array([[0.0, 100.0, 0.0]] * 50)
-    actions, _ = sample_categorical(logits, np.random.default_rng(1))
+    actions, _ = Categorical().select(logits, step=0, rng=np.random.default_rng(1), explore=True)
     assert (actions == 1).all()
 
 
@@ -56,7 +53,8 @@ def test_gaussian_log_prob_matches_the_formula() -> None:
 def test_gaussian_samples_have_the_given_mean_and_std() -> None:
     mean = np.tile([[1.0, -2.0]], (50_000, 1))
     log_std = np.tile([[math.log(0.5), math.log(2.0)]], (50_000, 1))
-    actions, log_probs = sample_gaussian(mean, log_std, np.random.default_rng(0))
+    actions, log_probs = Categorical().select(mean, step=0, rng=np.random.default_rng(0),
+                                              explore=True, log_std=log_std)
     np.testing.assert_allclose(actions.mean(axis=0), [1.0, -2.0], atol=0.03)
     np.testing.assert_allclose(actions.std(axis=0), [0.5, 2.0], rtol=0.02)
     np.testing.assert_allclose(log_probs, gaussian_log_prob(actions, mean, log_std), atol=1e-5)
