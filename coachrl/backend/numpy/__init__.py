@@ -157,8 +157,9 @@ def fuse_mlp(spec: NetworkSpec, plan: list[Layer], w: Weights) -> FusedMLP | Non
 class NumpyNetwork:
     """Forward pass of a ``NetworkSpec`` in numpy; weights keyed as the torch state dict."""
 
-    def __init__(self, spec: NetworkSpec) -> None:
+    def __init__(self, spec: NetworkSpec, *, fuse: bool = True) -> None:
         self.spec = spec
+        self.fuse = fuse  # False: always layer by layer (the reference the fused path must equal)
         self.plan, _ = tower_plan(spec)
         self.weights: Weights = {}
         self._towers: dict[str, list[Callable[[NDArray], NDArray]]] = {}
@@ -166,10 +167,13 @@ class NumpyNetwork:
         self._fused: FusedMLP | None = None
 
     def _compile(self) -> None:
-        """Resolve every layer to a closure over its weights once per ``set_weights``, so that
-        ``predict`` (called every env step) does no name formatting or dict lookups."""
+        """Resolve the network once per ``set_weights``, so that ``predict`` (called every env
+        step) does no name formatting or dict lookups: into a ``FusedMLP`` where it applies,
+        else every layer into a closure over its weights."""
         w = self.weights
-        self._fused = fuse_mlp(self.spec, self.plan, w)
+        self._fused = fuse_mlp(self.spec, self.plan, w) if self.fuse else None
+        if self._fused is not None:
+            return
         self._towers = {
             name: [self._step(layer, f"towers.{name}.{index}", w)
                    for index, layer in enumerate(self.plan)]

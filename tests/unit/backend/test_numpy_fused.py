@@ -48,11 +48,10 @@ def _network(spec: NetworkSpec, seed: int = 0) -> NumpyNetwork:
 
 
 def _layer_by_layer(network: NumpyNetwork, observations: np.ndarray) -> dict[str, np.ndarray]:
-    fused, network._fused = network._fused, None
-    try:
-        return network.predict(observations)
-    finally:
-        network._fused = fused
+    reference = NumpyNetwork(network.spec, fuse=False)
+    reference.set_weights(network.get_weights())
+    assert reference._fused is None
+    return reference.predict(observations)
 
 
 @pytest.mark.parametrize("separate_towers", [False, True])
