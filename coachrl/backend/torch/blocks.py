@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -99,6 +101,53 @@ def _step_kind(module: nn.Module) -> int:
     return MODULE
 
 
+@dataclass(slots=True)
+class TapedTower:
+    """A tower run outside autograd, with what its hand-written backward needs.
+
+    ``features`` is a leaf the heads' losses backpropagate into; ``backward`` then carries
+    ``features.grad`` down the tower's layers, each recorded as (linear, input, output,
+    activation), and accumulates into the layers' ``.grad``.
+    """
+
+    features: torch.Tensor
+    layers: list[tuple[nn.Linear, torch.Tensor, torch.Tensor, int]]
+
+    @torch.no_grad()
+    def backward(self) -> None:
+        grad = self.features.grad
+        if grad is None:  # no head read this tower
+            return
+        for index in range(len(self.layers) - 1, -1, -1):
+            linear, inputs, outputs, activation = self.layers[index]
+            if activation == TANH:
+                grad = torch.ops.aten.tanh_backward(grad, outputs)
+            elif activation == RELU:
+                grad = torch.ops.aten.threshold_backward(grad, outputs, 0)
+            for parameter in (linear.weight, linear.bias):
+                if parameter.grad is None:
+                    parameter.grad = torch.zeros_like(parameter)
+            linear.weight.grad.addmm_(grad.t(), inputs)  # type: ignore[union-attr]
+            linear.bias.grad.add_(grad.sum(0))  # type: ignore[union-attr]
+            if index > 0:  # observations need no gradient
+                grad = torch.mm(grad, linear.weight)
+
+
+def _mlp_layers(steps: list[tuple[int, nn.Module]]) -> list[tuple[nn.Linear, int]] | None:
+    """(linear, activation kind after it) for a tower of linear layers, each followed by at most
+    one tanh or ReLU; None for any other tower (convolutions, other activations)."""
+    layers: list[tuple[nn.Linear, int]] = []
+    for kind, module in steps:
+        if kind == LINEAR:
+            assert isinstance(module, nn.Linear)
+            layers.append((module, MODULE))
+        elif kind in (TANH, RELU) and layers and layers[-1][1] == MODULE:
+            layers[-1] = (layers[-1][0], kind)
+        elif kind != FLATTEN:
+            return None
+    return layers or None
+
+
 class Model(nn.Module):
     """Towers (embedder + middleware) and heads of one ``NetworkSpec``.
 
@@ -106,6 +155,12 @@ class Model(nn.Module):
     than through ``nn.Module.__call__``, whose hook handling costs more than a 256x64 ``tanh``'s
     dispatch: 60 us less per PPO forward and backward (780 -> 720 us). The modules stay the
     owners of the parameters and of the state-dict names.
+
+    ``forward_taped`` is the training forward: MLP towers run outside autograd and backpropagate
+    by hand (``TapedTower``). At these sizes autograd's bookkeeping costs about as much as the
+    arithmetic, and on the CPU torch's ``tanh`` is a scalar loop (43 us for 256x64 against 7 us
+    for numpy's vectorised one, which the taped forward uses in place): a PPO minibatch update
+    drops from 1,058 to 915 us. Heads and losses stay in autograd.
     """
 
     def __init__(self, spec: NetworkSpec) -> None:
@@ -120,6 +175,7 @@ class Model(nn.Module):
         # (kind, module) pairs, not closures: a deep copy of the model copies these with it
         self._steps = {name: [(_step_kind(module), module) for module in tower.children()]
                        for name, tower in self.towers.items()}
+        self._mlp = {name: _mlp_layers(steps) for name, steps in self._steps.items()}
         if spec.ortho_init:
             self._orthogonal_init()
 
@@ -137,10 +193,47 @@ class Model(nn.Module):
 
     def forward(self, observations: torch.Tensor) -> dict[str, torch.Tensor]:
         features = {name: self._tower(steps, observations) for name, steps in self._steps.items()}
+        return self._heads(features)
+
+    def forward_taped(self, observations: torch.Tensor
+                      ) -> tuple[dict[str, torch.Tensor], list[TapedTower]]:
+        """``forward`` with MLP towers outside autograd: after the loss's ``backward``, call each
+        tape's ``backward`` to complete the towers' gradients."""
+        features, tapes = {}, []
+        for name, steps in self._steps.items():
+            layers = self._mlp[name]
+            if layers is None:
+                features[name] = self._tower(steps, observations)
+            else:
+                tape = self._taped_tower(layers, observations)
+                features[name] = tape.features
+                tapes.append(tape)
+        return self._heads(features), tapes
+
+    def _heads(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         out: dict[str, torch.Tensor] = {}
         for head in self.spec.heads:
             self.heads[head.name].forward(features[tower_of(self.spec, head.name)], out)
         return out
+
+    @staticmethod
+    @torch.no_grad()
+    def _taped_tower(layers: list[tuple[nn.Linear, int]], x: torch.Tensor) -> TapedTower:
+        if x.dim() != 2:
+            x = x.flatten(1)
+        tape = []
+        for linear, activation in layers:
+            y = torch.addmm(linear.bias, x, linear.weight.t())
+            if activation == TANH:
+                if y.device.type == "cpu":
+                    np.tanh(y.numpy(), out=y.numpy())
+                else:
+                    y.tanh_()
+            elif activation == RELU:
+                y.relu_()
+            tape.append((linear, x, y, activation))
+            x = y
+        return TapedTower(x.requires_grad_(), tape)
 
     @staticmethod
     def _tower(steps: list[tuple[int, nn.Module]], x: torch.Tensor) -> torch.Tensor:

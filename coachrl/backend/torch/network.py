@@ -10,7 +10,7 @@ import torch
 from numpy.typing import NDArray
 
 from coachrl.backend import State, Weights
-from coachrl.backend.torch.blocks import build_model
+from coachrl.backend.torch.blocks import Model, build_model
 from coachrl.backend.torch.losses import loss_for
 from coachrl.networks.spec import NetworkSpec, OptimizerSpec
 
@@ -82,9 +82,7 @@ class TorchNetwork:
                        **loss_overrides: float) -> dict[str, float]:
         if self.optimizer is None:
             raise RuntimeError("this network was built without an optimizer; it cannot train")
-        total, metrics = self._loss(batch, loss_overrides)
-        self._zero_grad()
-        total.backward()
+        total, metrics = self._backward(batch, loss_overrides)
         grad_norm = self._clip()
         # one host transfer for every metric; it also tells whether the step is safe to take
         values = torch.stack([*metrics.values(), total.detach(), grad_norm]).cpu().tolist()
@@ -97,11 +95,15 @@ class TorchNetwork:
         result["loss/total"], result["optim/grad_norm"] = total_value, norm_value
         return result
 
-    def _loss(self, batch: dict[str, NDArray],
-              loss_overrides: dict[str, float]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """The sum of the heads' losses on ``batch``, and each loss as a metric."""
+    def _backward(self, batch: dict[str, NDArray], loss_overrides: dict[str, float]
+                  ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The sum of the heads' losses on ``batch`` and each loss as a metric, with the
+        gradient of the sum in the (zeroed) gradient buffer."""
         tensors = {key: self._tensor(value) for key, value in batch.items()}
-        out = self.model(tensors["observations"])
+        if isinstance(self.model, Model):
+            out, tapes = self.model.forward_taped(tensors["observations"])
+        else:
+            out, tapes = self.model(tensors["observations"]), []
         total: torch.Tensor | None = None
         metrics: dict[str, torch.Tensor] = {}
         for head, loss_fn in zip(self.spec.heads, self.losses, strict=True):
@@ -110,6 +112,10 @@ class TorchNetwork:
             metrics[f"loss/{head.name}"] = loss.detach()
             metrics.update({f"{head.name}/{k}": v for k, v in extra.items()})
         assert total is not None  # a spec has at least one head
+        self._zero_grad()
+        total.backward()
+        for tape in tapes:
+            tape.backward()
         return total, metrics
 
     def _zero_grad(self) -> None:
@@ -184,12 +190,9 @@ class TorchNetwork:
 
     def compute_gradients(self, batch: dict[str, NDArray], **loss_overrides: float) -> Weights:
         """Gradients of the summed head losses, by parameter name; no optimiser step (A3C)."""
-        total, _ = self._loss(batch, loss_overrides)
-        names = [name for name, _ in self.model.named_parameters()]
-        grads = torch.autograd.grad(total, self._parameters, allow_unused=True)
-        return {name: (np.zeros(tuple(p.shape), np.float32) if g is None
-                       else g.detach().cpu().numpy().copy())
-                for name, p, g in zip(names, self._parameters, grads, strict=True)}
+        self._backward(batch, loss_overrides)
+        return {name: view.cpu().numpy().copy() for (name, _), view
+                in zip(self.model.named_parameters(), self._grad_views, strict=True)}
 
     def apply_gradients(self, gradients: Weights) -> dict[str, float]:
         """One optimiser step with gradients computed elsewhere, clipped as ``train_on_batch``."""
