@@ -140,13 +140,13 @@ class SoftActorCritic:
         self.temperature.log_value.grad = None
         # gradients for the actor and log alpha only: the critics' weight gradients are skipped
         (policy_loss + temperature_loss).backward(inputs=self._actor_parameters)
-        grad_norm = self.actor._clip()
+        grad_norm = self.actor._grad_norm()
         values = torch.stack([policy_loss.detach(), temperature_loss.detach(), grad_norm,
                               temperature, -log_probs.detach().mean()]).tolist()
         if not all(math.isfinite(v) for v in values[:3]):
             self.actor._zero_grad()
             return {"loss/nonfinite": 1.0}
-        self.actor._adam_step()
+        self.actor._clipped_step(values[2])
         self.temperature.step()
         return dict(zip(("loss/policy", "loss/temperature", "optim/policy_grad_norm",
                          "sac/alpha", "sac/entropy"), values, strict=True))
@@ -156,12 +156,12 @@ class SoftActorCritic:
               metrics: dict[str, torch.Tensor]) -> dict[str, float]:
         network._zero_grad()
         loss.backward()
-        grad_norm = network._clip()
+        grad_norm = network._grad_norm()
         values = torch.stack([*metrics.values(), grad_norm]).tolist()
         if not all(math.isfinite(v) for v in values):
             network._zero_grad()
             return {"loss/nonfinite": 1.0}
-        network._adam_step()
+        network._clipped_step(values[-1])
         return {**dict(zip(metrics, values, strict=False)), "optim/critic_grad_norm": values[-1]}
 
     def set_learning_rate(self, learning_rate: float) -> None:

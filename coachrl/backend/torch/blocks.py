@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -70,9 +70,17 @@ class HeadModule(nn.Module):
                 nn.Linear(features, head.action_dim) if head.state_dependent_std
                 else nn.Parameter(torch.full((head.action_dim,), head.initial_log_std)))
 
-    def forward(self, features: torch.Tensor, out: dict[str, torch.Tensor]) -> None:
-        head = self.head
-        value = self.linear(features)
+    def forward(self, features: torch.Tensor, out: dict[str, torch.Tensor],
+                taped: list[tuple[nn.Linear, torch.Tensor]] | None = None) -> None:
+        """The head's outputs into ``out``. With ``taped``, the output layer runs outside
+        autograd: its output is a leaf, appended with the layer for ``TapedTower.backward``."""
+        head, linear = self.head, self.linear
+        if taped is None:
+            value = F.linear(features, linear.weight, linear.bias)
+        else:
+            with torch.no_grad():
+                value = torch.addmm(linear.bias, features, linear.weight.t())
+            taped.append((linear, value.requires_grad_()))
         out[head.name] = value.squeeze(-1) if isinstance(head, VHead) else value
         if isinstance(head, SquashedGaussianPolicyHead):
             assert isinstance(self.log_std, nn.Linear)
@@ -105,18 +113,26 @@ def _step_kind(module: nn.Module) -> int:
 class TapedTower:
     """A tower run outside autograd, with what its hand-written backward needs.
 
-    ``features`` is a leaf the heads' losses backpropagate into; ``backward`` then carries
-    ``features.grad`` down the tower's layers, each recorded as (linear, input, output,
-    activation), and accumulates into the layers' ``.grad``.
+    ``layers`` records each linear layer as (linear, input, output, activation). The heads'
+    output layers run outside autograd too (``heads``: each layer and its output, a leaf the
+    loss backpropagates into); what else a head computes from the features (a Gaussian's
+    log-std) backpropagates into ``features``, a leaf as well. ``backward`` then carries both
+    down the tower and accumulates into the layers' ``.grad``.
     """
 
     features: torch.Tensor
     layers: list[tuple[nn.Linear, torch.Tensor, torch.Tensor, int]]
+    heads: list[tuple[nn.Linear, torch.Tensor]] = field(default_factory=list)
 
     @torch.no_grad()
     def backward(self) -> None:
         grad = self.features.grad
-        if grad is None:  # no head read this tower
+        for linear, outputs in self.heads:
+            if outputs.grad is not None:
+                _accumulate(linear, outputs.grad, self.features)
+                grad = (torch.mm(outputs.grad, linear.weight) if grad is None
+                        else grad.addmm_(outputs.grad, linear.weight))
+        if grad is None:  # no loss read this tower
             return
         for index in range(len(self.layers) - 1, -1, -1):
             linear, inputs, outputs, activation = self.layers[index]
@@ -124,13 +140,18 @@ class TapedTower:
                 grad = torch.ops.aten.tanh_backward(grad, outputs)
             elif activation == RELU:
                 grad = torch.ops.aten.threshold_backward(grad, outputs, 0)
-            for parameter in (linear.weight, linear.bias):
-                if parameter.grad is None:
-                    parameter.grad = torch.zeros_like(parameter)
-            linear.weight.grad.addmm_(grad.t(), inputs)  # type: ignore[union-attr]
-            linear.bias.grad.add_(grad.sum(0))  # type: ignore[union-attr]
+            _accumulate(linear, grad, inputs)
             if index > 0:  # observations need no gradient
                 grad = torch.mm(grad, linear.weight)
+
+
+def _accumulate(linear: nn.Linear, grad: torch.Tensor, inputs: torch.Tensor) -> None:
+    """Add a linear layer's parameter gradients, given the gradient of its output."""
+    for parameter in (linear.weight, linear.bias):
+        if parameter.grad is None:
+            parameter.grad = torch.zeros_like(parameter)
+    linear.weight.grad.addmm_(grad.t(), inputs)  # type: ignore[union-attr]
+    linear.bias.grad.add_(grad.sum(0))  # type: ignore[union-attr]
 
 
 def _mlp_layers(steps: list[tuple[int, nn.Module]]) -> list[tuple[nn.Linear, int]] | None:
@@ -197,18 +218,19 @@ class Model(nn.Module):
 
     def forward_taped(self, observations: torch.Tensor
                       ) -> tuple[dict[str, torch.Tensor], list[TapedTower]]:
-        """``forward`` with MLP towers outside autograd: after the loss's ``backward``, call each
-        tape's ``backward`` to complete the towers' gradients."""
-        features, tapes = {}, []
-        for name, steps in self._steps.items():
-            layers = self._mlp[name]
-            if layers is None:
-                features[name] = self._tower(steps, observations)
-            else:
-                tape = self._taped_tower(layers, observations)
-                features[name] = tape.features
-                tapes.append(tape)
-        return self._heads(features), tapes
+        """``forward`` with MLP towers and their heads' output layers outside autograd: after
+        the loss's ``backward``, call each tape's ``backward`` to complete the gradients."""
+        tapes = {name: self._taped_tower(layers, observations)
+                 for name, layers in self._mlp.items() if layers is not None}
+        features = {name: tapes[name].features if name in tapes
+                    else self._tower(steps, observations) for name, steps in self._steps.items()}
+        out: dict[str, torch.Tensor] = {}
+        for head in self.spec.heads:
+            tower = tower_of(self.spec, head.name)
+            tape = tapes.get(tower)
+            self.heads[head.name].forward(features[tower], out,
+                                          None if tape is None else tape.heads)
+        return out, list(tapes.values())
 
     def _heads(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         out: dict[str, torch.Tensor] = {}

@@ -83,7 +83,7 @@ class TorchNetwork:
         if self.optimizer is None:
             raise RuntimeError("this network was built without an optimizer; it cannot train")
         total, metrics = self._backward(batch, loss_overrides)
-        grad_norm = self._clip()
+        grad_norm = self._grad_norm()
         # one host transfer for every metric; it also tells whether the step is safe to take
         values = torch.stack([*metrics.values(), total.detach(), grad_norm]).cpu().tolist()
         *head_values, total_value, norm_value = values
@@ -91,7 +91,7 @@ class TorchNetwork:
         if not (math.isfinite(total_value) and math.isfinite(norm_value)):
             self._zero_grad()  # skip the update; the caller counts the strike
             return {"loss/nonfinite": 1.0, **result}
-        self._adam_step()
+        self._clipped_step(norm_value)
         result["loss/total"], result["optim/grad_norm"] = total_value, norm_value
         return result
 
@@ -126,13 +126,18 @@ class TorchNetwork:
             if parameter.grad is not view:
                 parameter.grad = view
 
-    def _clip(self) -> torch.Tensor:
-        """Scale the gradients to the spec's global L2 norm; return the norm before clipping."""
+    def _grad_norm(self) -> torch.Tensor:
+        """The global L2 norm of the gradient, before clipping."""
+        return torch.linalg.vector_norm(self._flat_grad)
+
+    def _clipped_step(self, grad_norm: float) -> None:
+        """Scale the gradient to the spec's global norm, given its norm (which the caller has
+        brought to the host with its metrics), and take Adam's step."""
         max_norm = self.optimizer_spec.max_grad_norm if self.optimizer_spec else 0.0
-        norm = torch.linalg.vector_norm(self._flat_grad)
-        if max_norm > 0:
-            self._flat_grad.mul_(torch.clamp(max_norm / (norm + 1e-6), max=1.0))
-        return norm
+        scale = max_norm / (grad_norm + 1e-6)
+        if max_norm > 0 and scale < 1.0:
+            self._flat_grad.mul_(scale)
+        self._adam_step()
 
     def _adam_step(self) -> None:
         """Adam's update as one fused kernel call over the flat buffers.
@@ -204,11 +209,11 @@ class TorchNetwork:
                 assert parameter.grad is not None  # a view of the gradient buffer
                 # gradients arriving from Ray are read-only arrays, which torch will not wrap
                 parameter.grad.copy_(torch.from_numpy(np.array(gradients[name], np.float32)))
-        grad_norm = float(self._clip())
+        grad_norm = float(self._grad_norm())
         if not math.isfinite(grad_norm):
             self._zero_grad()
             return {"loss/nonfinite": 1.0}
-        self._adam_step()
+        self._clipped_step(grad_norm)
         return {"optim/grad_norm": grad_norm}
 
     def get_weights(self) -> Weights:

@@ -1,4 +1,5 @@
-"""MLP towers backpropagated by hand (``Model.forward_taped``) give autograd's gradients."""
+"""MLP towers and head output layers backpropagated by hand (``Model.forward_taped``) give
+autograd's gradients."""
 
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ SPECS = {
         embedder=VectorEmbedder(input_size=4), middleware=FCMiddleware(activation="tanh"),
         heads=(GaussianPolicyHead(action_dim=2, state_dependent_std=True), VHead()),
         separate_towers=True),
+    "Gaussian policy, free log-std, one tower": NetworkSpec(
+        embedder=VectorEmbedder(input_size=4), middleware=FCMiddleware(activation="relu"),
+        heads=(GaussianPolicyHead(action_dim=2, initial_log_std=-0.5), VHead())),
     "Q head, tanh": NetworkSpec(
         embedder=VectorEmbedder(input_size=4), middleware=FCMiddleware(activation="tanh"),
         heads=(QHead(n_actions=3, loss=QLoss(kind="huber")),)),
