@@ -1,12 +1,14 @@
 """The benchmark runner.
 
 python -m benchmarks list
-python -m benchmarks run NAME|all [--seeds 3] [--repeats 5] [--quick] [--out benchmarks/results]
+python -m benchmarks run NAME|all [--seeds 3] [--repeats 5] [--quick] [--keep]
+                                  [--out benchmarks/results]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import sys
 import time
@@ -14,9 +16,10 @@ from pathlib import Path
 
 from benchmarks import BENCHMARKS
 from benchmarks.common import Options
-from benchmarks.output import markdown, write_report
+from benchmarks.output import markdown, read_csv, write_report
 
 RESULTS = Path(__file__).parent / "results"
+LEARNING = ("ppo_cartpole", "dqn_cartpole", "sac_pendulum")  # measured per seed: --keep applies
 
 
 def _list() -> int:
@@ -28,7 +31,15 @@ def _list() -> int:
     return 0
 
 
-def _run(names: list[str], options: Options, out_dir: Path) -> int:
+def _kept(name: str, options: Options, out_dir: Path) -> Options:
+    """``options`` carrying the seeds below ``options.seeds`` that OUT/NAME.csv holds."""
+    path = out_dir / f"{name}.csv"
+    kept = [s for s in read_csv(path) if s.repeat < options.seeds] if path.is_file() else []
+    print(f"{name}: keeping seeds {sorted({s.repeat for s in kept})} from {path}", flush=True)
+    return dataclasses.replace(options, kept=tuple(kept))
+
+
+def _run(names: list[str], options: Options, out_dir: Path, keep: bool = False) -> int:
     for name in names:
         module = importlib.import_module(BENCHMARKS[name])
         pending = getattr(module, "PENDING", "")
@@ -36,7 +47,7 @@ def _run(names: list[str], options: Options, out_dir: Path) -> int:
             print(f"{name}: pending ({pending})")
             continue
         start = time.perf_counter()
-        report = module.run(options)
+        report = module.run(_kept(name, options, out_dir) if keep else options)
         paths = write_report(report, name, out_dir)
         print(markdown(report, name))
         print(
@@ -71,6 +82,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="a few seconds per benchmark, to check that it runs (numbers mean nothing)",
     )
+    run.add_argument(
+        "--keep",
+        action="store_true",
+        help=f"learning benchmarks ({', '.join(LEARNING)}): keep the seeds OUT/NAME.csv holds "
+        "and run only the missing ones up to --seeds",
+    )
     run.add_argument("--out", type=Path, default=RESULTS, help=f"result folder (default {RESULTS})")
     args = parser.parse_args(argv)
     if args.command == "list":
@@ -83,7 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     if min(args.seeds, args.repeats) < 1:
         parser.error("--seeds and --repeats must be at least 1")
     names = list(BENCHMARKS) if args.name == "all" else [args.name]
-    return _run(names, Options(seeds=args.seeds, repeats=args.repeats, quick=args.quick), args.out)
+    if args.keep and any(name not in LEARNING for name in names):
+        parser.error(f"--keep applies to the learning benchmarks ({', '.join(LEARNING)}), "
+                     f"not to {args.name!r}")
+    options = Options(seeds=args.seeds, repeats=args.repeats, quick=args.quick)
+    return _run(names, options, args.out, keep=args.keep)
 
 
 if __name__ == "__main__":

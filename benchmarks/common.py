@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,11 @@ class Options:
     seeds: int = 3  # seeds of the learning benchmarks
     repeats: int = 5  # interleaved repeats of the timing benchmarks
     quick: bool = False  # a few seconds in all: keeps the scripts working, measures nothing
+    kept: tuple[Sample, ...] = ()  # seeds measured by an earlier run (``--keep``), not rerun
+
+    @property
+    def kept_seeds(self) -> frozenset[int]:
+        return frozenset(sample.repeat for sample in self.kept)
 
 
 @dataclass(slots=True, frozen=True)
@@ -69,11 +74,14 @@ def timed(function: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
-def interleaved(repeats: int, runners: dict[str, Callable[[int], None]]) -> None:
+def interleaved(repeats: int, runners: dict[str, Callable[[int], None]],
+                skip: Collection[int] = ()) -> None:
     """Run every runner once per repeat, reversing the order on odd repeats (ABBA), so drifts in
-    machine load hit all libraries alike."""
+    machine load hit all libraries alike; repeats in ``skip`` (measured already) are left out."""
     names = list(runners)
     for repeat in range(repeats):
+        if repeat in skip:
+            continue
         for name in names if repeat % 2 == 0 else reversed(names):
             runners[name](repeat)
 

@@ -65,6 +65,13 @@ def write_csv(report: Report, path: Path) -> None:
         writer.writerows(asdict(s) for s in report.samples)
 
 
+def read_csv(path: Path) -> list[Sample]:
+    """The samples ``write_csv`` wrote."""
+    with open(path, newline="") as handle:
+        return [Sample(row["case"], row["library"], row["metric"], float(row["value"]),
+                       int(row["repeat"])) for row in csv.DictReader(handle)]
+
+
 def plot(report: Report, path: Path) -> None:
     """One panel per metric: median bars per case and library, whiskers at min and max."""
     import matplotlib

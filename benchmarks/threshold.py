@@ -195,7 +195,7 @@ def compare(
     wall_target: float,
 ) -> Report:
     """Seeds interleaved (coachrl, sb3 / sb3, coachrl, ...); ratios paired by seed."""
-    report = Report(title)
+    report = Report(title, list(options.kept))
     case = f"{protocol.env_id} >= {protocol.threshold:g}"
 
     def record(library: str, outcome: Outcome, seed: int) -> None:
@@ -210,6 +210,7 @@ def compare(
             COACHRL: lambda seed: record(COACHRL, coachrl(seed), seed),
             SB3: lambda seed: record(SB3, sb3(seed), seed),
         },
+        skip=options.kept_seeds,
     )
     report.ratios = [
         Ratio(
