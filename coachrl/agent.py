@@ -145,6 +145,12 @@ class Agent(ABC):
     @abstractmethod
     def train(self, step: int) -> dict[str, float]: ...
 
+    def between_updates(self) -> bool:
+        """False while the agent holds steps it will train on as one batch (an on-policy
+        rollout): an evaluation that falls due then waits for that training, so it sees the
+        newest policy."""
+        return True
+
     def exploration_rate(self, step: int) -> float:
         return 0.0
 
@@ -393,6 +399,9 @@ class PolicyOptimizationAgent(Agent):
 
     def ready_to_train(self, step: int) -> bool:
         return self.buffer.full
+
+    def between_updates(self) -> bool:
+        return self.buffer.step == 0
 
     def finish_rollout(self) -> None:
         """Behaviour values and log-probs where the steps came without them, then GAE."""

@@ -112,6 +112,9 @@ class Trainer:
         reason, save = "finished", True
         try:
             reason = self._loop(start)
+            if reason == "finished" and self.counters.env_steps >= self.counters.next_evaluation:
+                self.counters.wall_time = time.perf_counter() - start
+                self._periodic(final=True)  # an evaluation left waiting for training
         except TrainingDiverged:
             save = False  # keep the last good checkpoints as they are
             raise
@@ -191,11 +194,13 @@ class Trainer:
             self.logger.scalars({"train/episode_return": float(episode_return),
                                  "train/episode_length": float(length)}, c.env_steps)
 
-    def _periodic(self) -> bool:
-        """Log, evaluate and checkpoint when due; True when the run should stop at threshold."""
+    def _periodic(self, final: bool = False) -> bool:
+        """Log, evaluate and checkpoint when due; True when the run should stop at threshold.
+        An evaluation due mid-rollout waits for the rollout's training (``between_updates``),
+        except at the end of the run (``final``)."""
         c, schedule = self.counters, self.preset.schedule
         stop = False
-        if c.env_steps >= c.next_evaluation:
+        if c.env_steps >= c.next_evaluation and (final or self.agent.between_updates()):
             c.next_evaluation += int(schedule.evaluation_period)
             stop = self._evaluate()
         if c.env_steps >= c.next_log:
