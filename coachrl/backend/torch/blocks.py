@@ -95,6 +95,7 @@ class HeadModule(nn.Module):
 
 
 LINEAR, TANH, RELU, FLATTEN, MODULE = range(5)  # how ``Model.forward`` runs a tower's layer
+NO_ACTIVATION = MODULE  # a taped linear layer with no activation after it
 
 
 def _step_kind(module: nn.Module) -> int:
@@ -161,8 +162,8 @@ def _mlp_layers(steps: list[tuple[int, nn.Module]]) -> list[tuple[nn.Linear, int
     for kind, module in steps:
         if kind == LINEAR:
             assert isinstance(module, nn.Linear)
-            layers.append((module, MODULE))
-        elif kind in (TANH, RELU) and layers and layers[-1][1] == MODULE:
+            layers.append((module, NO_ACTIVATION))
+        elif kind in (TANH, RELU) and layers and layers[-1][1] == NO_ACTIVATION:
             layers[-1] = (layers[-1][0], kind)
         elif kind != FLATTEN:
             return None
