@@ -1,8 +1,9 @@
 """The benchmark runner.
 
 python -m benchmarks list
-python -m benchmarks run NAME|all [--seeds 3] [--repeats 5] [--quick] [--keep]
+python -m benchmarks run NAME|all [--seeds 3] [--repeats 5] [--quick] [--keep] [--jobs N]
                                   [--out benchmarks/results]
+python -m benchmarks table [--check]   # benchmarks/README.md's results table from results/*.csv
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from benchmarks import BENCHMARKS
-from benchmarks.common import Options
+from benchmarks.common import Options, Report, Stamp
 from benchmarks.output import markdown, read_csv, write_report
+from benchmarks.table import RESULTS, update_readme
 
-RESULTS = Path(__file__).parent / "results"
 LEARNING = ("ppo_cartpole", "dqn_cartpole", "sac_pendulum")  # measured per seed: --keep applies
 
 
@@ -39,15 +42,60 @@ def _kept(name: str, options: Options, out_dir: Path) -> Options:
     return dataclasses.replace(options, kept=tuple(kept))
 
 
-def _run(names: list[str], options: Options, out_dir: Path, keep: bool = False) -> int:
+def _in_parallel(name: str, options: Options, jobs: int) -> Report:
+    """The seeds in ``jobs`` processes (seed % jobs picks the process), merged into one report
+    with the kept seeds; each process interleaves its own seeds as a single one would."""
+    module = importlib.import_module(BENCHMARKS[name])
+    with tempfile.TemporaryDirectory() as scratch:
+        outs = [Path(scratch) / str(index) for index in range(jobs)]
+        processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks",
+                    "run",
+                    name,
+                    "--seeds",
+                    str(options.seeds),
+                    "--shard",
+                    f"{index}/{jobs}",
+                    "--out",
+                    str(out),
+                    *(["--quick"] if options.quick else []),
+                ]
+            )
+            for index, out in enumerate(outs)
+        ]
+        if any(process.wait() != 0 for process in processes):
+            raise SystemExit(f"{name}: a --jobs process failed; nothing written")
+        kept = {s.repeat for s in options.kept}
+        report = Report(module.TITLE, list(options.kept))
+        for out in outs:  # the processes' own stamps give way to the parent's, set after this
+            report.samples += [
+                dataclasses.replace(s, commit="", date="")
+                for s in read_csv(out / f"{name}.csv")
+                if s.repeat not in kept
+            ]
+    report.samples.sort(key=lambda s: s.repeat)
+    module.summarise(report, options.quick)
+    report.notes.append(f"Seeds ran in {jobs} processes at once (--jobs {jobs}), one per core.")
+    return report
+
+
+def _run(
+    names: list[str], options: Options, out_dir: Path, *, keep: bool = False, jobs: int = 1
+) -> int:
     for name in names:
         module = importlib.import_module(BENCHMARKS[name])
         pending = getattr(module, "PENDING", "")
         if pending:
             print(f"{name}: pending ({pending})")
             continue
-        start = time.perf_counter()
-        report = module.run(_kept(name, options, out_dir) if keep else options)
+        start, stamp = time.perf_counter(), Stamp.now()
+        these = _kept(name, options, out_dir) if keep else options
+        report = _in_parallel(name, these, jobs) if jobs > 1 else module.run(these)
+        report.stamp(stamp)
         paths = write_report(report, name, out_dir)
         print(markdown(report, name))
         print(
@@ -58,7 +106,18 @@ def _run(names: list[str], options: Options, out_dir: Path, keep: bool = False) 
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def _shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    try:
+        shard = int(index), int(count)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--shard {text!r}: expected INDEX/COUNT") from None
+    if not 0 <= shard[0] < shard[1]:
+        raise argparse.ArgumentTypeError(f"--shard {text!r}: expected 0 <= INDEX < COUNT")
+    return shard
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description=__doc__,
@@ -66,6 +125,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="list the benchmarks and whether they can run")
+    table = commands.add_parser(
+        "table",
+        help="write benchmarks/README.md's results table "
+        "from results/*.csv, with the verdicts of the benchmarks' rules",
+    )
+    table.add_argument(
+        "--check", action="store_true", help="change nothing; fail if the README's table differs"
+    )
     run = commands.add_parser("run", help="run one benchmark, or all")
     run.add_argument("name", help=f"one of: all, {', '.join(BENCHMARKS)}")
     run.add_argument(
@@ -88,23 +155,40 @@ def main(argv: list[str] | None = None) -> int:
         help=f"learning benchmarks ({', '.join(LEARNING)}): keep the seeds OUT/NAME.csv holds "
         "and run only the missing ones up to --seeds",
     )
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="learning benchmarks: run the seeds in this many processes at once",
+    )
+    run.add_argument("--shard", type=_shard, default=(0, 1), help=argparse.SUPPRESS)
     run.add_argument("--out", type=Path, default=RESULTS, help=f"result folder (default {RESULTS})")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "list":
         return _list()
+    if args.command == "table":
+        return update_readme(check=args.check)
     if args.name != "all" and args.name not in BENCHMARKS:
         parser.error(
             f"unknown benchmark {args.name!r}; expected all or one of "
             f"{', '.join(BENCHMARKS)} (python -m benchmarks list)"
         )
-    if min(args.seeds, args.repeats) < 1:
-        parser.error("--seeds and --repeats must be at least 1")
+    if min(args.seeds, args.repeats, args.jobs) < 1:
+        parser.error("--seeds, --repeats and --jobs must be at least 1")
     names = list(BENCHMARKS) if args.name == "all" else [args.name]
-    if args.keep and any(name not in LEARNING for name in names):
-        parser.error(f"--keep applies to the learning benchmarks ({', '.join(LEARNING)}), "
-                     f"not to {args.name!r}")
-    options = Options(seeds=args.seeds, repeats=args.repeats, quick=args.quick)
-    return _run(names, options, args.out, keep=args.keep)
+    for flag, used in (("--keep", args.keep), ("--jobs", args.jobs > 1)):
+        if used and any(name not in LEARNING for name in names):
+            parser.error(
+                f"{flag} applies to the learning benchmarks ({', '.join(LEARNING)}), "
+                f"not to {args.name!r}"
+            )
+    options = Options(seeds=args.seeds, repeats=args.repeats, quick=args.quick, shard=args.shard)
+    return _run(names, options, args.out, keep=args.keep, jobs=args.jobs)
 
 
 if __name__ == "__main__":

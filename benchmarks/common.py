@@ -1,17 +1,23 @@
-"""What every benchmark shares: options, interleaved repeats, medians with spreads, result files.
+"""What every benchmark shares: options, interleaved repeats, medians with spreads, verdicts.
 
-A benchmark module exposes ``TITLE`` and ``run(options) -> Report`` (or ``PENDING``, a reason
-it cannot run yet). Raw measurements become rows of ``Sample``; the runner writes
-``results/NAME.csv`` (raw), ``results/NAME.md`` (medians, spreads, ratios) and ``results/NAME.png``.
+A benchmark module exposes ``TITLE``, ``run(options) -> Report`` (or ``PENDING``, a reason it
+cannot run yet) and ``summarise(report, quick)``, which adds the ratios, verdicts and notes to a
+report's samples: the rules live there, so a verdict is computed the same way from a fresh run
+and from the samples a results CSV holds. Raw measurements become rows of ``Sample``, each
+stamped with the commit and date of the run that measured it; the runner writes
+``results/NAME.csv`` (raw), ``results/NAME.md`` (medians, spreads, verdicts) and
+``results/NAME.png``.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
+import subprocess
 import time
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 COACHRL, SB3 = "coachrl", "sb3"
@@ -25,10 +31,15 @@ class Options:
     repeats: int = 5  # interleaved repeats of the timing benchmarks
     quick: bool = False  # a few seconds in all: keeps the scripts working, measures nothing
     kept: tuple[Sample, ...] = ()  # seeds measured by an earlier run (``--keep``), not rerun
+    shard: tuple[int, int] = (0, 1)  # (index, count): run only the seeds s with s % count == index
 
     @property
-    def kept_seeds(self) -> frozenset[int]:
-        return frozenset(sample.repeat for sample in self.kept)
+    def skipped_seeds(self) -> frozenset[int]:
+        """Seeds this process leaves out: those kept, and those of other shards."""
+        index, count = self.shard
+        return frozenset(sample.repeat for sample in self.kept) | frozenset(
+            seed for seed in range(self.seeds) if seed % count != index
+        )
 
 
 @dataclass(slots=True, frozen=True)
@@ -40,6 +51,59 @@ class Sample:
     metric: str  # e.g. "env steps/s"
     value: float  # nan when the run did not get there
     repeat: int  # seed or repeat index; samples with the same repeat were measured together
+    commit: str = ""  # short hash of the code measured, "+dirty" if it had uncommitted changes
+    date: str = ""  # UTC minute the run started, e.g. "2026-11-30 05:12"
+
+
+@dataclass(slots=True, frozen=True)
+class Stamp:
+    """Which code a run measured and when: every sample of the run carries it."""
+
+    commit: str
+    date: str
+
+    @classmethod
+    def now(cls) -> Stamp:
+        """HEAD's short hash (``+dirty`` when measured code differs from it) and the UTC time."""
+        root = str(Path(__file__).resolve().parents[1])
+
+        def git(*args: str) -> str:
+            done = subprocess.run(
+                ["git", *args], cwd=root, capture_output=True, text=True, check=False
+            )
+            return done.stdout.strip() if done.returncode == 0 else ""
+
+        commit = git("rev-parse", "--short=7", "HEAD") or "unknown"
+        changed = git("status", "--porcelain", "--", *MEASURED_CODE)
+        return cls(
+            commit + ("+dirty" if changed else ""), time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+        )
+
+
+# the folders whose changes alter what a benchmark measures (results/ is not among them)
+MEASURED_CODE = (
+    "coachrl",
+    "agents",
+    "presets",
+    "environments",
+    "pyproject.toml",
+    *(
+        f"benchmarks/{name}"
+        for name in (
+            "__init__.py",
+            "__main__.py",
+            "common.py",
+            "threshold.py",
+            "ppo_cartpole.py",
+            "dqn_cartpole.py",
+            "sac_pendulum.py",
+            "rollout.py",
+            "gradient_step.py",
+            "replay.py",
+            "scaling",
+        )
+    ),
+)
 
 
 @dataclass(slots=True, frozen=True)
@@ -54,6 +118,17 @@ class Ratio:
     check: Callable[[float], bool] | None = None  # applied to the median ratio
 
 
+@dataclass(slots=True, frozen=True)
+class Verdict:
+    """A rule that is not a median ratio (a statistical test), with what it measured."""
+
+    case: str
+    metric: str
+    measured: str  # the figures the rule looked at, e.g. "paired mean -0.9, 95% interval ..."
+    target: str  # the rule, e.g. "95% interval's lower end >= -3.9 (half SB3's sd)"
+    verdict: str  # "met" or "missed"
+
+
 @dataclass(slots=True)
 class Report:
     """Everything a benchmark measured, and how to summarise it."""
@@ -61,10 +136,26 @@ class Report:
     title: str
     samples: list[Sample] = field(default_factory=list)
     ratios: list[Ratio] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def add(self, case: str, library: str, metric: str, value: float, repeat: int) -> None:
         self.samples.append(Sample(case, library, metric, float(value), repeat))
+
+    def stamp(self, stamp: Stamp) -> None:
+        """Stamp the samples measured now (those without a commit yet) with ``stamp``."""
+        self.samples = [
+            s if s.commit else replace(s, commit=stamp.commit, date=stamp.date)
+            for s in self.samples
+        ]
+
+    def runs(self) -> list[tuple[Stamp, list[int]]]:
+        """Each run (commit and date) the samples came from, with the seeds or repeats it
+        measured, in first-seen order."""
+        seen: dict[Stamp, set[int]] = {}
+        for s in self.samples:
+            seen.setdefault(Stamp(s.commit, s.date), set()).add(s.repeat)
+        return [(stamp, sorted(repeats)) for stamp, repeats in seen.items()]
 
 
 def timed(function: Callable[[], Any]) -> float:
@@ -74,8 +165,9 @@ def timed(function: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
-def interleaved(repeats: int, runners: dict[str, Callable[[int], None]],
-                skip: Collection[int] = ()) -> None:
+def interleaved(
+    repeats: int, runners: dict[str, Callable[[int], None]], skip: Collection[int] = ()
+) -> None:
     """Run every runner once per repeat, reversing the order on odd repeats (ABBA), so drifts in
     machine load hit all libraries alike; repeats in ``skip`` (measured already) are left out."""
     names = list(runners)
@@ -136,6 +228,46 @@ def ratio_verdict(report: Report, ratio: Ratio) -> str:
     if ratio.check is None or not math.isfinite(median):
         return ""
     return "met" if ratio.check(median) else "missed"
+
+
+@dataclass(slots=True, frozen=True)
+class VerdictRow:
+    """One line of a verdict table: a ratio with its rule, or a ``Verdict``."""
+
+    case: str
+    metric: str
+    comparison: str  # "coachrl / sb3", or "" for a rule that is not a ratio
+    measured: str
+    target: str
+    verdict: str
+    numerator: str = ""  # the ratio's numerator: median (min–max)
+    denominator: str = ""  # its denominator
+
+
+def verdict_rows(report: Report) -> list[VerdictRow]:
+    """The report's ratios and verdicts as table rows, verdicts computed by their rules."""
+    rows = [
+        VerdictRow(
+            r.case,
+            r.metric,
+            f"{r.numerator} / {r.denominator}",
+            fmt_spread(paired_ratios(report, r)),
+            r.target,
+            ratio_verdict(report, r),
+            median_of(report, r.case, r.numerator, r.metric),
+            median_of(report, r.case, r.denominator, r.metric),
+        )
+        for r in report.ratios
+    ]
+    rows += [
+        VerdictRow(v.case, v.metric, "", v.measured, v.target, v.verdict) for v in report.verdicts
+    ]
+    return rows
+
+
+def median_of(report: Report, case: str, library: str, metric: str) -> str:
+    """``fmt_spread`` of one library's samples of one case and metric."""
+    return fmt_spread(_values(report, case, library, metric).values())
 
 
 def coachrl_trainer(preset_name: str, overrides: list[str], workdir: str) -> Any:

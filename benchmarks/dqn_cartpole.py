@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from benchmarks.common import Options, Report
 from benchmarks.threshold import Outcome, Protocol, compare, run_coachrl, run_sb3
+from benchmarks.threshold import summarise as threshold_summary
+
+WALL_TARGET = 0.7  # coachrl / SB3, paired median of wall time to threshold
 
 TITLE = "DQN CartPole-v1: time and env steps to eval >= 475"
 STEPS = 50_000
 
 
-def _protocol(options: Options) -> Protocol:
-    if options.quick:
+def _protocol(quick: bool) -> Protocol:
+    if quick:
         return Protocol(
             env_id="CartPole-v1", threshold=475.0, budget=1_600, eval_period=800, eval_episodes=2
         )
@@ -50,15 +53,20 @@ def _sb3(protocol: Protocol, seed: int, quick: bool) -> Outcome:
 
 
 def run(options: Options) -> Report:
-    protocol = _protocol(options)
+    protocol = _protocol(options.quick)
     overrides = [f"schedule.improve_steps={protocol.budget}"]  # preset = zoo + SB3 defaults
     if options.quick:
         overrides.append("agent.algorithm.gradient_steps=8")
-    return compare(
+    report = compare(
         title=TITLE,
         options=options,
         protocol=protocol,
-        wall_target=0.7,
         coachrl=lambda seed: run_coachrl("CartPole_DQN", overrides, protocol, seed),
         sb3=lambda seed: _sb3(protocol, seed, options.quick),
     )
+    summarise(report, quick=options.quick)
+    return report
+
+
+def summarise(report: Report, quick: bool = False) -> None:
+    threshold_summary(report, _protocol(quick), wall_target=WALL_TARGET)

@@ -168,10 +168,15 @@ def run(options: Options) -> Report:
             SB3: lambda r: add(PPO_CASE, SB3, sb3_ppo(ppo_calls, r), r),
         },
     )
+    summarise(report)
+    return report
+
+
+def summarise(report: Report, quick: bool = False) -> None:
+    """Target: coachrl's update at most 0.8 of SB3's time (paired median over repeats)."""
     for case in (DQN_CASE, PPO_CASE):
         report.ratios.append(Ratio(case, METRIC, COACHRL, SB3, "<= 0.8", lambda x: x <= 0.8))
     report.notes.append(
         "SB3's DQN copies its target every 10 env steps outside train(); the "
         "benchmark adds one copy per train() call, as coachrl makes."
     )
-    return report

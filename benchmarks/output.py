@@ -1,14 +1,14 @@
-"""Result files of one benchmark: raw CSV, a markdown summary with ratios, and a bar plot."""
+"""Result files of one benchmark: raw CSV, a markdown summary with verdicts, and a bar plot."""
 
 from __future__ import annotations
 
 import csv
-import platform
-import time
 from dataclasses import asdict, fields
 from pathlib import Path
 
-from benchmarks.common import Report, Sample, fmt_spread, paired_ratios, ratio_verdict, spread
+from benchmarks.common import Report, Sample, fmt_spread, spread, verdict_rows
+
+UNRECORDED = "unrecorded"  # the commit of rows written before results carried one
 
 
 def _groups(report: Report) -> list[tuple[str, str, str]]:
@@ -19,12 +19,36 @@ def _groups(report: Report) -> list[tuple[str, str, str]]:
     return list(seen)
 
 
+def _ranges(repeats: list[int]) -> str:
+    """[0, 1, 2, 5] -> "0-2, 5"."""
+    parts: list[str] = []
+    for value in repeats:
+        if parts and value == int(parts[-1].split("-")[-1]) + 1:
+            parts[-1] = f"{parts[-1].split('-')[0]}-{value}"
+        else:
+            parts.append(str(value))
+    return ", ".join(parts)
+
+
+def provenance(report: Report) -> str:
+    """Which runs the samples came from: one sentence, saying "one run" only where true."""
+    runs = report.runs()
+    described = [
+        f"seeds/repeats {_ranges(repeats)} at commit {stamp.commit or UNRECORDED}"
+        f"{', ' + stamp.date + ' UTC' if stamp.date else ''}"
+        for stamp, repeats in runs
+    ]
+    if len(runs) == 1:
+        return f"Measured in one run: {described[0]}."
+    return f"**Mixed runs** (not one run; compare with care): {'; '.join(described)}."
+
+
 def markdown(report: Report, name: str) -> str:
     lines = [
         f"# {report.title}",
         "",
-        f"`python -m benchmarks run {name}` on {platform.node() or 'this machine'}, "
-        f"{time.strftime('%Y-%m-%d %H:%M')}; median (min–max) over seeds or repeats.",
+        f"`python -m benchmarks run {name}`. {provenance(report)} Median (min–max) over seeds "
+        "or repeats.",
         "",
         "| case | metric | library | median (min–max) | n |",
         "|---|---|---|---|---|",
@@ -39,20 +63,19 @@ def markdown(report: Report, name: str) -> str:
         lines.append(
             f"| {case} | {metric} | {library} | {fmt_spread(values)} | {count}/{len(values)} |"
         )
-    if report.ratios:
+    rows = verdict_rows(report)
+    if rows:
         lines += [
             "",
-            "Ratios, paired by seed or repeat (measured in the same run):",
+            "Ratios paired by seed or repeat, and the verdicts of the benchmark's rules:",
             "",
             "| case | metric | ratio | median (min–max) | target | verdict |",
             "|---|---|---|---|---|---|",
         ]
-        for r in report.ratios:
-            lines.append(
-                f"| {r.case} | {r.metric} | {r.numerator} / {r.denominator} | "
-                f"{fmt_spread(paired_ratios(report, r))} | {r.target} | "
-                f"{ratio_verdict(report, r)} |"
-            )
+        lines += [
+            f"| {r.case} | {r.metric} | {r.comparison} | {r.measured} | {r.target} | {r.verdict} |"
+            for r in rows
+        ]
     if report.notes:
         lines += ["", *[f"- {note}" for note in report.notes]]
     return "\n".join(lines) + "\n"
@@ -66,10 +89,20 @@ def write_csv(report: Report, path: Path) -> None:
 
 
 def read_csv(path: Path) -> list[Sample]:
-    """The samples ``write_csv`` wrote."""
+    """The samples ``write_csv`` wrote (rows from before the commit column: ``UNRECORDED``)."""
     with open(path, newline="") as handle:
-        return [Sample(row["case"], row["library"], row["metric"], float(row["value"]),
-                       int(row["repeat"])) for row in csv.DictReader(handle)]
+        return [
+            Sample(
+                row["case"],
+                row["library"],
+                row["metric"],
+                float(row["value"]),
+                int(row["repeat"]),
+                row.get("commit") or UNRECORDED,
+                row.get("date") or "",
+            )
+            for row in csv.DictReader(handle)
+        ]
 
 
 def plot(report: Report, path: Path) -> None:

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from benchmarks.common import Options, Report
 from benchmarks.threshold import Outcome, Protocol, compare, run_coachrl, run_sb3
+from benchmarks.threshold import summarise as threshold_summary
+
+WALL_TARGET = 0.5  # coachrl / SB3, paired median of wall time to threshold
 
 TITLE = "PPO CartPole-v1 (8 envs): time and env steps to eval >= 475"
 STEPS = 100_000
 
 
-def _protocol(options: Options) -> Protocol:
-    if options.quick:
+def _protocol(quick: bool) -> Protocol:
+    if quick:
         return Protocol(
             env_id="CartPole-v1", threshold=475.0, budget=1_024, eval_period=512, eval_episodes=2
         )
@@ -46,13 +49,18 @@ def _sb3(protocol: Protocol, seed: int) -> Outcome:
 
 
 def run(options: Options) -> Report:
-    protocol = _protocol(options)
+    protocol = _protocol(options.quick)
     overrides = [f"schedule.improve_steps={protocol.budget}"]
-    return compare(
+    report = compare(
         title=TITLE,
         options=options,
         protocol=protocol,
-        wall_target=0.5,
         coachrl=lambda seed: run_coachrl("CartPole_ClippedPPO", overrides, protocol, seed),
         sb3=lambda seed: _sb3(protocol, seed),
     )
+    summarise(report, quick=options.quick)
+    return report
+
+
+def summarise(report: Report, quick: bool = False) -> None:
+    threshold_summary(report, _protocol(quick), wall_target=WALL_TARGET)

@@ -24,13 +24,19 @@ PRIORITISED = "coachrl prioritised"
 def _coachrl_buffer(capacity: int, prioritised: bool) -> object:
     from coachrl.memories import PrioritizedReplay, ReplayBuffer
 
-    layout = {"capacity": capacity, "observation_shape": (4,), "observation_dtype": np.float32,
-              "action_shape": (), "action_dtype": np.int64}
+    layout = {
+        "capacity": capacity,
+        "observation_shape": (4,),
+        "observation_dtype": np.float32,
+        "action_shape": (),
+        "action_dtype": np.int64,
+    }
     return PrioritizedReplay(**layout) if prioritised else ReplayBuffer(**layout)
 
 
-def coachrl_rates(capacity: int, inserts: int, samples: int, seed: int,
-                  prioritised: bool = False) -> tuple[float, float]:
+def coachrl_rates(
+    capacity: int, inserts: int, samples: int, seed: int, prioritised: bool = False
+) -> tuple[float, float]:
     buffer = _coachrl_buffer(capacity, prioritised)
     rng = np.random.default_rng(seed)
     observation = rng.normal(size=(1, 4)).astype(np.float32)
@@ -96,9 +102,16 @@ def run(options: Options) -> Report:
             COACHRL: lambda r: record(COACHRL, coachrl_rates(capacity, inserts, samples, r), r),
             SB3: lambda r: record(SB3, sb3_rates(capacity, inserts, samples, r), r),
             PRIORITISED: lambda r: record(
-                PRIORITISED, coachrl_rates(capacity, inserts, samples, r, prioritised=True), r),
+                PRIORITISED, coachrl_rates(capacity, inserts, samples, r, prioritised=True), r
+            ),
         },
     )
+    summarise(report)
+    return report
+
+
+def summarise(report: Report, quick: bool = False) -> None:
+    """No targets: ratios to SB3 and of prioritised to uniform replay."""
     report.ratios = [
         Ratio(INSERT, "transitions/s", COACHRL, SB3, ""),
         Ratio(SAMPLE, "batches/s", COACHRL, SB3, ""),
@@ -106,4 +119,3 @@ def run(options: Options) -> Report:
         Ratio(SAMPLE, "batches/s", PRIORITISED, COACHRL, ""),
     ]
     report.notes.append("prioritised sample = sample(64) + update_priorities(64 TD errors)")
-    return report

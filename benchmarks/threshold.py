@@ -192,11 +192,10 @@ def compare(
     protocol: Protocol,
     coachrl: Callable[[int], Outcome],
     sb3: Callable[[int], Outcome],
-    wall_target: float,
 ) -> Report:
-    """Seeds interleaved (coachrl, sb3 / sb3, coachrl, ...); ratios paired by seed."""
+    """Seeds interleaved (coachrl, sb3 / sb3, coachrl, ...); the samples of each seed."""
     report = Report(title, list(options.kept))
-    case = f"{protocol.env_id} >= {protocol.threshold:g}"
+    case = _case(protocol)
 
     def record(library: str, outcome: Outcome, seed: int) -> None:
         report.add(case, library, "wall s to threshold", outcome.threshold_wall, seed)
@@ -210,8 +209,19 @@ def compare(
             COACHRL: lambda seed: record(COACHRL, coachrl(seed), seed),
             SB3: lambda seed: record(SB3, sb3(seed), seed),
         },
-        skip=options.kept_seeds,
+        skip=options.skipped_seeds,
     )
+    return report
+
+
+def _case(protocol: Protocol) -> str:
+    return f"{protocol.env_id} >= {protocol.threshold:g}"
+
+
+def summarise(report: Report, protocol: Protocol, *, wall_target: float) -> None:
+    """The rules of a time-to-threshold comparison: paired median ratios of wall time (at most
+    ``wall_target``) and of env steps (at most 1), over the seeds both libraries reached."""
+    case = _case(protocol)
     report.ratios = [
         Ratio(
             case,
@@ -229,4 +239,3 @@ def compare(
         f"{protocol.eval_period} env steps by one shared harness; evaluation time excluded from "
         f"both libraries' wall times; budget {protocol.budget} env steps (n/a: not reached)."
     )
-    return report

@@ -30,8 +30,9 @@ ENVS = {  # name: (env id, envs per worker, fragment length in steps per env)
 
 
 def _preset(env_id: str, n_envs: int) -> Any:
-    return apply_overrides(load_preset("CartPole_ClippedPPO"),
-                           [f"env.env_id={env_id}", f"env.n_envs={n_envs}"])
+    return apply_overrides(
+        load_preset("CartPole_ClippedPPO"), [f"env.env_id={env_id}", f"env.n_envs={n_envs}"]
+    )
 
 
 def _weights(preset: Any) -> dict[str, Any]:
@@ -52,16 +53,17 @@ def single_process(preset: Any, weights: dict, *, length: int, seconds: float) -
     return steps / (time.perf_counter() - start)
 
 
-def with_workers(preset: Any, weights: dict, *, workers: int, length: int,
-                 seconds: float) -> float:
+def with_workers(preset: Any, weights: dict, *, workers: int, length: int, seconds: float) -> float:
     import ray
 
     remote = ray.remote(num_cpus=1)(RolloutWorker)
     actors = [remote.remote(preset, index=i, n_envs=preset.env.n_envs) for i in range(workers)]
     ref = ray.put(weights)
     ray.get([a.sample.remote(length=length, step=0, weights=ref, version=0) for a in actors])
-    pending = {a.sample.remote(length=length, step=0, weights=ref, version=0): i
-               for i, a in enumerate(actors)}
+    pending = {
+        a.sample.remote(length=length, step=0, weights=ref, version=0): i
+        for i, a in enumerate(actors)
+    }
     steps, done, start = 0, 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         ready, _ = ray.wait(list(pending), num_returns=1)
@@ -70,8 +72,9 @@ def with_workers(preset: Any, weights: dict, *, workers: int, length: int,
         done += 1
         if done % workers == 0:  # a new broadcast once per round
             ref = ray.put(weights)
-        pending[actors[index].sample.remote(length=length, step=0, weights=ref,
-                                            version=done)] = index
+        pending[actors[index].sample.remote(length=length, step=0, weights=ref, version=done)] = (
+            index
+        )
     elapsed = time.perf_counter() - start
     for actor in actors:
         ray.kill(actor)
@@ -91,21 +94,38 @@ def main() -> None:
     counts = [int(n) for n in args.workers.split(",")]
     import ray
 
-    ray.init(address="local", num_cpus=max(max(counts), 1), include_dashboard=False,
-             _node_ip_address="127.0.0.1", log_to_driver=False)
-    print("| env | envs/worker | " + " | ".join(f"{n} workers" for n in counts)
-          + " | 1w/0w | 2w/0w | 8w/1w |")
+    ray.init(
+        address="local",
+        num_cpus=max(max(counts), 1),
+        include_dashboard=False,
+        _node_ip_address="127.0.0.1",
+        log_to_driver=False,
+    )
+    print(
+        "| env | envs/worker | "
+        + " | ".join(f"{n} workers" for n in counts)
+        + " | 1w/0w | 2w/0w | 8w/1w |"
+    )
     print("|---" * (len(counts) + 5) + "|")
     for name in args.envs.split(","):
         env_id, n_envs, length = ENVS[name]
         preset = _preset(env_id, n_envs)
         weights = _weights(preset)
-        rates = {n: (single_process(preset, weights, length=length, seconds=args.seconds) if n == 0
-                     else with_workers(preset, weights, workers=n, length=length,
-                                       seconds=args.seconds)) for n in counts}
+        rates = {
+            n: (
+                single_process(preset, weights, length=length, seconds=args.seconds)
+                if n == 0
+                else with_workers(preset, weights, workers=n, length=length, seconds=args.seconds)
+            )
+            for n in counts
+        }
         ratios = " | ".join(_ratio(rates, a, b) for a, b in ((1, 0), (2, 0), (8, 1)))
-        print(f"| {name} | {n_envs} | " + " | ".join(f"{rates[n]:,.0f}" for n in counts)
-              + f" | {ratios} |", flush=True)
+        print(
+            f"| {name} | {n_envs} | "
+            + " | ".join(f"{rates[n]:,.0f}" for n in counts)
+            + f" | {ratios} |",
+            flush=True,
+        )
     ray.shutdown()
 
 
