@@ -289,6 +289,7 @@ def coachrl_trainer(preset_name: str, overrides: list[str], workdir: str) -> Any
         [
             f"run.log_period={never}",
             f"schedule.checkpoint_period={never}",
+            "schedule.checkpoint_seconds=0",
             f"schedule.evaluation_period={never}",
         ],
     )

@@ -117,6 +117,7 @@ def run_coachrl(preset_name: str, overrides: list[str], protocol: Protocol, seed
                 "run.stop_at_threshold=true",
                 f"run.log_period={never}",
                 f"schedule.checkpoint_period={never}",
+                "schedule.checkpoint_seconds=0",
                 f"schedule.evaluation_period={protocol.eval_period}",
                 f"validation.min_reward={protocol.threshold}",
             ],

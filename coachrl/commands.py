@@ -77,8 +77,9 @@ def _resolve_checkpoint(target: Path, which: str) -> tuple[Path, Path]:
         raise CheckpointError(f"{str(target)!r} does not exist; expected a run directory or a "
                               "checkpoint directory")
     checkpoints = target / CHECKPOINTS
-    if which == "best" and (checkpoints / "best").is_dir():
-        return target, checkpoints / "best"
+    best = ckpt.resolve(checkpoints, "best") if which == "best" else None
+    if best is not None:
+        return target, best
     found = ckpt.list_checkpoints(checkpoints)
     if not found:
         raise CheckpointError(f"{str(target)!r} has no checkpoints (looked in {checkpoints})")

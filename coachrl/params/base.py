@@ -122,6 +122,9 @@ class ScheduleParams:
     evaluation_period: EnvSteps = EnvSteps(10_000)  # env steps between evaluations
     evaluation_episodes: Episodes = Episodes(10)  # episodes per evaluation, deterministic policy
     checkpoint_period: EnvSteps = EnvSteps(25_000)  # env steps between checkpoints
+    # wall-clock seconds between checkpoints besides the step period (Coach's
+    # --checkpoint_save_secs), so a kill loses at most this much training; 0 turns it off
+    checkpoint_seconds: float = 120.0
 
     def __post_init__(self) -> None:
         non_negative("heatup_steps", self.heatup_steps)
@@ -129,6 +132,7 @@ class ScheduleParams:
         positive("evaluation_period", self.evaluation_period)
         positive("evaluation_episodes", self.evaluation_episodes)
         positive("checkpoint_period", self.checkpoint_period)
+        non_negative("checkpoint_seconds", self.checkpoint_seconds)
 
 
 @dataclass(slots=True, kw_only=True)

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 from typing import Any, cast
@@ -22,6 +23,7 @@ FORMAT_VERSION = 1
 ARRAYS, STATE = "arrays.npz", "state.json"
 ARRAY_REF = "__array__"  # JSON placeholder {"__array__": key} for an array stored in arrays.npz
 PREFIX = "ckpt-"
+PREVIOUS = ".previous"  # suffix of a rewritten checkpoint's old copy while the new one moves in
 
 
 def _split(tree: Any, arrays: dict[str, np.ndarray], path: str) -> Any:
@@ -75,23 +77,56 @@ def write_checkpoint(directory: Path, name: str, state: dict[str, Any], *,
             np.savez(handle, **cast(dict[str, Any], arrays))  # names are ours, never allow_pickle
             handle.flush()
             os.fsync(handle.fileno())
+        _pause_for_tests("files")
         with open(temp / STATE, "w") as handle:
             json.dump(document, handle)
             handle.flush()
             os.fsync(handle.fileno())
         final = directory / name
-        retired = None
-        if final.exists():  # "best" is rewritten: move the old one aside, then swap in the new
-            retired = Path(tempfile.mkdtemp(prefix=".tmp-old-", dir=directory))
-            os.replace(final, retired / name)
-        os.replace(temp, final)
-        _fsync_dir(directory)
-        if retired is not None:
-            shutil.rmtree(retired, ignore_errors=True)
+        _swap_in(temp, final)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
     return final
+
+
+def _swap_in(temp: Path, final: Path) -> None:
+    """Rename ``temp`` to ``final`` so that a kill at any instant leaves a complete checkpoint
+    under ``final`` or, while a rewrite is in flight, under ``final.previous``.
+
+    A rewritten name (``best``) has its old copy moved to ``NAME.previous`` first; that copy is
+    deleted only after the new one is in place. If ``NAME`` is missing while ``NAME.previous``
+    exists, an earlier rewrite was killed between its two renames: the copy then stays until
+    the new checkpoint is in place, and ``resolve`` reads it meanwhile.
+    """
+    directory, previous = final.parent, final.with_name(final.name + PREVIOUS)
+    if final.exists():
+        if previous.exists():  # left by a rewrite killed after its swap: stale
+            shutil.rmtree(previous)
+        os.replace(final, previous)
+        _fsync_dir(directory)
+    _pause_for_tests("swap")
+    os.replace(temp, final)
+    _fsync_dir(directory)
+    if previous.exists():
+        shutil.rmtree(previous)
+
+
+def _pause_for_tests(point: str) -> None:
+    """Sleep at a named point of a write when COACHRL_CHECKPOINT_PAUSE names it ("POINT:SECONDS"),
+    so that a test can aim a SIGKILL at the middle of a write; a no-op otherwise."""
+    wanted = os.environ.get("COACHRL_CHECKPOINT_PAUSE")
+    if wanted and wanted.split(":")[0] == point:
+        time.sleep(float(wanted.split(":")[1]))
+
+
+def resolve(directory: Path, name: str) -> Path | None:
+    """The complete checkpoint stored as ``name``: itself, or the old copy a killed rewrite left
+    under ``name.previous``; None when neither exists."""
+    for candidate in (directory / name, directory / f"{name}{PREVIOUS}"):
+        if (candidate / STATE).is_file() and (candidate / ARRAYS).is_file():
+            return candidate
+    return None
 
 
 def read_checkpoint(
@@ -119,10 +154,34 @@ def read_checkpoint(
 
 
 def list_checkpoints(directory: Path) -> list[Path]:
-    """Complete checkpoints, oldest first (temp dirs of interrupted writes are ignored)."""
+    """Step checkpoints, oldest first (temp dirs of interrupted writes are ignored; a name whose
+    rewrite was killed is represented by its ``.previous`` copy)."""
     if not directory.is_dir():
         return []
-    return sorted(p for p in directory.iterdir() if p.name.startswith(PREFIX) and p.is_dir())
+    names = {p.name.removesuffix(PREVIOUS) for p in directory.iterdir()
+             if p.name.startswith(PREFIX) and p.is_dir()}
+    found = (resolve(directory, name) or directory / name for name in sorted(names))
+    return [path for path in found if path.is_dir()]
+
+
+def checkpoint_steps(path: Path) -> int:
+    """The env steps a checkpoint was taken at, from its header; -1 when it cannot be read."""
+    try:
+        return int(json.loads((path / STATE).read_text()).get("env_steps", -1))
+    except (OSError, ValueError, TypeError):
+        return -1
+
+
+def resume_candidates(directory: Path, best: str) -> list[Path]:
+    """Every checkpoint a run can resume from, newest state first: the step checkpoints and the
+    best one (whose state is as complete), ordered by env steps, a step checkpoint first on a
+    tie."""
+    steps = [(int(p.name.removeprefix(PREFIX).removesuffix(PREVIOUS)), 1, p)
+             for p in list_checkpoints(directory)]
+    best_path = resolve(directory, best)
+    if best_path is not None:
+        steps.append((checkpoint_steps(best_path), 0, best_path))
+    return [path for *_, path in sorted(steps, key=lambda item: item[:2], reverse=True)]
 
 
 def prune(directory: Path, keep: int) -> None:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import signal
 import time
 import warnings
@@ -78,6 +79,7 @@ class Trainer:
         self.recent_returns: deque[float] = deque(maxlen=100)
         self.last_metrics: dict[str, float] = {}
         self._stop_signal: str | None = None
+        self._checkpoint_deadline = math.inf  # time.monotonic() of the next timed checkpoint
         self.observations = self._filter_observations(self.env.reset(), update=True)
         if resume:
             self._restore_latest()
@@ -109,6 +111,7 @@ class Trainer:
         previous = self._install_signal_handlers()
         start = time.perf_counter() - self.counters.wall_time
         self._t_last, self._steps_last = time.perf_counter(), self.counters.env_steps
+        self._arm_checkpoint_clock()
         reason, save = "finished", True
         try:
             reason = self._loop(start)
@@ -206,8 +209,10 @@ class Trainer:
         if c.env_steps >= c.next_log:
             c.next_log = c.env_steps + int(self.preset.run.log_period)
             self._log_progress()
-        if c.env_steps >= c.next_checkpoint:
-            c.next_checkpoint += int(schedule.checkpoint_period)
+        # the clock is read here, at most every run.log_period steps, never on the per-step path
+        if c.env_steps >= c.next_checkpoint or time.monotonic() >= self._checkpoint_deadline:
+            if c.env_steps >= c.next_checkpoint:
+                c.next_checkpoint += int(schedule.checkpoint_period)
             self.save_checkpoint()
         return stop
 
@@ -309,7 +314,13 @@ class Trainer:
         self.logger.flush()
         path = self._write_checkpoint(ckpt.checkpoint_name(self.counters.env_steps))
         ckpt.prune(self.checkpoint_dir, self.preset.run.keep_checkpoints)
+        self._arm_checkpoint_clock()
         return path
+
+    def _arm_checkpoint_clock(self) -> None:
+        """The next timed checkpoint falls due ``schedule.checkpoint_seconds`` from now."""
+        seconds = float(self.preset.schedule.checkpoint_seconds)
+        self._checkpoint_deadline = time.monotonic() + seconds if seconds > 0 else math.inf
 
     def load_checkpoint(self, path: Path, *, evaluation_state: bool = True) -> None:
         """Restore a checkpoint; ``evaluation_state=False`` keeps the evaluation envs freshly
@@ -329,13 +340,14 @@ class Trainer:
             self.eval_env.load_state_dict(state.get("eval_env", {}))
 
     def _restore_latest(self) -> None:
-        """Load the newest checkpoint that reads cleanly (older ones are the fallback)."""
-        found = ckpt.list_checkpoints(self.checkpoint_dir)
+        """Load the newest checkpoint that reads cleanly (older ones, and the best one, are the
+        fallback)."""
+        found = ckpt.resume_candidates(self.checkpoint_dir, BEST)
         if not found:
             raise CheckpointError(f"{str(self.run_dir)!r} has no checkpoint to resume from "
                                   f"(looked in {self.checkpoint_dir})")
         errors = []
-        for path in reversed(found):
+        for path in found:
             try:
                 self.load_checkpoint(path)
                 return
