@@ -23,7 +23,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """A run that collected nothing must fail, not pass quietly (pytest exit code 5)."""
+    """A run that collected nothing, or that skipped what it must run, fails (see below)."""
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         session.exitstatus = pytest.ExitCode.USAGE_ERROR
     elif _unexpected_skips and exitstatus == pytest.ExitCode.OK:
@@ -41,19 +41,42 @@ def experiment_dir(tmp_path: Path) -> Path:
 FIXED_LENGTH_ENV = "coachrl.environments.toy:FixedLengthEnv"
 
 
-# hardware or privileges this machine may lack; everything else must run
+# Hardware or privileges this machine may lack: a test carrying one of these markers may skip.
+# Everything else must run: a skipped test, or a module skipped while it is collected (a
+# module-level importorskip or skip(allow_module_level=True), which no marker can excuse), fails
+# the run.
 ALLOWED_SKIP_MARKERS = ("gpu", "netns")
 _unexpected_skips: list[str] = []
 
 
+def _skip_reason(report: pytest.CollectReport | pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # (path, lineno, "Skipped: why")
+        return str(longrepr[2])
+    return str(longrepr)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _unexpected_skips.clear()
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.skipped:
+        _unexpected_skips.append(
+            f"{report.nodeid or '.'} (whole module skipped at collection: {_skip_reason(report)})")
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.skipped and not any(m in report.keywords for m in ALLOWED_SKIP_MARKERS):
-        _unexpected_skips.append(report.nodeid)
+        _unexpected_skips.append(f"{report.nodeid} ({_skip_reason(report)})")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
                             config: pytest.Config) -> None:
     if _unexpected_skips:
         terminalreporter.write_line(
-            "FAILED: these tests were skipped; install what they need instead: "
-            + ", ".join(_unexpected_skips), red=True)
+            "FAILED: these were skipped; install what they need instead (pip install -e "
+            "'.[test]'), or mark a test that needs hardware or root with one of "
+            f"{', '.join(ALLOWED_SKIP_MARKERS)} and skip it inside the test:", red=True)
+        for entry in _unexpected_skips:
+            terminalreporter.write_line(f"  {entry}", red=True)

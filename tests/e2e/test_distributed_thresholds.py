@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import ray  # noqa: F401 - the runs need Ray: the [ray] extra, installed with [test]
 
 from coachrl.registry import load_preset
 
-pytest.importorskip("ray")
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 RUNS = {

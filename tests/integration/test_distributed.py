@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import ray  # the [ray] extra, installed with [test]
 
 from coachrl.params.tree import apply_overrides
 from coachrl.registry import load_preset
 from coachrl.runtime.loop import Trainer
 from coachrl.runtime.run_dir import create_run_dir
 
-ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.ray
 
 
@@ -123,7 +123,8 @@ def test_bad_worker_settings_are_one_line_errors(argv: list[str], message: str, 
 
 @pytest.mark.gpu
 def test_the_learner_trains_on_cuda_while_workers_act_on_the_cpu(tmp_path: Path) -> None:
-    torch = pytest.importorskip("torch")
+    import torch  # a core dependency: only CUDA itself may be missing
+
     if not torch.cuda.is_available():
         pytest.skip("needs CUDA")
     preset = _preset("CartPole_ClippedPPO", tmp_path, "schedule.improve_steps=1024",

@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
+import ray  # the [ray] extra, installed with [test]
 
 from coachrl.params.tree import apply_overrides
 from coachrl.registry import load_preset
 from coachrl.runtime.run_dir import create_run_dir
 
-ray = pytest.importorskip("ray")
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 # Ray resolves "127.0.0.1" in an address to the machine's outward IP unless this flag is off.
 LOCAL = {"RAY_NODE_IP_ADDRESS": "127.0.0.1", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}

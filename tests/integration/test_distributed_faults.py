@@ -7,13 +7,13 @@ import signal
 from pathlib import Path
 
 import pytest
+import ray  # the [ray] extra, installed with [test]
 
 from coachrl.errors import WorkerFailed
 from coachrl.params.tree import apply_overrides
 from coachrl.registry import load_preset
 from coachrl.runtime.run_dir import create_run_dir
 
-ray = pytest.importorskip("ray")
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 CRASHING = "coachrl.environments.toy:CrashingEnv"

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import ray  # noqa: F401 - the nodes and driver run Ray: the [ray] extra, installed with [test]
 
-pytest.importorskip("ray")
 pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.netns]
 
 HEAD_IP, WORKER_IP, PORT = "10.231.0.1", "10.231.0.2", 6379  # a fresh namespace: any port is free

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
+import stable_baselines3 as sb3  # the [bench] extra, installed with [test]
 import torch
 
 from coachrl.core import batch as B
@@ -16,7 +16,6 @@ from coachrl.registry import load_preset
 from coachrl.runtime.loop import Trainer
 from coachrl.runtime.run_dir import create_run_dir
 
-sb3 = pytest.importorskip("stable_baselines3")  # the [bench] extra, installed with [test]
 LAYERS = (("towers.shared.1", 0), ("towers.shared.3", 2), ("heads.q.linear", 4))
 UPDATES = 128
 
