@@ -95,7 +95,10 @@ def coerce(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per supported
         items = [coerce(v, item_type) for v in _parse_sequence(value)]
         return tuple(items) if origin is tuple else items
     if origin is dict:
-        return dict(json.loads(value) if isinstance(value, str) else value)
+        data = json.loads(value) if isinstance(value, str) else value
+        if not isinstance(data, dict):
+            raise ValueError(f"{value!r} is not a JSON object such as {{\"key\": 1}}")
+        return dict(data)
     if tp is Any or tp is object:
         return value
     if isinstance(tp, type) and issubclass(tp, Schedule):

@@ -166,8 +166,9 @@ def _expected(text: str, tp: Any, landed: Any) -> Any:  # noqa: C901 - one branc
     if tp is str:
         return text
     if origin is dict:
-        # a JSON object; coerce also takes anything dict() takes ("[]", '[["k", 1]]', '""')
-        return dict(json.loads(text))
+        data = json.loads(text)  # only a JSON object lands: "[]" or '[["k", 1]]' are refused
+        assert isinstance(data, dict), f"{text!r} landed as {landed!r}"
+        return data
     if origin is tuple and typing.get_args(tp)[:1] == (int,):
         plain = _integers(text)
         if plain is not None:

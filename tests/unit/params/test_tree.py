@@ -95,6 +95,8 @@ def test_unknown_key_without_a_close_match_still_lists_valid_keys(dqn) -> None:
     ("agent.network.hidden_sizes=a,b", "is not a valid tuple"),
     ('agent.exploration.schedule={"_type": "bogus"}', "unknown schedule type 'bogus'"),
     ("agent.learning_rate", "has no '='"),
+    ('env.env_kwargs=[["length", 5]]', "is not a JSON object"),
+    ("env.env_kwargs=[]", "is not a JSON object"),
     ("agent.learning_rate.x=1", "is a value, not a group"),
     ("agent.adam_epsilon..=1", "is a value, not a group"),
     ("agent.exploration.schedule.end.x=1", "is a value, not a group"),

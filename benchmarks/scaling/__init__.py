@@ -1,1 +1,0 @@
-"""Rollout-collection scaling with Ray workers (``python -m benchmarks.scaling``)."""
