@@ -19,4 +19,5 @@ BENCHMARKS = {
     "rollout": "benchmarks.rollout",
     "gradient_step": "benchmarks.gradient_step",
     "replay": "benchmarks.replay",
+    "scaling": "benchmarks.scaling",
 }

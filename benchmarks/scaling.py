@@ -1,6 +1,6 @@
 """Env steps/s of rollout collection, policy in the loop, with 0, 1, 2, 4, 8 Ray rollout workers.
 
-python -m benchmarks.scaling [--workers 0,1,2,4,8] [--seconds 5] [--envs cartpole,latency,...]
+python -m benchmarks run scaling [--repeats 3]   (needs the ray and mujoco extras)
 
 0 workers is one process stepping the same ``RolloutWorker`` (K envs, numpy policy) in a loop;
 N workers are Ray actors, each with one fragment in flight, with the weights put in the object
@@ -9,19 +9,21 @@ store once per round of N fragments and sent to every worker (as the async train
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("OMP_NUM_THREADS", "1")  # as Ray sets for its 1-CPU workers
-
-import argparse
+import sys
 import time
 from typing import Any
 
+from benchmarks.common import Options, Ratio, Report, interleaved
 from coachrl.distributed.worker import RolloutWorker
 from coachrl.params.tree import apply_overrides
 from coachrl.registry import env_adapter, load_preset
 from coachrl.runtime.build import make_agent, make_backends
 
+TITLE = "Scaling: rollout env steps/s with 0, 1, 2, 4, 8 Ray workers"
+METRIC = "env steps/s"
+COUNTS, QUICK_COUNTS = (0, 1, 2, 4, 8), (0, 1)
+QUICK_ENVS = ("cartpole",)  # a few seconds; HalfCheetah needs the mujoco extra
+SECONDS = 4.0  # per cell
 ENVS = {  # name: (env id, envs per worker, fragment length in steps per env)
     "cartpole": ("CartPole-v1", 8, 256),
     "latency": ("coachrl.environments.toy:LatencyEnv", 1, 100),
@@ -81,52 +83,92 @@ def with_workers(preset: Any, weights: dict, *, workers: int, length: int, secon
     return steps / elapsed
 
 
-def _ratio(rates: dict[int, float], a: int, b: int) -> str:
-    return f"{rates[a] / rates[b]:.2f}x" if a in rates and b in rates else "-"
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", default="0,1,2,4,8")
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--envs", default=",".join(ENVS))
-    args = parser.parse_args()
-    counts = [int(n) for n in args.workers.split(",")]
+def run(options: Options) -> Report:
+    """Every worker count on every env, interleaved over repeats; Ray on loopback only."""
     import ray
 
+    counts = QUICK_COUNTS if options.quick else COUNTS
+    names = QUICK_ENVS if options.quick else tuple(ENVS)
+    seconds = 0.5 if options.quick else SECONDS
+    report = Report(TITLE)
     ray.init(
         address="local",
-        num_cpus=max(max(counts), 1),
+        num_cpus=max(counts),
         include_dashboard=False,
         _node_ip_address="127.0.0.1",
         log_to_driver=False,
     )
-    print(
-        "| env | envs/worker | "
-        + " | ".join(f"{n} workers" for n in counts)
-        + " | 1w/0w | 2w/0w | 8w/1w |"
-    )
-    print("|---" * (len(counts) + 5) + "|")
-    for name in args.envs.split(","):
-        env_id, n_envs, length = ENVS[name]
-        preset = _preset(env_id, n_envs)
-        weights = _weights(preset)
-        rates = {
-            n: (
-                single_process(preset, weights, length=length, seconds=args.seconds)
-                if n == 0
-                else with_workers(preset, weights, workers=n, length=length, seconds=args.seconds)
+    try:
+        for name in names:
+            env_id, n_envs, length = ENVS[name]
+            preset = _preset(env_id, n_envs)
+            weights = _weights(preset)
+
+            def measure(
+                n: int,
+                repeat: int,
+                name: str = name,
+                preset: Any = preset,
+                weights: dict = weights,
+                length: int = length,
+            ) -> None:
+                rate = (
+                    single_process(preset, weights, length=length, seconds=seconds)
+                    if n == 0
+                    else with_workers(preset, weights, workers=n, length=length, seconds=seconds)
+                )
+                report.add(name, _library(n), METRIC, rate, repeat)
+
+            interleaved(
+                1 if options.quick else options.repeats,
+                {_library(n): (lambda r, n=n: measure(n, r)) for n in counts},
             )
-            for n in counts
-        }
-        ratios = " | ".join(_ratio(rates, a, b) for a, b in ((1, 0), (2, 0), (8, 1)))
-        print(
-            f"| {name} | {n_envs} | "
-            + " | ".join(f"{rates[n]:,.0f}" for n in counts)
-            + f" | {ratios} |",
-            flush=True,
+    finally:
+        ray.shutdown()
+    summarise(report, options.quick)
+    return report
+
+
+def _library(workers: int) -> str:
+    return f"coachrl, {workers} worker" + ("" if workers == 1 else "s")
+
+
+def summarise(report: Report, quick: bool = False) -> None:
+    """Targets (paired median over repeats): a latency-bound env gains at least 6x from 8
+    workers over 1; CPU-bound HalfCheetah at least 1.5x from 2 workers over the single process
+    on 2 cores; cheap CartPole keeps at least 0.8 of the single process with 1 worker (Ray's
+    per-fragment overhead)."""
+    rules = (
+        ("latency", 8, 1, 6.0),
+        ("halfcheetah", 2, 0, 1.5),
+        ("cartpole", 1, 0, 0.8),
+        ("cartpole", 2, 0, None),
+        ("latency", 2, 0, None),
+        ("halfcheetah", 8, 1, None),
+    )
+    for case, top, bottom, target in rules:
+        report.ratios.append(
+            Ratio(
+                case,
+                METRIC,
+                _library(top),
+                _library(bottom),
+                f">= {target}" if target else "",
+                (lambda r, t=target: r >= t) if target else None,
+            )
         )
-    ray.shutdown()
+    report.notes.append(
+        "Envs per worker and fragment length: CartPole-v1 8 x 256, LatencyEnv (CartPole + 2 ms "
+        "sleep per step) 1 x 100, HalfCheetah-v5 4 x 256; "
+        f"{0.5 if quick else SECONDS} s per cell; Ray on 127.0.0.1; one CPU per worker."
+    )
+
+
+def main() -> None:
+    """``python -m benchmarks.scaling`` is ``python -m benchmarks run scaling``."""
+    from benchmarks.__main__ import main as run_main
+
+    sys.exit(run_main(["run", "scaling", *sys.argv[1:]]))
 
 
 if __name__ == "__main__":

@@ -105,7 +105,7 @@ def _swap_in(temp: Path, final: Path) -> None:
             shutil.rmtree(previous)
         os.replace(final, previous)
         _fsync_dir(directory)
-    _pause_for_tests("swap")
+    _pause_for_tests("swap")  # complete files not yet in place (for a rewrite: no NAME at all)
     os.replace(temp, final)
     _fsync_dir(directory)
     if previous.exists():

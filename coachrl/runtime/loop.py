@@ -300,6 +300,7 @@ class Trainer:
                 "env_steps": self.counters.env_steps}
 
     def _write_checkpoint(self, name: str) -> Path:
+        self.logger.flush()  # every row the checkpoint counts (csv_rows) is on disk before it
         try:
             return ckpt.write_checkpoint(self.checkpoint_dir, name, self._state(),
                                          header=self._header())
@@ -311,7 +312,6 @@ class Trainer:
                 f"{kept[-1].name if kept else '(none)'} is intact") from exc
 
     def save_checkpoint(self) -> Path:
-        self.logger.flush()
         path = self._write_checkpoint(ckpt.checkpoint_name(self.counters.env_steps))
         ckpt.prune(self.checkpoint_dir, self.preset.run.keep_checkpoints)
         self._arm_checkpoint_clock()

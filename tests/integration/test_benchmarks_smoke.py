@@ -32,7 +32,9 @@ def test_list_names_every_benchmark_and_marks_the_pending_ones() -> None:
         assert lines[name].endswith(f"[pending: {pending}]" if pending else "[ready]")
 
 
-@pytest.mark.parametrize("name", list(BENCHMARKS))
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=[pytest.mark.ray, pytest.mark.slow]) if name == "scaling" else name
+    for name in BENCHMARKS])  # scaling starts Ray: about a minute
 def test_benchmark_runs_quick_and_writes_markdown_csv_and_plot(name: str, tmp_path: Path) -> None:
     done = _benchmarks("run", name, "--quick", "--seeds", "1", "--repeats", "1", out=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
