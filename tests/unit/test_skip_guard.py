@@ -1,5 +1,6 @@
 """The guard in tests/conftest.py: a run that skips what it must run fails, wherever the skip
-happens (a test, or a whole module at collection); only tests marked gpu or netns may skip.
+happens (a test, or a whole module at collection); only tests marked gpu or netns may skip,
+and, outside CI=true, tests marked browser.
 
 Each case runs pytest in a child process on a scratch directory holding a copy of the real
 tests/conftest.py, so what is checked is the project's own guard and exit status.
@@ -22,7 +23,7 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # hypothesis alone takes seconds
     pytester.makeconftest(CONFTEST.read_text())
     pytester.makeini("[pytest]\naddopts = --strict-markers\n"
-                     "markers =\n    gpu: g\n    netns: n\n    slow: s\n")
+                     "markers =\n    gpu: g\n    netns: n\n    slow: s\n    browser: b\n")
     return pytester
 
 
@@ -93,6 +94,20 @@ def test_a_test_marked_for_missing_hardware_or_root_may_skip(
     result.assert_outcomes(passed=1, skipped=1)
     assert result.ret == pytest.ExitCode.OK
     assert "FAILED: these were skipped" not in _output(result)
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("", pytest.ExitCode.OK),
+                                             ("true", pytest.ExitCode.TESTS_FAILED)])
+def test_a_browser_test_may_skip_outside_ci_only(
+        project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, ci: str,
+        outcome: pytest.ExitCode) -> None:
+    monkeypatch.setenv("CI", ci)
+    project.makepyfile(test_one="import pytest\n\n@pytest.mark.browser\n"
+                                "def test_skips():\n    pytest.skip('no chromium')\n\n"
+                                + PASSING)
+    result = project.runpytest_subprocess()
+    result.assert_outcomes(passed=1, skipped=1)
+    assert result.ret == outcome
 
 
 def test_a_run_that_collects_nothing_fails(project: pytest.Pytester) -> None:
