@@ -154,3 +154,22 @@ def test_table_check_fails_when_a_verdict_is_reworded(tmp_path: Path) -> None:
     readme.write_text(reworded)
     assert update_readme(check=True, readme=readme) == 1
     assert README.is_file()
+
+
+def test_the_rollout_benchmark_times_finish_rollout_as_sb3_times_its_gae(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """coachrl's timed collection includes the work SB3's collect_rollouts does at its end:
+    behaviour values and log-probs, the last values and GAE (finish_rollout), once a rollout."""
+    from benchmarks import rollout
+    from coachrl.agent import PolicyOptimizationAgent
+
+    calls: list[int] = []
+    finish = PolicyOptimizationAgent.finish_rollout
+
+    def counted(self: PolicyOptimizationAgent) -> None:
+        calls.append(self.buffer.step)
+        finish(self)
+
+    monkeypatch.setattr(PolicyOptimizationAgent, "finish_rollout", counted)
+    rollout.coachrl_rate(8, 4 * rollout.HORIZON_STEPS, 0, "numpy")
+    assert len(calls) >= 3  # one per 256-step rollout (a rollout holds ~248 real steps)
