@@ -194,7 +194,7 @@ def fmt(value: float) -> str:
         return f"{value:,.0f}"
     if magnitude >= 10:
         return f"{value:.1f}"
-    return f"{value:.3g}"
+    return f"{value:.4g}"  # 4 digits: a ratio of 0.5001 against a target of <= 0.5 shows why
 
 
 def fmt_spread(values: Iterable[float]) -> str:
