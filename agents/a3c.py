@@ -21,9 +21,9 @@ from coachrl.agent import (
 from coachrl.backend import Weights
 from coachrl.core.spaces import DiscreteActions
 from coachrl.networks import (
-    ClippedSurrogateLoss,
     DiscretePolicyHead,
     GaussianPolicyHead,
+    PolicyGradientLoss,
     ValueLoss,
     VHead,
 )
@@ -59,19 +59,13 @@ class A3CParams(PolicyOptimizationParams):
 
 
 class A3CAgent(PolicyOptimizationAgent):
-    """Advantage actor-critic; its policy loss is the policy gradient -A * log pi(a|s).
-
-    The policy head reuses PPO's surrogate with clipping and advantage normalisation off: on
-    the rollout's own data the probability ratio is 1, where the surrogate's gradient is
-    exactly A * grad log pi(a|s).
-    """
+    """Advantage actor-critic; its policy loss is the policy gradient -A * log pi(a|s)."""
 
     params: A3CParams
 
     def heads(self) -> tuple[DiscretePolicyHead | GaussianPolicyHead, VHead]:
         p = self.params.algorithm
-        surrogate = ClippedSurrogateLoss(clip_range=1.0, entropy_weight=p.entropy_weight,
-                                         normalize_advantages=False)
+        surrogate = PolicyGradientLoss(entropy_weight=p.entropy_weight)
         action = self.spaces.action
         policy: DiscretePolicyHead | GaussianPolicyHead
         if isinstance(action, DiscreteActions):

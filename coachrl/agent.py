@@ -29,6 +29,7 @@ from coachrl.core.spaces import BoxActions, DiscreteActions, EnvSpaces, action_l
 from coachrl.errors import IncompatibleSpaces
 from coachrl.exploration import Categorical, EGreedy, ExplorationPolicy
 from coachrl.memories import PrioritizedReplay, ReplayBuffer, RolloutBuffer
+from coachrl.networks.heads import Distribution
 from coachrl.networks.spec import (
     DiscretePolicyHead,
     FCMiddleware,
@@ -375,7 +376,8 @@ class PolicyOptimizationAgent(Agent):
         steps at once when it is complete (``behaviour``), with the same acting weights."""
         out = self.acting.predict(observations)
         head = self.policy_head
-        log_std = out[head.log_std_name] if isinstance(head, GaussianPolicyHead) else None
+        log_std = (out[head.distribution_outputs()[1]] if head.distribution is Distribution.GAUSSIAN
+                   else None)
         actions = self.params.exploration.actions(out[head.name], step=step, rng=self.rng,
                                                   explore=explore, log_std=log_std)
         return ActionInfo(actions, {})
@@ -384,8 +386,8 @@ class PolicyOptimizationAgent(Agent):
         """V(s) and log pi(a|s) under the acting policy, for a batch of steps [B, ...]."""
         out = self.acting.predict(observations)
         head = self.policy_head
-        if isinstance(head, GaussianPolicyHead):
-            log_probs = gaussian_log_prob(actions, out[head.name], out[head.log_std_name])
+        if head.distribution is Distribution.GAUSSIAN:
+            log_probs = gaussian_log_prob(actions, *(out[n] for n in head.distribution_outputs()))
         else:
             log_probs = categorical_log_prob(out[head.name], actions.astype(np.int64))
         return {B.VALUES: out[self.value_head.name], B.LOG_PROBS: log_probs}

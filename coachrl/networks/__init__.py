@@ -1,31 +1,7 @@
 """Backend-neutral network specs: embedders -> middleware -> heads, each head with its loss."""
 
-from coachrl.networks.spec import (
-    ActionValueHead,
-    ClippedSurrogateLoss,
-    DiscretePolicyHead,
-    FCMiddleware,
-    GaussianPolicyHead,
-    HeadSpec,
-    ImageEmbedder,
-    NetworkSpec,
-    OptimizerSpec,
-    QHead,
-    QLoss,
-    SoftPolicyLoss,
-    SoftQLoss,
-    SquashedGaussianPolicyHead,
-    TemperatureLoss,
-    ValueLoss,
-    VectorEmbedder,
-    VHead,
-    action_value_spec,
-    embedder_for,
-)
+from coachrl.networks.heads import HEADS, Distribution, register_head
+from coachrl.networks.spec import *  # noqa: F403 (spec.__all__: every head, loss and spec)
+from coachrl.networks.spec import __all__ as _spec_names
 
-__all__ = [
-    "ActionValueHead", "ClippedSurrogateLoss", "DiscretePolicyHead", "FCMiddleware",
-    "GaussianPolicyHead", "HeadSpec", "ImageEmbedder", "NetworkSpec", "OptimizerSpec", "QHead",
-    "QLoss", "SoftPolicyLoss", "SoftQLoss", "SquashedGaussianPolicyHead", "TemperatureLoss",
-    "VHead", "ValueLoss", "VectorEmbedder", "action_value_spec", "embedder_for",
-]
+__all__ = ["HEADS", "Distribution", "register_head", *_spec_names]

@@ -15,14 +15,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 from coachrl.backend import State, Weights
+from coachrl.errors import ConfigError
+from coachrl.networks.heads import Head, LinearLayer
 from coachrl.networks.plan import Layer, tower_names, tower_of, tower_plan
-from coachrl.networks.spec import (
-    GaussianPolicyHead,
-    NetworkSpec,
-    OptimizerSpec,
-    VectorEmbedder,
-    VHead,
-)
+from coachrl.networks.spec import NetworkSpec, OptimizerSpec, VectorEmbedder
 
 
 def _erf(x: NDArray) -> NDArray:
@@ -61,6 +57,102 @@ def conv2d(x: NDArray, weight: NDArray, bias: NDArray, stride: int) -> NDArray:
     return out + bias[None, :, None, None]
 
 
+class NumpyOps:
+    """The array operations of a head's forward (``coachrl.networks.heads.Ops``) in numpy."""
+
+    @staticmethod
+    def squeeze_last(x: NDArray) -> NDArray:
+        return x[..., 0]
+
+    @staticmethod
+    def clip(x: NDArray, low: float, high: float) -> NDArray:
+        return np.clip(x, low, high)
+
+    @staticmethod
+    def expand_as(x: NDArray, like: NDArray) -> NDArray:
+        return np.broadcast_to(x, like.shape)
+
+    @staticmethod
+    def tanh(x: NDArray) -> NDArray:
+        return np.tanh(x)
+
+    @staticmethod
+    def relu(x: NDArray) -> NDArray:
+        return np.maximum(x, 0.0)
+
+    @staticmethod
+    def cos(x: NDArray) -> NDArray:
+        return np.cos(x)
+
+    @staticmethod
+    def softmax(x: NDArray) -> NDArray:
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    @staticmethod
+    def mean(x: NDArray, axis: int, keepdims: bool = False) -> NDArray:
+        return x.mean(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def sum(x: NDArray, axis: int, keepdims: bool = False) -> NDArray:
+        return x.sum(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def reshape(x: NDArray, shape: tuple[int, ...]) -> NDArray:
+        return x.reshape(shape)
+
+    @staticmethod
+    def constant(array: NDArray, like: NDArray) -> NDArray:
+        return np.asarray(array, dtype=like.dtype)
+
+
+NUMPY_OPS = NumpyOps()
+
+
+class HeadWeights:
+    """A head's parameters as its forward sees them, from exported weights: each linear layer
+    is ``x @ W^T + b`` with ``W^T`` made once per ``set_weights``."""
+
+    __slots__ = ("free", "linears")
+
+    def __init__(self, head: Head, w: Weights) -> None:
+        prefix = f"heads.{head.name}"
+        self.linears: dict[str, tuple[NDArray, NDArray]] = {}
+        self.free: dict[str, NDArray] = {}
+        for layer in head.layers():
+            if isinstance(layer, LinearLayer):
+                self.linears[layer.name] = (np.ascontiguousarray(
+                    w[f"{prefix}.{layer.name}.weight"].T), w[f"{prefix}.{layer.name}.bias"])
+            else:
+                self.free[layer.name] = w[f"{prefix}.{layer.name}"]
+
+    def linear(self, name: str, x: NDArray) -> NDArray:
+        weight_t, bias = self.linears[name]
+        return x @ weight_t + bias
+
+    def parameter(self, name: str) -> NDArray:
+        return self.free[name]
+
+
+class FusedOutputs:
+    """A head's linear layers over the features, read from the one output matrix product of
+    ``FusedMLP`` (column ranges, set per call); free parameters as exported."""
+
+    __slots__ = ("columns", "free", "y")
+
+    def __init__(self, columns: dict[str, tuple[int, int]], free: dict[str, NDArray]) -> None:
+        self.columns, self.free = columns, free
+        self.y: NDArray = np.empty((0, 0), np.float32)
+
+    def linear(self, name: str, x: NDArray) -> NDArray:
+        del x  # the tower's features, already multiplied into ``y``
+        start, stop = self.columns[name]
+        return self.y[:, start:stop]
+
+    def parameter(self, name: str) -> NDArray:
+        return self.free[name]
+
+
 @dataclass(slots=True, frozen=True)
 class FusedMLP:
     """Every tower and head of an MLP network as one chain of matmuls.
@@ -72,8 +164,7 @@ class FusedMLP:
     """
 
     layers: tuple[tuple[NDArray, NDArray, Callable[[NDArray], object] | None], ...]
-    columns: tuple[tuple[str, int, int, bool], ...]  # head output, first/last column, is a V
-    log_std: tuple[tuple[str, int, int, NDArray | None], ...]  # Gaussian heads' log-std
+    heads: tuple[tuple[Head, FusedOutputs], ...]  # each head and its columns of the output
 
     def __call__(self, observations: NDArray) -> dict[str, NDArray]:
         x = observations
@@ -84,12 +175,10 @@ class FusedMLP:
             x += bias
             if activate is not None:
                 activate(x)
-        out = {name: (x[:, start] if is_value else x[:, start:stop])
-               for name, start, stop, is_value in self.columns}
-        for name, start, stop, free in self.log_std:
-            mean = out[name.removesuffix("_log_std")]
-            out[name] = (np.broadcast_to(free, mean.shape) if free is not None
-                         else np.clip(x[:, start:stop], -20.0, 2.0))
+        out: dict[str, NDArray] = {}
+        for head, outputs in self.heads:
+            outputs.y = x
+            head.forward(NUMPY_OPS, outputs, x, out)
         return out
 
 
@@ -104,9 +193,10 @@ def _block_diagonal(blocks: list[NDArray]) -> NDArray:
 
 
 def fuse_mlp(spec: NetworkSpec, plan: list[Layer], w: Weights) -> FusedMLP | None:
-    """The ``FusedMLP`` of a vector-input network; None for image networks, activations
-    without an in-place form, or layers too wide to fuse block-diagonally."""
-    if not isinstance(spec.embedder, VectorEmbedder):
+    """The ``FusedMLP`` of a vector-input network; None for image networks, heads that read
+    their features other than through linear layers, activations without an in-place form, or
+    layers too wide to fuse block-diagonally."""
+    if not isinstance(spec.embedder, VectorEmbedder) or not all(h.fusable for h in spec.heads):
         return None
     towers = tower_names(spec)
     linear = [(i, layer) for i, layer in enumerate(plan) if layer.kind == "linear"]
@@ -124,24 +214,24 @@ def fuse_mlp(spec: NetworkSpec, plan: list[Layer], w: Weights) -> FusedMLP | Non
     features = linear[-1][1].size_out if linear else spec.embedder.input_size
     per_tower = features if linear else 0  # without hidden layers every head reads the input
     blocks: list[tuple[int, NDArray, NDArray]] = []  # (tower, weight_t, bias) per output block
-    columns: list[tuple[str, int, int, bool]] = []
-    log_std: list[tuple[str, int, int, NDArray | None]] = []
+    heads: list[tuple[Head, FusedOutputs]] = []
     width = 0
     for head in spec.heads:
         tower = towers.index(tower_of(spec, head.name))
         prefix = f"heads.{head.name}"
-        weight_t, bias = w[f"{prefix}.linear.weight"].T, w[f"{prefix}.linear.bias"]
-        blocks.append((tower, weight_t, bias))
-        columns.append((head.name, width, width + weight_t.shape[1], isinstance(head, VHead)))
-        width += weight_t.shape[1]
-        if isinstance(head, GaussianPolicyHead):
-            if head.state_dependent_std:
-                std_t, std_b = w[f"{prefix}.log_std.weight"].T, w[f"{prefix}.log_std.bias"]
-                blocks.append((tower, std_t, std_b))
-                log_std.append((head.log_std_name, width, width + std_t.shape[1], None))
-                width += std_t.shape[1]
-            else:
-                log_std.append((head.log_std_name, 0, 0, w[f"{prefix}.log_std"]))
+        columns: dict[str, tuple[int, int]] = {}
+        free: dict[str, NDArray] = {}
+        for declared in head.layers():
+            if not isinstance(declared, LinearLayer):
+                free[declared.name] = w[f"{prefix}.{declared.name}"]
+                continue
+            if declared.size_in:  # reads something other than the features
+                return None
+            weight_t = w[f"{prefix}.{declared.name}.weight"].T
+            blocks.append((tower, weight_t, w[f"{prefix}.{declared.name}.bias"]))
+            columns[declared.name] = (width, width + weight_t.shape[1])
+            width += weight_t.shape[1]
+        heads.append((head, FusedOutputs(columns, free)))
     out_t = np.zeros(((len(towers) if linear else 1) * features, width), dtype=np.float32)
     out_b = np.zeros(width, dtype=np.float32)
     column = 0
@@ -151,7 +241,7 @@ def fuse_mlp(spec: NetworkSpec, plan: list[Layer], w: Weights) -> FusedMLP | Non
         out_b[column:column + weight_t.shape[1]] = bias
         column += weight_t.shape[1]
     layers.append((out_t, out_b, None))
-    return FusedMLP(tuple(layers), tuple(columns), tuple(log_std))
+    return FusedMLP(tuple(layers), tuple(heads))
 
 
 class NumpyNetwork:
@@ -163,7 +253,11 @@ class NumpyNetwork:
         self.plan, _ = tower_plan(spec)
         self.weights: Weights = {}
         self._towers: dict[str, list[Callable[[NDArray], NDArray]]] = {}
-        self._heads: dict[str, tuple[NDArray, NDArray]] = {}
+        self._heads: dict[str, HeadWeights] = {}
+        if any(head.ensemble_members() for head in spec.heads):
+            raise ConfigError(
+                "the numpy backend does not run ensemble critics (ActionValueHead); acting needs "
+                "only the policy network, and the critics train with the torch backend")
         self._fused: FusedMLP | None = None
 
     def _compile(self) -> None:
@@ -179,9 +273,7 @@ class NumpyNetwork:
                    for index, layer in enumerate(self.plan)]
             for name in tower_names(self.spec)
         }
-        self._heads = {head.name: (w[f"heads.{head.name}.linear.weight"].T,
-                                   w[f"heads.{head.name}.linear.bias"])
-                       for head in self.spec.heads}
+        self._heads = {head.name: HeadWeights(head, w) for head in self.spec.heads}
 
     @classmethod
     def _step(cls, layer: Layer, key: str, w: Weights) -> Callable[[NDArray], NDArray]:
@@ -219,19 +311,9 @@ class NumpyNetwork:
             return self._fused(observations)
         features = {name: self._tower(name, observations) for name in tower_names(self.spec)}
         out: dict[str, NDArray] = {}
-        w = self.weights
         for head in self.spec.heads:
-            x = features[tower_of(self.spec, head.name)]
-            weight_t, bias = self._heads[head.name]
-            value = x @ weight_t + bias
-            out[head.name] = value[:, 0] if isinstance(head, VHead) else value
-            if isinstance(head, GaussianPolicyHead):
-                prefix = f"heads.{head.name}"
-                if head.state_dependent_std:
-                    log_std = x @ w[f"{prefix}.log_std.weight"].T + w[f"{prefix}.log_std.bias"]
-                    out[head.log_std_name] = np.clip(log_std, -20.0, 2.0)
-                else:
-                    out[head.log_std_name] = np.broadcast_to(w[f"{prefix}.log_std"], value.shape)
+            features_of_head = features[tower_of(self.spec, head.name)]
+            head.forward(NUMPY_OPS, self._heads[head.name], features_of_head, out)
         return out
 
     def set_weights(self, weights: Weights) -> None:

@@ -25,12 +25,8 @@ from coachrl.backend.torch.losses import (
 )
 from coachrl.backend.torch.network import TorchNetwork
 from coachrl.core import batch as B
-from coachrl.networks.spec import (
-    ActionValueHead,
-    OptimizerSpec,
-    SquashedGaussianPolicyHead,
-    TemperatureLoss,
-)
+from coachrl.networks.heads import Distribution
+from coachrl.networks.spec import OptimizerSpec, TemperatureLoss
 
 
 class Temperature:
@@ -90,12 +86,12 @@ class SoftActorCritic:
     def __init__(self, *, actor: TorchNetwork, critic: TorchNetwork, target: TorchNetwork,
                  temperature: TemperatureLoss, optimizer: OptimizerSpec) -> None:
         (policy_head,), (q_head,) = actor.spec.heads, critic.spec.heads
-        if not isinstance(policy_head, SquashedGaussianPolicyHead):
-            raise ValueError(f"the actor's head must be a SquashedGaussianPolicyHead, "
-                             f"not {type(policy_head).__name__}")
-        if not isinstance(q_head, ActionValueHead):
-            raise ValueError(f"the critic's head must be an ActionValueHead, "
-                             f"not {type(q_head).__name__}")
+        if policy_head.distribution is not Distribution.SQUASHED_GAUSSIAN:
+            raise ValueError(f"the actor's head must output a squashed Gaussian "
+                             f"(SquashedGaussianPolicyHead), not {type(policy_head).__name__}")
+        if not q_head.ensemble_members():
+            raise ValueError(f"the critic's head must be an ensemble of Q(s, a) critics "
+                             f"(ActionValueHead), not {type(q_head).__name__}")
         self.actor, self.critic, self.target = actor, critic, target
         self.policy_head, self.q_head = policy_head, q_head
         self.critic_loss = SoftQRegression(q_head)
@@ -108,7 +104,7 @@ class SoftActorCritic:
     def _policy(self, observations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Actions a ~ pi(.|s) in [-1, 1] [B, D] and their log-probabilities [B]."""
         out = self.actor.model(observations)
-        mean, log_std = out[self.policy_head.name], out[self.policy_head.log_std_name]
+        mean, log_std = (out[name] for name in self.policy_head.distribution_outputs())
         return squashed_gaussian_sample(mean, log_std, torch.randn_like(mean))
 
     def critic_step(self, batch: dict[str, NDArray], *, discount: float) -> dict[str, float]:

@@ -8,23 +8,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 import torch.nn.functional as F
+from numpy.typing import NDArray
 from torch import nn
 
+from coachrl.networks.heads import Head, LinearLayer
 from coachrl.networks.plan import Layer, tower_names, tower_of, tower_plan
-from coachrl.networks.spec import (
-    ActionValueHead,
-    DiscretePolicyHead,
-    GaussianPolicyHead,
-    HeadSpec,
-    NetworkSpec,
-    QHead,
-    SquashedGaussianPolicyHead,
-    VHead,
-)
+from coachrl.networks.spec import NetworkSpec
 
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU}
-HEAD_GAINS = {QHead: 1.0, VHead: 1.0, DiscretePolicyHead: 0.01, GaussianPolicyHead: 0.01,
-              SquashedGaussianPolicyHead: 0.01, ActionValueHead: 1.0}
 
 
 class ScaleImage(nn.Module):
@@ -48,50 +39,116 @@ def _build_layer(layer: Layer) -> nn.Module:
     raise ValueError(f"unknown layer kind {layer.kind!r}")
 
 
-class HeadModule(nn.Module):
-    """A linear output layer per head; the Gaussian head adds its log-std."""
+class TorchOps:
+    """The array operations of a head's forward (``coachrl.networks.heads.Ops``) in torch."""
 
-    def __init__(self, head: HeadSpec, features: int) -> None:
+    @staticmethod
+    def squeeze_last(x: torch.Tensor) -> torch.Tensor:
+        return x.squeeze(-1)
+
+    @staticmethod
+    def clip(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
+        return x.clamp(low, high)
+
+    @staticmethod
+    def expand_as(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        return x.expand_as(like)
+
+    @staticmethod
+    def tanh(x: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(x)
+
+    @staticmethod
+    def relu(x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(x)
+
+    @staticmethod
+    def cos(x: torch.Tensor) -> torch.Tensor:
+        return torch.cos(x)
+
+    @staticmethod
+    def softmax(x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(x, dim=-1)
+
+    @staticmethod
+    def mean(x: torch.Tensor, axis: int, keepdims: bool = False) -> torch.Tensor:
+        return x.mean(axis, keepdim=keepdims)
+
+    @staticmethod
+    def sum(x: torch.Tensor, axis: int, keepdims: bool = False) -> torch.Tensor:
+        return x.sum(axis, keepdim=keepdims)
+
+    @staticmethod
+    def reshape(x: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+        return x.reshape(shape)
+
+    @staticmethod
+    def constant(array: NDArray, like: torch.Tensor) -> torch.Tensor:
+        return torch.as_tensor(array, dtype=like.dtype, device=like.device)
+
+
+TORCH_OPS = TorchOps()
+
+
+class _HeadParams:
+    """A head's parameters as its forward sees them. With a tape, a linear layer applied to the
+    tower's features runs outside autograd: its output is a leaf, recorded with the layer for
+    ``TapedTower.backward``; layers over anything else stay in autograd."""
+
+    __slots__ = ("features", "module", "taped")
+
+    def __init__(self, module: HeadModule, features: torch.Tensor,
+                 taped: list[tuple[nn.Linear, torch.Tensor]] | None) -> None:
+        self.module, self.features, self.taped = module, features, taped
+
+    def linear(self, name: str, x: torch.Tensor) -> torch.Tensor:
+        layer = self.module.linears[name]
+        if self.taped is None or x is not self.features:
+            return F.linear(x, layer.weight, layer.bias)
+        with torch.no_grad():
+            value = torch.addmm(layer.bias, x, layer.weight.t())
+        self.taped.append((layer, value.requires_grad_()))
+        return value
+
+    def parameter(self, name: str) -> torch.Tensor:
+        return self.module.free[name]
+
+
+class HeadModule(nn.Module):
+    """The parameters a head declares (``head.layers()``), run by the head's own forward.
+
+    Each layer is an attribute named as declared, so the state dict reads
+    ``heads.{head}.{layer}.weight`` (linear) or ``heads.{head}.{layer}`` (free parameter).
+    """
+
+    def __init__(self, head: Head, features: int) -> None:
         super().__init__()
         self.head = head
-        self.log_std: nn.Linear | nn.Parameter
-        if isinstance(head, QHead | DiscretePolicyHead):
-            self.linear = nn.Linear(features, head.n_actions)
-        elif isinstance(head, VHead):
-            self.linear = nn.Linear(features, 1)
-        elif isinstance(head, ActionValueHead):
-            raise ValueError("an ActionValueHead is built by EnsembleModel (build_model)")
-        elif isinstance(head, SquashedGaussianPolicyHead):
-            self.linear = nn.Linear(features, head.action_dim)
-            self.log_std = nn.Linear(features, head.action_dim)
-        else:
-            self.linear = nn.Linear(features, head.action_dim)
-            self.log_std = (
-                nn.Linear(features, head.action_dim) if head.state_dependent_std
-                else nn.Parameter(torch.full((head.action_dim,), head.initial_log_std)))
+        self.linears: dict[str, nn.Linear] = {}
+        self.free: dict[str, nn.Parameter] = {}
+        for layer in head.layers():
+            if isinstance(layer, LinearLayer):
+                module = nn.Linear(layer.size_in or features, layer.size)
+                self.add_module(layer.name, module)
+                self.linears[layer.name] = module
+            else:
+                parameter = nn.Parameter(torch.full(layer.shape, layer.fill))
+                self.register_parameter(layer.name, parameter)
+                self.free[layer.name] = parameter
+
+    def initialise(self) -> None:
+        """Orthogonal init of the layers that declare a gain; biases zero."""
+        for layer in self.head.layers():
+            if isinstance(layer, LinearLayer) and layer.gain is not None:
+                linear = self.linears[layer.name]
+                nn.init.orthogonal_(linear.weight, gain=layer.gain)
+                nn.init.zeros_(linear.bias)
 
     def forward(self, features: torch.Tensor, out: dict[str, torch.Tensor],
                 taped: list[tuple[nn.Linear, torch.Tensor]] | None = None) -> None:
-        """The head's outputs into ``out``. With ``taped``, the output layer runs outside
-        autograd: its output is a leaf, appended with the layer for ``TapedTower.backward``."""
-        head, linear = self.head, self.linear
-        if taped is None:
-            value = F.linear(features, linear.weight, linear.bias)
-        else:
-            with torch.no_grad():
-                value = torch.addmm(linear.bias, features, linear.weight.t())
-            taped.append((linear, value.requires_grad_()))
-        out[head.name] = value.squeeze(-1) if isinstance(head, VHead) else value
-        if isinstance(head, SquashedGaussianPolicyHead):
-            assert isinstance(self.log_std, nn.Linear)
-            out[head.log_std_name] = self.log_std(features).clamp(head.log_std_min,
-                                                                  head.log_std_max)
-        elif isinstance(head, GaussianPolicyHead):
-            log_std = self.log_std
-            if isinstance(log_std, nn.Linear):
-                out[head.log_std_name] = log_std(features).clamp(-20.0, 2.0)
-            else:
-                out[head.log_std_name] = log_std.expand_as(value)
+        """The head's outputs into ``out``. With ``taped``, its linear layers over the features
+        run outside autograd (see ``_HeadParams``)."""
+        self.head.forward(TORCH_OPS, _HeadParams(self, features, taped), features, out)
 
 
 LINEAR, TANH, RELU, FLATTEN, MODULE = range(5)  # how ``Model.forward`` runs a tower's layer
@@ -210,9 +267,7 @@ class Model(nn.Module):
                     nn.init.zeros_(module.bias)
         for head_module in self.heads.values():
             assert isinstance(head_module, HeadModule)
-            linear = head_module.linear
-            nn.init.orthogonal_(linear.weight, gain=HEAD_GAINS[type(head_module.head)])
-            nn.init.zeros_(linear.bias)
+            head_module.initialise()
 
     def forward(self, observations: torch.Tensor) -> dict[str, torch.Tensor]:
         features = {name: self._tower(steps, observations) for name, steps in self._steps.items()}
@@ -314,18 +369,19 @@ class EnsembleModel(nn.Module):
     def __init__(self, spec: NetworkSpec) -> None:
         super().__init__()
         (head,) = spec.heads
-        assert isinstance(head, ActionValueHead)
+        assert head.ensemble_members() > 0
         self.spec, self.head = spec, head
         layers, features = tower_plan(spec)
         modules: list[nn.Module] = []
+        members = head.ensemble_members()
         for layer in layers:
             if layer.kind == "linear":
-                modules.append(EnsembleLinear(head.critics, layer.size_in, layer.size_out))
+                modules.append(EnsembleLinear(members, layer.size_in, layer.size_out))
             elif layer.kind == "activation":
                 modules.append(ACTIVATIONS[layer.activation]())
             elif layer.kind != "flatten":  # inputs are flat already
                 raise ValueError(f"an ensemble tower cannot hold a {layer.kind!r} layer")
-        modules.append(EnsembleLinear(head.critics, features, 1))
+        modules.append(EnsembleLinear(members, features, 1))
         self.layers = nn.Sequential(*modules)
         if spec.ortho_init:
             for index, module in enumerate(modules):
@@ -344,8 +400,9 @@ class EnsembleModel(nn.Module):
 
 def build_model(spec: NetworkSpec) -> Model | EnsembleModel:
     """The torch module of a spec: a fused ensemble for action-value critics, else a ``Model``."""
-    if any(isinstance(head, ActionValueHead) for head in spec.heads):
+    if any(head.ensemble_members() for head in spec.heads):
         if len(spec.heads) != 1:
-            raise ValueError("an ActionValueHead must be the only head of its network")
+            raise ValueError("an ensemble head (ActionValueHead) must be the only head of its "
+                             "network")
         return EnsembleModel(spec)
     return Model(spec)

@@ -1,12 +1,15 @@
 """Head losses: one small class per loss, its fields the hyperparameters, called on a batch.
 
 Each loss takes the network outputs and the batch tensors and returns (loss, metrics). Shared
-steps (importance weights, advantage normalisation) are functions every loss calls.
+steps (importance weights, advantage normalisation) are functions every loss calls. A loss is
+registered for the type of loss spec it implements (``@register_loss(QLoss)``) and chosen by the
+spec a head carries, never by the head's class; policy losses read the head's ``distribution``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,16 +17,20 @@ import torch
 import torch.nn.functional as F
 
 from coachrl.core import batch as B
-from coachrl.networks.spec import (
-    ActionValueHead,
+from coachrl.errors import ConfigError
+from coachrl.networks.heads import Distribution, Head
+from coachrl.networks.losses import (
+    CategoricalQLoss,
     ClippedSurrogateLoss,
-    DiscretePolicyHead,
-    GaussianPolicyHead,
-    HeadSpec,
-    QHead,
-    SquashedGaussianPolicyHead,
+    DeterministicPolicyLoss,
+    EnsembleQLoss,
+    PolicyGradientLoss,
+    QLoss,
+    QuantileHuberLoss,
+    SoftPolicyLoss,
+    SoftQLoss,
     TemperatureLoss,
-    VHead,
+    ValueLoss,
 )
 
 Tensors = dict[str, torch.Tensor]
@@ -41,28 +48,116 @@ def normalize(advantages: torch.Tensor) -> torch.Tensor:
     return (advantages - advantages.mean()) / (advantages.std(unbiased=False) + 1e-8)
 
 
+Loss = Callable[..., tuple[torch.Tensor, "Tensors"]]
+LOSSES: dict[type, Callable[[Head], Loss]] = {}
+
+
+def register_loss(spec_type: type) -> Callable[[Any], Any]:
+    """Class decorator: the loss that trains heads whose ``loss`` is a ``spec_type``."""
+    def register(cls: Any) -> Any:
+        LOSSES[spec_type] = cls
+        return cls
+    return register
+
+
+def loss_for(head: Head) -> Loss:
+    """The loss the head's loss spec names."""
+    factory = LOSSES.get(type(head.loss))
+    if factory is None:
+        raise ConfigError(
+            f"head {head.name!r} carries a {type(head.loss).__name__}, which no torch loss "
+            f"implements; registered: {', '.join(sorted(t.__name__ for t in LOSSES))}")
+    return factory(head)
+
+
+def _regression(kind: str, values: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    if kind == "huber":
+        return F.smooth_l1_loss(values, targets, reduction="none")
+    return F.mse_loss(values, targets, reduction="none")
+
+
+def _taken(values: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+    """values [B, n_actions, ...] at each sample's action -> [B, ...]."""
+    index = actions.long().view(-1, 1, *([1] * (values.dim() - 2)))
+    return values.gather(1, index.expand(-1, 1, *values.shape[2:])).squeeze(1)
+
+
+@register_loss(QLoss)
 @dataclass(slots=True)
 class QRegression:
     """Huber or MSE between Q(s, a) and precomputed TD targets (Mnih et al. 2015)."""
 
-    head: QHead
+    head: Head
 
     def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
         q = out[self.head.name]  # [batch, actions]
         q_taken = q.gather(1, batch[B.ACTIONS].long().unsqueeze(1)).squeeze(1)  # [batch]
-        targets = batch[B.TARGETS]
-        if self.head.loss.kind == "huber":
-            per_sample = F.smooth_l1_loss(q_taken, targets, reduction="none")
-        else:
-            per_sample = F.mse_loss(q_taken, targets, reduction="none")
+        per_sample = _regression(self.head.loss.kind, q_taken, batch[B.TARGETS])
         return weighted_mean(per_sample, batch), {"q_mean": q_taken.detach().mean()}
 
 
+@register_loss(EnsembleQLoss)
+@dataclass(slots=True)
+class EnsembleQRegression:
+    """Each member's Q(s, a) [B, K] onto its own targets [B, K]; ``masks`` [B, K] (bootstrap
+    masks, 1 where the member trains on the sample) weight the members; mean over members."""
+
+    head: Head
+
+    def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
+        q = out[self.head.name]  # [batch, members, actions]
+        index = batch[B.ACTIONS].long().view(-1, 1, 1).expand(-1, q.shape[1], 1)
+        q_taken = q.gather(2, index).squeeze(2)  # [batch, members]
+        per_member = _regression(self.head.loss.kind, q_taken, batch[B.TARGETS])
+        masks = batch.get(B.MASKS)
+        if masks is not None:
+            per_member = per_member * masks
+        return weighted_mean(per_member.mean(1), batch), {"q_mean": q_taken.detach().mean()}
+
+
+@register_loss(CategoricalQLoss)
+@dataclass(slots=True)
+class CategoricalCrossEntropy:
+    """C51's loss: cross-entropy of the taken action's distribution [B, atoms] against the
+    target distribution ``targets`` [B, atoms], projected onto the support by the agent
+    (``coachrl.core.returns.categorical_projection``)."""
+
+    head: Head
+
+    def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
+        logits = _taken(out[f"{self.head.name}_logits"], batch[B.ACTIONS])  # [batch, atoms]
+        per_sample = -(batch[B.TARGETS] * torch.log_softmax(logits, -1)).sum(-1)
+        q_taken = out[self.head.name].gather(1, batch[B.ACTIONS].long().unsqueeze(1))
+        return weighted_mean(per_sample, batch), {"q_mean": q_taken.detach().mean()}
+
+
+@register_loss(QuantileHuberLoss)
+@dataclass(slots=True)
+class QuantileHuber:
+    """QR-DQN's quantile Huber loss: predicted quantiles theta_i [B, N] of the taken action at
+    fractions tau_i, target samples ``targets`` [B, N']: rho_tau(u) = |tau - 1{u < 0}| *
+    huber_kappa(u) / kappa with u = target_j - theta_i, summed over i, averaged over j."""
+
+    head: Head
+
+    def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
+        kappa = self.head.loss.kappa
+        theta = _taken(out[f"{self.head.name}_quantiles"], batch[B.ACTIONS])  # [batch, N]
+        n = theta.shape[1]
+        taus = (2 * torch.arange(n, device=theta.device, dtype=theta.dtype) + 1) / (2.0 * n)
+        u = batch[B.TARGETS].unsqueeze(1) - theta.unsqueeze(2)  # [batch, N, N']
+        huber = F.huber_loss(u, torch.zeros_like(u), reduction="none", delta=kappa) / kappa
+        rho = (taus.view(1, -1, 1) - (u.detach() < 0).to(u.dtype)).abs() * huber
+        per_sample = rho.mean(2).sum(1)
+        return weighted_mean(per_sample, batch), {"q_mean": theta.detach().mean()}
+
+
+@register_loss(ValueLoss)
 @dataclass(slots=True)
 class ValueRegression:
     """weight * MSE of V(s) to returns; with clip_range > 0, PPO2's clipped value loss."""
 
-    head: VHead
+    head: Head
 
     def __call__(self, out: Tensors, batch: Tensors, **over: float) -> tuple[torch.Tensor, Tensors]:
         spec = self.head.loss
@@ -159,28 +254,81 @@ class _ClippedSurrogateFunction(torch.autograd.Function):
         return (None,) * 6 + tuple(grad * grad_loss for grad in ctx.grads)
 
 
+TERMS: dict[Distribution, type[_CategoricalTerms] | type[_GaussianTerms]] = {
+    Distribution.CATEGORICAL: _CategoricalTerms, Distribution.GAUSSIAN: _GaussianTerms}
+
+
+def _policy_terms(head: Head) -> type[_CategoricalTerms] | type[_GaussianTerms]:
+    terms = TERMS.get(head.distribution) if head.distribution is not None else None
+    if terms is None:
+        raise ConfigError(
+            f"head {head.name!r} ({type(head).__name__}) has no likelihood-ratio terms for a "
+            f"{head.loss.__class__.__name__}; it needs one of these distributions: "
+            f"{', '.join(d.value for d in TERMS)}")
+    return terms
+
+
+def _advantages(batch: Tensors, normalize_advantages: bool) -> torch.Tensor:
+    advantages = batch[B.ADVANTAGES]
+    if normalize_advantages and advantages.numel() > 1:
+        advantages = normalize(advantages)
+    return advantages
+
+
+@register_loss(ClippedSurrogateLoss)
 @dataclass(slots=True)
 class ClippedSurrogate:
     """PPO-clip policy loss (Schulman et al. 2017) minus an entropy bonus."""
 
-    head: DiscretePolicyHead | GaussianPolicyHead
+    head: Head
 
     def __call__(self, out: Tensors, batch: Tensors, **over: float) -> tuple[torch.Tensor, Tensors]:
         spec: ClippedSurrogateLoss = self.head.loss
-        advantages = batch[B.ADVANTAGES]
-        if spec.normalize_advantages and advantages.numel() > 1:
-            advantages = normalize(advantages)
-        head = self.head
-        terms: type[_CategoricalTerms] | type[_GaussianTerms]
-        outputs: tuple[torch.Tensor, ...]
-        if isinstance(head, DiscretePolicyHead):
-            terms, outputs = _CategoricalTerms, (out[head.name],)
-        else:
-            terms, outputs = _GaussianTerms, (out[head.name], out[head.log_std_name])
+        outputs = tuple(out[name] for name in self.head.distribution_outputs())
         loss, entropy, approx_kl, clip_fraction = _ClippedSurrogateFunction.apply(
-            terms, over.get("clip_range", spec.clip_range), spec.entropy_weight,
-            batch[B.ACTIONS], batch[B.LOG_PROBS], advantages, *outputs)
+            _policy_terms(self.head), over.get("clip_range", spec.clip_range),
+            spec.entropy_weight, batch[B.ACTIONS], batch[B.LOG_PROBS],
+            _advantages(batch, spec.normalize_advantages), *outputs)
         return loss, {"entropy": entropy, "approx_kl": approx_kl, "clip_fraction": clip_fraction}
+
+
+class _PolicyGradientFunction(torch.autograd.Function):
+    """``-mean(log pi(a|s) * A) - c * mean(H)`` with its gradient in the policy's outputs in
+    closed form, as ``_ClippedSurrogateFunction`` (a unit test compares it with autograd)."""
+
+    @staticmethod
+    def forward(ctx: Any, terms: type[_CategoricalTerms] | type[_GaussianTerms],
+                entropy_weight: float, actions: torch.Tensor, advantages: torch.Tensor,
+                *outputs: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        policy = terms(outputs, actions)
+        n = advantages.numel()
+        loss = (policy.log_prob * advantages).mean().neg_()
+        entropy = policy.entropy.mean()
+        if entropy_weight > 0:
+            loss = loss - entropy_weight * entropy
+        ctx.grads = policy.grads(advantages / -n, -entropy_weight / n)
+        ctx.mark_non_differentiable(entropy)
+        return loss, entropy
+
+    @staticmethod
+    def backward(ctx: Any, grad_loss: torch.Tensor, *_: Any) -> tuple[torch.Tensor | None, ...]:
+        return (None,) * 4 + tuple(grad * grad_loss for grad in ctx.grads)
+
+
+@register_loss(PolicyGradientLoss)
+@dataclass(slots=True)
+class PolicyGradient:
+    """The likelihood-ratio policy gradient (REINFORCE, A2C/A3C) minus an entropy bonus."""
+
+    head: Head
+
+    def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
+        spec: PolicyGradientLoss = self.head.loss
+        outputs = tuple(out[name] for name in self.head.distribution_outputs())
+        loss, entropy = _PolicyGradientFunction.apply(
+            _policy_terms(self.head), spec.entropy_weight, batch[B.ACTIONS],
+            _advantages(batch, spec.normalize_advantages), *outputs)
+        return loss, {"entropy": entropy}
 
 
 def squashed_gaussian_sample(mean: torch.Tensor, log_std: torch.Tensor,
@@ -197,11 +345,12 @@ def squashed_gaussian_sample(mean: torch.Tensor, log_std: torch.Tensor,
     return torch.tanh(u), gaussian - log_det
 
 
+@register_loss(SoftQLoss)
 @dataclass(slots=True)
 class SoftQRegression:
     """``weight * sum_i MSE(Q_i(s, a), y)`` over an ensemble of critics (Haarnoja et al. 2018)."""
 
-    head: ActionValueHead
+    head: Head
 
     def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
         q = out[self.head.name]  # [critics, batch]
@@ -210,6 +359,7 @@ class SoftQRegression:
             "q_mean": q.detach().mean()}
 
 
+@register_loss(SoftPolicyLoss)
 @dataclass(slots=True)
 class SoftPolicyObjective:
     """SAC's policy loss: mean(alpha * log pi(a|s) - min_i Q_i(s, a)), a ~ pi reparameterised.
@@ -218,7 +368,7 @@ class SoftPolicyObjective:
     with this head alone refuses, since the loss needs Q.
     """
 
-    head: SquashedGaussianPolicyHead
+    head: Head
 
     def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
         raise RuntimeError(f"head {self.head.name!r} is trained by an actor-critic update (its "
@@ -246,16 +396,19 @@ class TemperatureObjective:
         return -(log_temperature * (log_probs.detach() + self.spec.target_entropy)).mean()
 
 
-Loss = QRegression | ValueRegression | ClippedSurrogate | SoftQRegression | SoftPolicyObjective
+@register_loss(DeterministicPolicyLoss)
+@dataclass(slots=True)
+class DeterministicPolicyObjective:
+    """DDPG's policy loss, -mean(Q(s, mu(s))), through a critic the actor-critic update owns;
+    ``train_on_batch`` on the actor alone refuses, as for SAC's policy."""
 
+    head: Head
 
-def loss_for(head: HeadSpec) -> Loss:
-    if isinstance(head, QHead):
-        return QRegression(head)
-    if isinstance(head, VHead):
-        return ValueRegression(head)
-    if isinstance(head, ActionValueHead):
-        return SoftQRegression(head)
-    if isinstance(head, SquashedGaussianPolicyHead):
-        return SoftPolicyObjective(head)
-    return ClippedSurrogate(head)
+    def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
+        raise RuntimeError(f"head {self.head.name!r} is trained by an actor-critic update (its "
+                           "loss needs the critic); train_on_batch cannot train it alone")
+
+    @staticmethod
+    def loss(q_values: torch.Tensor) -> torch.Tensor:
+        """q_values [B] or [critics, B] of (s, mu(s)); the first critic's, as TD3 does."""
+        return -(q_values if q_values.dim() == 1 else q_values[0]).mean()

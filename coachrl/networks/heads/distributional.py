@@ -1,0 +1,91 @@
+"""Distributional Q heads: a categorical return distribution on a fixed support (C51) and
+quantiles at fixed fractions (QR-DQN). Both output Q(s, .) [B, n_actions] under ``name`` (the
+distribution's mean, for acting) beside the distribution itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+import numpy as np
+from numpy.typing import NDArray
+
+from coachrl.networks.heads.base import (
+    Head,
+    HeadLayer,
+    HeadParams,
+    LinearLayer,
+    Ops,
+    register_head,
+)
+from coachrl.networks.losses import CategoricalQLoss, QuantileHuberLoss
+
+
+@register_head
+@dataclass(slots=True, frozen=True, kw_only=True)
+class CategoricalQHead(Head):
+    """C51 (Bellemare et al. 2017): per action, logits over ``atoms`` returns evenly spaced in
+    [v_min, v_max]; outputs ``{name}_logits`` [B, n_actions, atoms] and Q [B, n_actions]."""
+
+    n_actions: int
+    atoms: int = 51
+    v_min: float = -10.0
+    v_max: float = 10.0
+    name: str = "q"
+    loss: CategoricalQLoss = field(default_factory=CategoricalQLoss)
+
+    @property
+    def logits_name(self) -> str:
+        return f"{self.name}_logits"
+
+    @property
+    def support(self) -> NDArray[np.float32]:
+        """The returns the atoms stand for, [atoms]."""
+        return np.linspace(self.v_min, self.v_max, self.atoms, dtype=np.float32)
+
+    def layers(self) -> tuple[HeadLayer, ...]:
+        return (LinearLayer("linear", self.n_actions * self.atoms),)
+
+    def forward(self, ops: Ops, params: HeadParams, features: Any, out: dict[str, Any]) -> None:
+        logits = ops.reshape(params.linear("linear", features), (-1, self.n_actions, self.atoms))
+        out[self.logits_name] = logits
+        out[self.name] = ops.sum(ops.softmax(logits) * ops.constant(self.support, logits), -1)
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(n_actions=3, atoms=11, v_min=-5.0, v_max=5.0)
+
+
+@register_head
+@dataclass(slots=True, frozen=True, kw_only=True)
+class QuantileQHead(Head):
+    """QR-DQN (Dabney et al. 2018): per action, the return's quantiles at the fractions
+    ``taus`` = (2i + 1) / 2N; outputs ``{name}_quantiles`` [B, n_actions, N] and their mean,
+    Q [B, n_actions]."""
+
+    n_actions: int
+    quantiles: int = 200
+    name: str = "q"
+    loss: QuantileHuberLoss = field(default_factory=QuantileHuberLoss)
+
+    @property
+    def quantiles_name(self) -> str:
+        return f"{self.name}_quantiles"
+
+    @property
+    def taus(self) -> NDArray[np.float32]:
+        """The quantile fractions, midpoints of N equal bins of [0, 1], [N]."""
+        return ((2 * np.arange(self.quantiles) + 1) / (2.0 * self.quantiles)).astype(np.float32)
+
+    def layers(self) -> tuple[HeadLayer, ...]:
+        return (LinearLayer("linear", self.n_actions * self.quantiles),)
+
+    def forward(self, ops: Ops, params: HeadParams, features: Any, out: dict[str, Any]) -> None:
+        quantiles = ops.reshape(params.linear("linear", features),
+                                (-1, self.n_actions, self.quantiles))
+        out[self.quantiles_name] = quantiles
+        out[self.name] = ops.mean(quantiles, -1)
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(n_actions=3, quantiles=8)

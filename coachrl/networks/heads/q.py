@@ -1,0 +1,82 @@
+"""Q-value heads: plain, dueling, and an ensemble of Q heads (Bootstrapped DQN, UCB)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+from coachrl.networks.heads.base import (
+    Head,
+    HeadLayer,
+    HeadParams,
+    LinearLayer,
+    Ops,
+    register_head,
+)
+from coachrl.networks.losses import EnsembleQLoss, QLoss
+
+
+@register_head
+@dataclass(slots=True, frozen=True, kw_only=True)
+class QHead(Head):
+    """Q(s, .) for ``n_actions`` discrete actions; output [B, n_actions]."""
+
+    n_actions: int
+    name: str = "q"
+    loss: QLoss = field(default_factory=QLoss)
+
+    def layers(self) -> tuple[HeadLayer, ...]:
+        return (LinearLayer("linear", self.n_actions),)
+
+    def forward(self, ops: Ops, params: HeadParams, features: Any, out: dict[str, Any]) -> None:
+        out[self.name] = params.linear("linear", features)
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(n_actions=3)
+
+
+@register_head
+@dataclass(slots=True, frozen=True, kw_only=True)
+class DuelingQHead(Head):
+    """Dueling streams (Wang et al. 2016): Q(s, a) = V(s) + A(s, a) - mean_a' A(s, a'), so the
+    value of a state is learnt from every action's update; output [B, n_actions]."""
+
+    n_actions: int
+    name: str = "q"
+    loss: QLoss = field(default_factory=QLoss)
+
+    def layers(self) -> tuple[HeadLayer, ...]:
+        return LinearLayer("value", 1), LinearLayer("advantage", self.n_actions)
+
+    def forward(self, ops: Ops, params: HeadParams, features: Any, out: dict[str, Any]) -> None:
+        advantage = params.linear("advantage", features)
+        out[self.name] = params.linear("value", features) + (
+            advantage - ops.mean(advantage, axis=-1, keepdims=True))
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(n_actions=4)
+
+
+@register_head
+@dataclass(slots=True, frozen=True, kw_only=True)
+class QEnsembleHead(Head):
+    """``members`` Q heads over shared features (Bootstrapped DQN, Osband et al. 2016; UCB over
+    Q-ensembles, Chen et al. 2017); output [B, members, n_actions]."""
+
+    n_actions: int
+    members: int = 10
+    name: str = "q"
+    loss: EnsembleQLoss = field(default_factory=EnsembleQLoss)
+
+    def layers(self) -> tuple[HeadLayer, ...]:
+        return (LinearLayer("linear", self.members * self.n_actions),)
+
+    def forward(self, ops: Ops, params: HeadParams, features: Any, out: dict[str, Any]) -> None:
+        out[self.name] = ops.reshape(params.linear("linear", features),
+                                     (-1, self.members, self.n_actions))
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(n_actions=3, members=4)

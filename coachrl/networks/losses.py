@@ -1,0 +1,113 @@
+"""Loss specs: which loss trains a head, and its hyperparameters; backend-neutral.
+
+A head carries the loss spec it is trained with (``QHead(loss=QLoss(kind="mse"))``); the
+backend picks the loss's implementation by the spec's type, never by the head's class, so one
+head can be trained by several losses (a categorical policy by PPO's clipped surrogate or by the
+plain policy gradient) and a new loss is one spec here plus one registered implementation.
+Callers may override a hyperparameter per update (a scheduled clip range).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coachrl.errors import ConfigError
+
+REGRESSION_KINDS = ("huber", "mse")
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in REGRESSION_KINDS:
+        raise ConfigError(f"loss kind {kind!r} is not known; expected one of "
+                          f"{', '.join(REGRESSION_KINDS)}")
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class QLoss:
+    """TD regression of Q(s, a) onto targets; Huber (smooth L1) or MSE."""
+
+    kind: str = "huber"  # "huber" or "mse"
+
+    def __post_init__(self) -> None:
+        _check_kind(self.kind)
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class EnsembleQLoss:
+    """TD regression of every member of a Q ensemble onto its own targets [B, K], each sample
+    counted by the members its bootstrap mask [B, K] selects (Osband et al. 2016)."""
+
+    kind: str = "huber"
+
+    def __post_init__(self) -> None:
+        _check_kind(self.kind)
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class CategoricalQLoss:
+    """Cross-entropy of the taken action's return distribution against a target distribution
+    already projected onto the head's support (C51, Bellemare et al. 2017)."""
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class QuantileHuberLoss:
+    """Quantile Huber loss of the taken action's quantiles against target quantiles (QR-DQN,
+    Dabney et al. 2018): ``|tau - 1{u < 0}| * huber_kappa(u) / kappa``, summed over the target
+    quantiles and averaged over the predicted ones."""
+
+    kappa: float = 1.0
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class ValueLoss:
+    """MSE of V(s) against returns, optionally clipped around the old values (PPO)."""
+
+    weight: float = 0.5  # coefficient in the total loss
+    clip_range: float = 0.0  # 0 disables value clipping
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class ClippedSurrogateLoss:
+    """PPO's clipped surrogate objective with an entropy bonus (Schulman et al. 2017)."""
+
+    clip_range: float = 0.2  # epsilon; callers may pass a scheduled value per update
+    entropy_weight: float = 0.0  # coefficient of the entropy bonus
+    normalize_advantages: bool = True  # per-minibatch advantage normalisation
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class PolicyGradientLoss:
+    """The likelihood-ratio policy gradient, ``-mean(log pi(a|s) * advantage)``, minus an
+    entropy bonus (Williams 1992; A2C/A3C, Mnih et al. 2016)."""
+
+    entropy_weight: float = 0.0
+    normalize_advantages: bool = False
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class SoftQLoss:
+    """Soft Bellman regression of every critic onto one target (Haarnoja et al. 2018):
+    ``weight * sum_i MSE(Q_i(s, a), y)``; the target comes precomputed with the batch."""
+
+    weight: float = 0.5  # coefficient of the summed critic losses (0.5: the paper's 1/2 J_Q)
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class SoftPolicyLoss:
+    """SAC's policy loss: mean of ``alpha * log pi(a|s) - min_i Q_i(s, a)`` over actions drawn
+    with the reparameterisation trick, so the gradient flows through the critics to the policy."""
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class DeterministicPolicyLoss:
+    """DDPG's policy loss, ``-mean(Q(s, mu(s)))`` (Silver et al. 2014; Lillicrap et al. 2016):
+    the gradient flows through the critic, so an actor-critic update owns it."""
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class TemperatureLoss:
+    """Automatic entropy tuning (Haarnoja et al. 2018b): ``-log(alpha) * (log pi + H_target)``,
+    which raises alpha while the policy's entropy is below ``target_entropy``, lowers it above."""
+
+    target_entropy: float  # H_target; -action_dim is the paper's heuristic
+    initial_temperature: float = 1.0  # alpha before the first update
