@@ -55,6 +55,7 @@ class DQNAgent(ValueOptimizationAgent):
         targets = n_step_targets(
             rewards=batch[B.REWARDS], next_values=next_values,
             terminated=batch[B.TERMINATED], discount=self.params.algorithm.discount,
+            discounts=batch.get(B.DISCOUNTS),  # n-step memory: gamma^m per transition
         )
         train_batch = {B.OBSERVATIONS: batch[B.OBSERVATIONS], B.ACTIONS: batch[B.ACTIONS],
                        B.TARGETS: targets}

@@ -11,13 +11,11 @@ from numpy.typing import NDArray
 
 from coachrl.agent import AgentContext, ReplayAgent, ValueOptimizationAlgorithmParams
 from coachrl.backend import ActorCriticBackend, State
-from coachrl.core import batch as B
-from coachrl.core.batch import ActionInfo, StepResult
+from coachrl.core.batch import ActionInfo
 from coachrl.core.metrics import MetricMeans
 from coachrl.core.spaces import BoxActions
 from coachrl.errors import ConfigError, IncompatibleSpaces
 from coachrl.exploration import SquashedGaussian
-from coachrl.memories import ReplayBuffer
 from coachrl.networks import (
     ActionValueHead,
     FCMiddleware,
@@ -105,9 +103,6 @@ class SACAgent(ReplayAgent):
                                         initial_temperature=p.initial_temperature),
             optimizer=OptimizerSpec(learning_rate=params.learning_rate,
                                     adam_epsilon=params.adam_epsilon))
-        self.memory = ReplayBuffer(
-            capacity=params.memory.capacity, action_shape=(action.dim,), action_dtype=np.float32,
-            observation_shape=observation.shape, observation_dtype=observation.dtype)
         self.low = np.asarray(action.low, np.float32)
         self.half_range = (np.asarray(action.high, np.float32) - self.low) / 2  # [dim]
 
@@ -118,15 +113,8 @@ class SACAgent(ReplayAgent):
             log_std=out[self.policy_head.log_std_name])
         return ActionInfo((self.low + (unit + 1.0) * self.half_range).astype(np.float32), {})
 
-    def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None:
-        valid = result.valid
-        self._steps_since_train += int(valid.sum())
-        unit = (info.actions[valid] - self.low) / self.half_range - 1.0  # replay keeps [-1, 1]
-        self.memory.add({
-            B.OBSERVATIONS: observations[valid], B.ACTIONS: unit,
-            B.REWARDS: result.rewards[valid], B.NEXT_OBSERVATIONS: result.observations[valid],
-            B.TERMINATED: result.terminated[valid],
-        })
+    def stored_actions(self, actions: NDArray) -> NDArray:
+        return (actions - self.low) / self.half_range - 1.0  # replay keeps [-1, 1]
 
     def ready_to_train(self, step: int) -> bool:
         p = self.params.algorithm

@@ -22,14 +22,16 @@ PRIORITISED = "coachrl prioritised"
 
 
 def _coachrl_buffer(capacity: int, prioritised: bool) -> object:
-    from coachrl.memories import PrioritizedReplay, ReplayBuffer
+    from coachrl.memories import PrioritizedReplay, ReplayBuffer, transition_columns
 
     layout = {
         "capacity": capacity,
-        "observation_shape": (4,),
-        "observation_dtype": np.float32,
-        "action_shape": (),
-        "action_dtype": np.int64,
+        "columns": transition_columns(
+            observation_shape=(4,),
+            observation_dtype=np.float32,
+            action_shape=(),
+            action_dtype=np.int64,
+        ),
     }
     return PrioritizedReplay(**layout) if prioritised else ReplayBuffer(**layout)
 

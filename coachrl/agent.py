@@ -28,7 +28,14 @@ from coachrl.core.metrics import MetricMeans
 from coachrl.core.spaces import BoxActions, DiscreteActions, EnvSpaces, action_layout
 from coachrl.errors import IncompatibleSpaces
 from coachrl.exploration import Categorical, EGreedy, ExplorationPolicy
-from coachrl.memories import PrioritizedReplay, ReplayBuffer, RolloutBuffer
+from coachrl.memories import (
+    Column,
+    NStepBuilder,
+    PrioritizedReplay,
+    ReplayBuffer,
+    RolloutBuffer,
+    transition_columns,
+)
 from coachrl.networks.heads import Distribution
 from coachrl.networks.spec import (
     DiscretePolicyHead,
@@ -171,8 +178,14 @@ class Agent(ABC):
 
 
 class ReplayAgent(Agent):
-    """Base of off-policy agents: a replay memory and the env steps since the last training
-    call, both carried by checkpoints (the memory when ``memory.save_in_checkpoint``)."""
+    """Base of off-policy agents: a replay memory of the columns the agent declares, optional
+    n-step transitions (``memory.n_step``), and the env steps since the last training call,
+    all carried by checkpoints (the memory's contents when ``memory.save_in_checkpoint``).
+
+    A subclass declares extra columns with ``extra_columns()`` and fills them per step in
+    ``step_extras`` (by default from ``ActionInfo.extras``); ``observe`` stores them with every
+    transition, n-step or not.
+    """
 
     memory: ReplayBuffer
 
@@ -181,10 +194,58 @@ class ReplayAgent(Agent):
         super().__init__(params, context)
         self.memory_params = memory
         self._steps_since_train = 0
+        carried = self.memory_columns()
+        self.n_step: NStepBuilder | None = None
+        if memory.n_step > 1:
+            step_columns = [c for c in carried if c.name not in NSTEP_COMPUTED]
+            self.n_step = NStepBuilder(n=memory.n_step, discount=params.algorithm.discount,
+                                       n_envs=context.n_envs, columns=step_columns)
+            carried = (*carried, Column(B.DISCOUNTS))
+        layout: dict[str, Any] = {"capacity": memory.capacity, "columns": carried}
+        self.memory = (
+            PrioritizedReplay(priority_exponent=memory.priority_exponent, **layout)
+            if memory.kind == "prioritized" else ReplayBuffer(**layout))
+
+    def extra_columns(self) -> tuple[Column, ...]:
+        """Columns this agent stores beside (s, a, r, s', terminated); none by default."""
+        return ()
+
+    def memory_columns(self) -> tuple[Column, ...]:
+        shape, dtype = action_layout(self.spaces)
+        observation = self.spaces.observation
+        return transition_columns(observation_shape=observation.shape,
+                                  observation_dtype=observation.dtype, action_shape=shape,
+                                  action_dtype=dtype, extra=self.extra_columns())
+
+    def stored_actions(self, actions: NDArray) -> NDArray:
+        """The actions as the memory keeps them (SAC keeps them in [-1, 1])."""
+        return actions
+
+    def step_extras(self, info: ActionInfo) -> dict[str, NDArray]:
+        """Per-env values [N, ...] of the extra columns for one step."""
+        return {column.name: info.extras[column.name] for column in self.extra_columns()}
+
+    def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None:
+        valid = result.valid
+        self._steps_since_train += int(valid.sum())
+        step = {B.OBSERVATIONS: observations, B.ACTIONS: self.stored_actions(info.actions),
+                **self.step_extras(info)}
+        if self.n_step is not None:
+            self.memory.add(self.n_step.add(
+                step, rewards=result.rewards, next_observations=result.observations,
+                terminated=result.terminated, truncated=result.truncated, valid=valid))
+            return
+        transitions = {key: value[valid] for key, value in step.items()}
+        transitions[B.REWARDS] = result.rewards[valid]
+        transitions[B.NEXT_OBSERVATIONS] = result.observations[valid]
+        transitions[B.TERMINATED] = result.terminated[valid]
+        self.memory.add(transitions)
 
     def state_dict(self) -> State:
         state = super().state_dict()
         state["steps_since_train"] = self._steps_since_train
+        if self.n_step is not None:  # partial sequences: exact resume needs them
+            state["n_step"] = self.n_step.state_dict()
         if self.memory_params.save_in_checkpoint:
             state["memory"] = self.memory.state_dict()
         return state
@@ -192,8 +253,13 @@ class ReplayAgent(Agent):
     def load_state_dict(self, state: State) -> None:
         super().load_state_dict(state)
         self._steps_since_train = int(state["steps_since_train"])
+        if self.n_step is not None:
+            self.n_step.load_state_dict(state["n_step"])
         if "memory" in state:
             self.memory.load_state_dict(state["memory"])
+
+
+NSTEP_COMPUTED = frozenset({B.REWARDS, B.NEXT_OBSERVATIONS, B.TERMINATED})  # built by n-step
 
 
 # ------------------------------------------------------------------------------------------
@@ -245,14 +311,6 @@ class ValueOptimizationAgent(ReplayAgent):
         self.target = self.build_network("target", spec, trainable=False)
         self.online.copy_to(self.target)
         self.acting = self.build_acting_copy(self.online)
-        shape, dtype = action_layout(self.spaces)
-        layout: dict[str, Any] = {
-            "capacity": params.memory.capacity, "action_shape": shape, "action_dtype": dtype,
-            "observation_shape": self.spaces.observation.shape,
-            "observation_dtype": self.spaces.observation.dtype}
-        self.memory: ReplayBuffer = (
-            PrioritizedReplay(priority_exponent=params.memory.priority_exponent, **layout)
-            if params.memory.kind == "prioritized" else ReplayBuffer(**layout))
 
     @abstractmethod
     def heads(self) -> tuple[HeadSpec, ...]: ...
@@ -270,15 +328,6 @@ class ValueOptimizationAgent(ReplayAgent):
 
     def exploration_rate(self, step: int) -> float:
         return self.params.exploration.epsilon(step)
-
-    def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None:
-        valid = result.valid
-        self._steps_since_train += int(valid.sum())
-        self.memory.add({
-            B.OBSERVATIONS: observations[valid], B.ACTIONS: info.actions[valid],
-            B.REWARDS: result.rewards[valid], B.NEXT_OBSERVATIONS: result.observations[valid],
-            B.TERMINATED: result.terminated[valid],
-        })
 
     def ready_to_train(self, step: int) -> bool:
         p = self.params.algorithm
@@ -309,8 +358,9 @@ class ValueOptimizationAgent(ReplayAgent):
                                   importance_exponent=start + fraction * (1.0 - start))
 
     def update_priorities(self, batch: dict[str, NDArray], targets: NDArray) -> None:
-        """Give sampled transitions priority |target - Q(s, a)| (prioritised replay only)."""
-        if isinstance(self.memory, PrioritizedReplay):
+        """Give sampled transitions priority |target - Q(s, a)| (prioritised replay only; a
+        batch not drawn from the memory has no ``indices`` and changes nothing)."""
+        if isinstance(self.memory, PrioritizedReplay) and B.INDICES in batch:
             q = self.online.predict(batch[B.OBSERVATIONS])[self.q_name]  # [batch, actions]
             taken = np.take_along_axis(q, batch[B.ACTIONS][:, None].astype(np.int64), 1)[:, 0]
             self.memory.update_priorities(batch[B.INDICES], targets - taken)

@@ -26,7 +26,8 @@ RETURNS = "returns"
 TARGETS = "targets"
 WEIGHTS = "weights"  # importance-sampling weights of prioritised replay
 INDICES = "indices"  # slots of sampled transitions, to update their priorities
-MASKS = "masks"
+MASKS = "masks"  # per-member bootstrap masks of an ensemble (Bootstrapped DQN)
+DISCOUNTS = "discounts"  # the discount of a transition's bootstrap: gamma^m after m rewards
 
 Batch = dict[str, NDArray]
 

@@ -50,9 +50,74 @@ def compute_gae(
 
 
 def n_step_targets(
-    *, rewards: NDArray, next_values: NDArray, terminated: NDArray, discount: float
+    *, rewards: NDArray, next_values: NDArray, terminated: NDArray, discount: float,
+    discounts: NDArray | None = None,
 ) -> NDArray:
-    """One-step (n=1) TD targets r + gamma * (1 - terminated) * V(s'), vectorised over a batch."""
-    return (rewards + discount * (1.0 - terminated.astype(np.float32)) * next_values).astype(
+    """TD targets of a batch of (n-step) transitions: R + gamma^m (1 - terminated) V(s_{t+m}).
+
+    Args:
+        rewards: [B] each transition's reward; for n-step transitions the discounted sum
+            r_t + gamma r_{t+1} + ... + gamma^(m-1) r_{t+m-1} that the memory stored.
+        next_values: [B] V(s_{t+m}), the value to bootstrap from (max_a Q_target for DQN).
+        terminated: [B] the episode terminated within the m steps: no bootstrap.
+        discount: gamma, the bootstrap discount of one-step transitions.
+        discounts: [B] gamma^m per transition, as an n-step memory stores it (m < n where the
+            episode ended first); None when every transition is one step.
+
+    Returns:
+        [B] float32 targets.
+    """
+    bootstrap = discount if discounts is None else discounts
+    return (rewards + bootstrap * (1.0 - terminated.astype(np.float32)) * next_values).astype(
         np.float32
     )
+
+
+def categorical_projection(
+    *, next_probabilities: NDArray, rewards: NDArray, terminated: NDArray, support: NDArray,
+    discount: float, discounts: NDArray | None = None,
+) -> NDArray:
+    """C51's target (Bellemare et al. 2017, algorithm 1): the distribution of
+    R + gamma^m (1 - terminated) Z(s', a*) projected back onto the fixed ``support``.
+
+    Each atom z_j moves to Tz_j = R + gamma^m z_j (clipped to [v_min, v_max]) and splits its
+    probability between the two support atoms around it, in proportion to closeness.
+
+    Args:
+        next_probabilities: [B, atoms] p_j(s', a*) of the target network's chosen action.
+        rewards, terminated, discounts: [B], as for ``n_step_targets``.
+        support: [atoms] evenly spaced returns z_j.
+
+    Returns:
+        [B, atoms] float32 target probabilities (each row sums to 1).
+    """
+    batch, atoms = next_probabilities.shape
+    v_min, v_max = float(support[0]), float(support[-1])
+    delta = (v_max - v_min) / (atoms - 1)
+    bootstrap = discount if discounts is None else np.asarray(discounts)[:, None]
+    not_terminated = 1.0 - terminated.astype(np.float64)[:, None]
+    moved = np.clip(rewards.astype(np.float64)[:, None]
+                    + bootstrap * not_terminated * support.astype(np.float64)[None],
+                    v_min, v_max)  # [B, atoms]
+    position = (moved - v_min) / delta
+    lower = np.floor(position).astype(np.int64)
+    upper = np.ceil(position).astype(np.int64)
+    # where Tz lands exactly on an atom, lower == upper: all its mass goes there
+    lower_weight = np.where(upper == lower, 1.0, upper - position)
+    upper_weight = np.where(upper == lower, 0.0, position - lower)
+    rows = np.repeat(np.arange(batch) * atoms, atoms).reshape(batch, atoms)
+    projected = np.zeros(batch * atoms, np.float64)
+    p = next_probabilities.astype(np.float64)
+    np.add.at(projected, (rows + lower).ravel(), (p * lower_weight).ravel())
+    np.add.at(projected, (rows + upper).ravel(), (p * upper_weight).ravel())
+    return projected.reshape(batch, atoms).astype(np.float32)
+
+
+def quantile_targets(
+    *, next_quantiles: NDArray, rewards: NDArray, terminated: NDArray, discount: float,
+    discounts: NDArray | None = None,
+) -> NDArray:
+    """QR-DQN's target samples R + gamma^m (1 - terminated) theta_j(s', a*), [B, N] float32."""
+    bootstrap = discount if discounts is None else np.asarray(discounts)[:, None]
+    return (rewards[:, None] + bootstrap * (1.0 - terminated.astype(np.float32))[:, None]
+            * next_quantiles).astype(np.float32)

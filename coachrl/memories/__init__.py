@@ -1,7 +1,11 @@
-"""Experience memories: preallocated numpy buffers, vectorised, saveable."""
+"""Experience memories: preallocated numpy buffers with declared columns, vectorised, saveable."""
 
+from coachrl.memories.columns import Column, transition_columns
+from coachrl.memories.episodic import Episode, EpisodicMemory
+from coachrl.memories.nstep import NStepBuilder
 from coachrl.memories.prioritized import PrioritizedReplay, SumTree
 from coachrl.memories.replay import ReplayBuffer
 from coachrl.memories.rollout import RolloutBuffer
 
-__all__ = ["PrioritizedReplay", "ReplayBuffer", "RolloutBuffer", "SumTree"]
+__all__ = ["Column", "Episode", "EpisodicMemory", "NStepBuilder", "PrioritizedReplay",
+           "ReplayBuffer", "RolloutBuffer", "SumTree", "transition_columns"]

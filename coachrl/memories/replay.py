@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from coachrl.core import batch as B
 from coachrl.errors import CheckpointError
+from coachrl.memories.columns import Column, check_supplied, check_unique
 
 
 class ReplayBuffer:
-    """Ring buffer of (s, a, r, s', terminated) transitions (Lin 1992; Mnih et al. 2015).
+    """Ring buffer of transitions (Lin 1992; Mnih et al. 2015) with the declared ``columns``,
+    usually ``transition_columns(...)``: (s, a, r, s', terminated) and the agent's own.
 
     Transitions that ended by truncation are stored with terminated=False and the true final
     observation as s', so their targets bootstrap; terminated ones do not.
     """
 
-    def __init__(self, *, capacity: int, observation_shape: tuple[int, ...],
-                 observation_dtype: Any, action_shape: tuple[int, ...], action_dtype: Any) -> None:
+    def __init__(self, *, capacity: int, columns: Sequence[Column]) -> None:
+        check_unique(columns)
         self.capacity = capacity
-        self.storage: dict[str, NDArray] = {
-            B.OBSERVATIONS: np.zeros((capacity, *observation_shape), dtype=observation_dtype),
-            B.NEXT_OBSERVATIONS: np.zeros((capacity, *observation_shape), dtype=observation_dtype),
-            B.ACTIONS: np.zeros((capacity, *action_shape), dtype=action_dtype),
-            B.REWARDS: np.zeros(capacity, dtype=np.float32),
-            B.TERMINATED: np.zeros(capacity, dtype=np.float32),
-        }
+        self.columns = tuple(columns)
+        self.storage: dict[str, NDArray] = {c.name: c.allocate(capacity) for c in self.columns}
+        self._count_key = self.columns[0].name
         self.position = 0  # next slot to write
         self.size = 0
 
@@ -40,7 +38,9 @@ class ReplayBuffer:
 
     def _write(self, transitions: dict[str, NDArray]) -> tuple[int, int]:
         """Store the transitions; returns (first slot written, count)."""
-        count = len(transitions[B.REWARDS])
+        if transitions.keys() != self.storage.keys():
+            check_supplied(self.columns, transitions)
+        count = len(transitions[self._count_key])
         start = self.position
         if count == 0:
             return start, 0

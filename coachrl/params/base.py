@@ -52,9 +52,11 @@ class MemoryParams:
     priority_exponent: float = 0.6  # alpha: how strongly priorities shape sampling
     importance_exponent: float = 0.4  # beta at the start; annealed linearly to 1 over improve
     save_in_checkpoint: bool = False  # store replay contents in every checkpoint
+    n_step: int = 1  # n of n-step returns: transitions carry n discounted rewards and s_{t+n}
 
     def __post_init__(self) -> None:
         positive("capacity", self.capacity)
+        positive("n_step", self.n_step)
         one_of("kind", self.kind, ("uniform", "prioritized"))
         in_range("priority_exponent", self.priority_exponent, 0.0, 1.0)
         in_range("importance_exponent", self.importance_exponent, 0.0, 1.0)

@@ -2,7 +2,8 @@
 
 Every python block of the guide whose first line is ``# NAME.py`` is written to a folder; the
 preset trains for a short run with the installed ``coachrl`` command, and the checkpoint it
-leaves is loaded to check the agent's bootstrap values against the Double DQN definition.
+leaves is loaded to check the agent's bootstrap values against the Double DQN definition, its
+3-step prioritised memory, and the agent's own state in the checkpoint.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 from coachrl.agents.dqn import DQNAgent
 from coachrl.core import batch as B
 from coachrl.core.returns import n_step_targets
+from coachrl.memories import PrioritizedReplay
 from coachrl.runtime import checkpoint as ckpt
 from coachrl.runtime.loop import Trainer
 from coachrl.runtime.run_dir import load_run_config
@@ -75,8 +77,12 @@ def guide_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def test_the_guide_has_the_agent_and_the_preset_file() -> None:
     files = guide_files(GUIDE.read_text())
     assert {"double_dqn.py", "my_preset.py"} <= set(files)
-    assert "def next_state_values" in files["double_dqn.py"]
-    assert len(files["double_dqn.py"].splitlines()) <= 40  # "a short new agent file"
+    agent = files["double_dqn.py"]
+    assert "def next_state_values" in agent and "def state_dict" in agent
+    assert len(agent.splitlines()) < 40  # "a short new agent file"
+    for hand_built in ("def observe", "memory.add", "B.REWARDS", "NEXT_OBSERVATIONS"):
+        assert hand_built not in agent  # transitions, n-step or not, are the base class's
+    assert 'kind="prioritized", n_step=3' in files["my_preset.py"]
 
 
 def test_the_guide_preset_trains_and_writes_checkpoints(guide_run: Path) -> None:
@@ -85,6 +91,8 @@ def test_the_guide_preset_trains_and_writes_checkpoints(guide_run: Path) -> None
     header, state = ckpt.read_checkpoint(found[-1])
     assert header["agent"] == "double_dqn:DoubleDQNAgent"
     assert state["agent"]["train_steps"] > 0
+    assert state["agent"]["disagreements"] > 0  # the agent's own state, saved
+    assert state["agent"]["n_step"]["n"] == 3  # the partial 3-step sequences, saved
     assert (guide_run / "checkpoints" / "best" / ckpt.STATE).is_file()
     assert (guide_run / "progress.csv").is_file()
     metadata = json.loads((guide_run / "metadata.json").read_text())
@@ -108,6 +116,10 @@ def test_double_dqn_targets_use_the_online_argmax_and_differ_from_dqn(guide_run:
     trainer.load_checkpoint(ckpt.list_checkpoints(guide_run / "checkpoints")[-1])
     agent = trainer.agent
     assert type(agent).__name__ == "DoubleDQNAgent" and isinstance(agent, DQNAgent)
+    _, state = ckpt.read_checkpoint(ckpt.list_checkpoints(guide_run / "checkpoints")[-1])
+    assert agent.disagreements == state["agent"]["disagreements"]  # restored by load_state_dict
+    assert isinstance(agent.memory, PrioritizedReplay)
+    assert B.DISCOUNTS in agent.memory.storage  # 3-step transitions carry their discount
     rng = np.random.default_rng(0)
     # The run ends on a target copy; a few online updates make the two networks disagree.
     for _ in range(20):

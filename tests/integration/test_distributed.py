@@ -109,6 +109,8 @@ def test_a3c_workers_send_gradients_that_the_learner_applies_in_arrival_order(
     (["CartPole_ClippedPPO", "--workers", "5"], "needs 5 CPUs but the Ray cluster has 4"),
     (["CartPole_DQN", "--workers", "1", "--set", "env.filters.normalize_observations=true"],
      "not supported with --workers"),
+    (["CartPole_DQN", "--workers", "1", "--set", "agent.memory.n_step=3"],
+     "agent.memory.n_step=3 is not supported with --workers"),
     (["CartPole_ClippedPPO", "--workers", "2", "--worker-timeout", "0"],
      "--worker-timeout 0 must be more than 0"),
 ])

@@ -31,6 +31,10 @@ CASES = {
     ],
 }
 CASES["CartPole_DQN+prioritized"] = [*CASES["CartPole_DQN"], "agent.memory.kind=prioritized"]
+# 3-step returns: the partial sequences of every env are in the checkpoint (8 envs, so a
+# checkpoint almost always falls in the middle of some env's window)
+CASES["CartPole_DQN+3step"] = [*CASES["CartPole_DQN+prioritized"], "agent.memory.n_step=3",
+                               "env.n_envs=8"]
 
 
 def _preset(name: str, experiment_dir: Path):

@@ -109,7 +109,8 @@ class SoftActorCritic:
 
     def critic_step(self, batch: dict[str, NDArray], *, discount: float) -> dict[str, float]:
         """Both critics regress onto r + discount (1 - terminated) (min_i Q_target,i(s', a')
-        - alpha log pi(a'|s')), a' ~ pi(.|s'): one forward and one backward for the pair."""
+        - alpha log pi(a'|s')), a' ~ pi(.|s'): one forward and one backward for the pair.
+        n-step transitions carry their own bootstrap discounts (``discounts``), used instead."""
         observations, actions, rewards, next_observations, terminated = self._tensors(
             batch, (B.OBSERVATIONS, B.ACTIONS, B.REWARDS, B.NEXT_OBSERVATIONS, B.TERMINATED))
         with torch.no_grad():
@@ -117,7 +118,9 @@ class SoftActorCritic:
             next_q = self.target.model(torch.cat((next_observations, next_actions), 1))
             soft_value = next_q[self.q_head.name].min(0).values - (
                 self.temperature.value() * next_log_probs)  # [batch]
-            targets = rewards + discount * (1.0 - terminated) * soft_value
+            bootstrap = (self._tensors(batch, (B.DISCOUNTS,))[0] if B.DISCOUNTS in batch
+                         else discount)
+            targets = rewards + bootstrap * (1.0 - terminated) * soft_value
         out = self.critic.model(torch.cat((observations, actions), 1))
         loss, extra = self.critic_loss(out, {B.TARGETS: targets})
         return self._step(self.critic, loss,

@@ -1,11 +1,17 @@
-"""GAE over [T, N] arrays against hand-computed values (gamma = lambda = 0.5, decay 0.25)."""
+"""Return maths against hand-computed values: GAE over [T, N] arrays (gamma = lambda = 0.5,
+decay 0.25), n-step TD targets, C51's projection and QR-DQN's target quantiles."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from coachrl.core.returns import compute_gae, n_step_targets
+from coachrl.core.returns import (
+    categorical_projection,
+    compute_gae,
+    n_step_targets,
+    quantile_targets,
+)
 
 GAMMA = LAMBDA = 0.5
 
@@ -81,3 +87,61 @@ def test_one_step_targets_bootstrap_unless_terminated() -> None:
     targets = n_step_targets(rewards=np.array([1.0, 1.0]), next_values=np.array([4.0, 4.0]),
                              terminated=np.array([False, True]), discount=0.5)
     np.testing.assert_allclose(targets, [3.0, 1.0])
+
+
+# -- n-step targets and distributional targets -----------------------------------------------
+def test_n_step_targets_use_each_transitions_own_discount() -> None:
+    targets = n_step_targets(rewards=np.array([1.0, 1.0, 1.0], np.float32),
+                             next_values=np.array([10.0, 10.0, 10.0], np.float32),
+                             terminated=np.array([0.0, 0.0, 1.0], np.float32), discount=0.9,
+                             discounts=np.array([0.729, 0.81, 0.9], np.float32))
+    np.testing.assert_allclose(targets, [1 + 7.29, 1 + 8.1, 1.0], rtol=1e-6)
+
+
+def _projection_by_loop(p, rewards, terminated, support, gamma):
+    atoms, out = len(support), np.zeros_like(p, dtype=np.float64)
+    delta = (support[-1] - support[0]) / (atoms - 1)
+    for i in range(len(p)):
+        for j in range(atoms):
+            tz = np.clip(rewards[i] + (1 - terminated[i]) * gamma * support[j], support[0],
+                         support[-1])
+            b = (tz - support[0]) / delta
+            low, up = int(np.floor(b)), int(np.ceil(b))
+            if low == up:
+                out[i, low] += p[i, j]
+            else:
+                out[i, low] += p[i, j] * (up - b)
+                out[i, up] += p[i, j] * (b - low)
+    return out
+
+
+def test_categorical_projection_by_hand() -> None:
+    support = np.array([-1.0, 0.0, 1.0], np.float32)
+    p = np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.2, 0.3, 0.5]], np.float32)
+    got = categorical_projection(next_probabilities=p, rewards=np.array([0.5, 0.5, 1.0]),
+                                 terminated=np.array([0.0, 1.0, 1.0]), support=support,
+                                 discount=1.0)
+    # row 0: z=0 moves to 0.5, half to 0 and half to 1; row 1: the episode ended, all mass at
+    # r = 0.5, split the same way; row 2: r = 1 lands exactly on the last atom
+    np.testing.assert_allclose(got, [[0.0, 0.5, 0.5], [0.0, 0.5, 0.5], [0.0, 0.0, 1.0]])
+
+
+def test_categorical_projection_matches_the_papers_loop_and_keeps_mass() -> None:
+    rng = np.random.default_rng(0)
+    support = np.linspace(-10, 10, 51).astype(np.float32)
+    logits = rng.normal(size=(32, 51))
+    p = (np.exp(logits) / np.exp(logits).sum(1, keepdims=True)).astype(np.float32)
+    rewards = rng.normal(scale=3, size=32).astype(np.float32)
+    terminated = (rng.random(32) < 0.2).astype(np.float32)
+    got = categorical_projection(next_probabilities=p, rewards=rewards, terminated=terminated,
+                                 support=support, discount=0.99)
+    np.testing.assert_allclose(got, _projection_by_loop(p, rewards, terminated, support, 0.99),
+                               atol=1e-6)
+    np.testing.assert_allclose(got.sum(1), 1.0, rtol=1e-5)
+
+
+def test_quantile_targets_shift_and_scale_the_next_quantiles() -> None:
+    got = quantile_targets(next_quantiles=np.array([[1.0, 2.0], [1.0, 2.0]], np.float32),
+                           rewards=np.array([0.5, 0.5], np.float32),
+                           terminated=np.array([0.0, 1.0], np.float32), discount=0.5)
+    np.testing.assert_allclose(got, [[1.0, 1.5], [0.5, 0.5]])

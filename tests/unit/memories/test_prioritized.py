@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from coachrl.core import batch as B
-from coachrl.memories import PrioritizedReplay, SumTree
+from coachrl.memories import PrioritizedReplay, SumTree, transition_columns
 
 
 def _transitions(count: int, offset: int = 0) -> dict[str, np.ndarray]:
@@ -20,8 +20,9 @@ def _transitions(count: int, offset: int = 0) -> dict[str, np.ndarray]:
 
 
 def _memory(capacity: int, alpha: float = 0.6) -> PrioritizedReplay:
-    return PrioritizedReplay(capacity=capacity, priority_exponent=alpha, observation_shape=(1,),
-                             observation_dtype=np.float32, action_shape=(), action_dtype=np.int64)
+    return PrioritizedReplay(capacity=capacity, priority_exponent=alpha, columns=transition_columns(
+        observation_shape=(1,), observation_dtype=np.float32, action_shape=(),
+        action_dtype=np.int64))
 
 
 @pytest.mark.parametrize("capacity", [1, 5, 8, 1000])

@@ -7,15 +7,15 @@ import pytest
 
 from coachrl.core import batch as B
 from coachrl.errors import CheckpointError
-from coachrl.memories import ReplayBuffer
+from coachrl.memories import ReplayBuffer, transition_columns
 
 OBS_SHAPE = (3,)
 
 
 def _buffer(capacity: int = 5, action_shape: tuple[int, ...] = ()) -> ReplayBuffer:
-    return ReplayBuffer(capacity=capacity, observation_shape=OBS_SHAPE,
-                        observation_dtype=np.float32, action_shape=action_shape,
-                        action_dtype=np.int64 if not action_shape else np.float32)
+    return ReplayBuffer(capacity=capacity, columns=transition_columns(
+        observation_shape=OBS_SHAPE, observation_dtype=np.float32, action_shape=action_shape,
+        action_dtype=np.int64 if not action_shape else np.float32))
 
 
 def _transitions(ids: list[int], action_shape: tuple[int, ...] = ()) -> dict[str, np.ndarray]:
