@@ -93,6 +93,7 @@ class SACAgent(ReplayAgent):
         self.target = self.build_network("target", critic_spec, trainable=False)
         self.critic.copy_to(self.target)
         self.acting = self.build_acting_copy(self.actor)
+        self.use_exploration(params.exploration)
         if not isinstance(context.learner, ActorCriticBackend):
             raise ConfigError(f"SAC needs a learner backend with actor-critic updates (torch); "
                               f"{context.learner.name!r} has none")
@@ -110,7 +111,7 @@ class SACAgent(ReplayAgent):
         out = self.acting.predict(observations)
         unit, _ = self.params.exploration.select(  # [N, dim] in [-1, 1]
             out[self.policy_head.name], step=step, rng=self.rng, explore=explore,
-            log_std=out[self.policy_head.log_std_name])
+            log_std=out[self.policy_head.log_std_name], state=self.exploration_state)
         return ActionInfo((self.low + (unit + 1.0) * self.half_range).astype(np.float32), {})
 
     def stored_actions(self, actions: NDArray) -> NDArray:

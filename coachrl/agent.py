@@ -27,7 +27,7 @@ from coachrl.core.distributions import categorical_log_prob, gaussian_log_prob
 from coachrl.core.metrics import MetricMeans
 from coachrl.core.spaces import BoxActions, DiscreteActions, EnvSpaces, action_layout
 from coachrl.errors import IncompatibleSpaces
-from coachrl.exploration import Categorical, EGreedy, ExplorationPolicy
+from coachrl.exploration import Categorical, EGreedy, ExplorationPolicy, ExplorationState
 from coachrl.memories import (
     Column,
     NStepBuilder,
@@ -82,6 +82,8 @@ class Agent(ABC):
         self.rng = context.rng
         self.networks: dict[str, Network] = {}
         self.train_steps = 0
+        self.exploration: ExplorationPolicy | None = None
+        self.exploration_state: ExplorationState = {}  # per-env memory of the policy, if any
 
     # -- building blocks -------------------------------------------------------------------
     def network_spec(self, heads: tuple[HeadSpec, ...]) -> NetworkSpec:
@@ -120,6 +122,18 @@ class Agent(ABC):
         for network in self.trainable_networks():
             network.set_learning_rate(rate)
         return rate
+
+    def use_exploration(self, policy: ExplorationPolicy) -> None:
+        """Act with ``policy``; its per-env state (if it keeps one) is checkpointed with the
+        agent and reset where episodes end (``end_episodes``)."""
+        self.exploration = policy
+        self.exploration_state = policy.initial_state(self.context.n_envs)
+
+    def end_episodes(self, result: StepResult) -> None:
+        """Let a stateful exploration policy reset the envs whose episode ended this step."""
+        if self.exploration is not None and self.exploration_state:
+            self.exploration.end_episodes(self.exploration_state, result.dones & result.valid,
+                                          self.rng)
 
     def trainable_networks(self) -> list[Network]:
         return [self.networks[name] for name in self.trainable]
@@ -167,13 +181,19 @@ class Agent(ABC):
 
     # -- checkpointing -----------------------------------------------------------------------
     def state_dict(self) -> State:
-        return {"networks": {name: net.state_dict() for name, net in self.networks.items()},
-                "train_steps": self.train_steps}
+        state: State = {"networks": {name: net.state_dict() for name, net in self.networks.items()},
+                        "train_steps": self.train_steps}
+        if self.exploration_state:
+            state["exploration"] = {k: np.array(v) for k, v in self.exploration_state.items()}
+        return state
 
     def load_state_dict(self, state: State) -> None:
         for name, network in self.networks.items():
             network.load_state_dict(state["networks"][name])
         self.train_steps = int(state["train_steps"])
+        self.exploration_state.clear()
+        self.exploration_state.update({k: np.array(v) for k, v in
+                                       state.get("exploration", {}).items()})
         self.sync_acting()
 
 
@@ -228,6 +248,7 @@ class ReplayAgent(Agent):
     def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None:
         valid = result.valid
         self._steps_since_train += int(valid.sum())
+        self.end_episodes(result)
         step = {B.OBSERVATIONS: observations, B.ACTIONS: self.stored_actions(info.actions),
                 **self.step_extras(info)}
         if self.n_step is not None:
@@ -288,7 +309,7 @@ class ValueOptimizationParams(AgentParams):
     algorithm: ValueOptimizationAlgorithmParams = field(
         default_factory=ValueOptimizationAlgorithmParams)
     memory: MemoryParams = field(default_factory=MemoryParams)
-    exploration: EGreedy = field(default_factory=EGreedy)
+    exploration: ExplorationPolicy = field(default_factory=EGreedy)
 
     def __post_init__(self) -> None:
         AgentParams.__post_init__(self)
@@ -311,6 +332,7 @@ class ValueOptimizationAgent(ReplayAgent):
         self.target = self.build_network("target", spec, trainable=False)
         self.online.copy_to(self.target)
         self.acting = self.build_acting_copy(self.online)
+        self.use_exploration(params.exploration)
 
     @abstractmethod
     def heads(self) -> tuple[HeadSpec, ...]: ...
@@ -323,7 +345,8 @@ class ValueOptimizationAgent(ReplayAgent):
 
     def act(self, observations: NDArray, *, step: int, explore: bool) -> ActionInfo:
         actions, _ = self.params.exploration.select(
-            self.q_values(observations), step=step, rng=self.rng, explore=explore)
+            self.q_values(observations), step=step, rng=self.rng, explore=explore,
+            state=self.exploration_state)
         return ActionInfo(actions, {})
 
     def exploration_rate(self, step: int) -> float:
@@ -407,6 +430,7 @@ class PolicyOptimizationAgent(Agent):
         spec = self.network_spec((self.policy_head, self.value_head))
         self.main = self.build_network("main", spec)
         self.acting = self.build_acting_copy(self.main)
+        self.use_exploration(params.exploration)
         shape, dtype = action_layout(self.spaces)
         self.buffer = RolloutBuffer(
             horizon=params.algorithm.rollout_length, n_envs=context.n_envs,
@@ -429,7 +453,8 @@ class PolicyOptimizationAgent(Agent):
         log_std = (out[head.distribution_outputs()[1]] if head.distribution is Distribution.GAUSSIAN
                    else None)
         actions = self.params.exploration.actions(out[head.name], step=step, rng=self.rng,
-                                                  explore=explore, log_std=log_std)
+                                                  explore=explore, log_std=log_std,
+                                                  state=self.exploration_state)
         return ActionInfo(actions, {})
 
     def behaviour(self, observations: NDArray, actions: NDArray) -> dict[str, NDArray]:
@@ -443,6 +468,7 @@ class PolicyOptimizationAgent(Agent):
         return {B.VALUES: out[self.value_head.name], B.LOG_PROBS: log_probs}
 
     def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None:
+        self.end_episodes(result)
         self.buffer.add(observations=observations, actions=info.actions,
                         values=info.extras.get(B.VALUES), log_probs=info.extras.get(B.LOG_PROBS),
                         rewards=result.rewards, terminated=result.terminated,

@@ -17,20 +17,42 @@ from coachrl.core.schedules import Constant, Linear, Schedule
 from coachrl.params.check import in_range, non_negative
 
 NO_LOG_PROBS = np.zeros(0, dtype=np.float32)
+# Per-env arrays a policy keeps between steps (OU noise, the head of an episode), created by
+# ``initial_state``, updated in place by ``select`` and ``end_episodes``, saved in checkpoints.
+ExplorationState = dict[str, NDArray]
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
 class ExplorationPolicy:
-    """Turns network outputs for N envs into N actions (and their log-probs where meaningful)."""
+    """Turns network outputs for N envs into N actions (and their log-probs where meaningful).
+
+    The policy itself is a frozen parameter object; a policy with memory across steps keeps it
+    in an ``ExplorationState`` the agent owns (``initial_state``), passes to every ``select`` and
+    resets per env where episodes end (``end_episodes``). Without exploration (evaluation) no
+    policy reads or changes its state.
+    """
+
+    def initial_state(self, n_envs: int) -> ExplorationState:
+        """The state of ``n_envs`` envs before their first step; stateless policies have none."""
+        del n_envs
+        return {}
+
+    def end_episodes(self, state: ExplorationState, dones: NDArray,
+                     rng: np.random.Generator) -> None:
+        """Reset the state of the envs whose episode ended (``dones`` [N] bool)."""
+        del state, dones, rng
 
     def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
-               explore: bool, log_std: NDArray | None = None) -> tuple[NDArray, NDArray]:
+               explore: bool, log_std: NDArray | None = None,
+               state: ExplorationState | None = None) -> tuple[NDArray, NDArray]:
         raise NotImplementedError
 
     def actions(self, scores: NDArray, *, step: int, rng: np.random.Generator,
-                explore: bool, log_std: NDArray | None = None) -> NDArray:
+                explore: bool, log_std: NDArray | None = None,
+                state: ExplorationState | None = None) -> NDArray:
         """``select`` without the log-probs, for callers that compute them later in one batch."""
-        return self.select(scores, step=step, rng=rng, explore=explore, log_std=log_std)[0]
+        return self.select(scores, step=step, rng=rng, explore=explore, log_std=log_std,
+                           state=state)[0]
 
     def epsilon(self, step: int) -> float:
         """The exploration rate to log; 0 where it has no meaning."""
@@ -42,7 +64,8 @@ class Greedy(ExplorationPolicy):
     """argmax of the scores (Q-values or logits)."""
 
     def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
-               explore: bool, log_std: NDArray | None = None) -> tuple[NDArray, NDArray]:
+               explore: bool, log_std: NDArray | None = None,
+               state: ExplorationState | None = None) -> tuple[NDArray, NDArray]:
         return scores.argmax(axis=-1), NO_LOG_PROBS
 
 
@@ -62,7 +85,8 @@ class EGreedy(ExplorationPolicy):
         return self.schedule.value(step)
 
     def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
-               explore: bool, log_std: NDArray | None = None) -> tuple[NDArray, NDArray]:
+               explore: bool, log_std: NDArray | None = None,
+               state: ExplorationState | None = None) -> tuple[NDArray, NDArray]:
         greedy = scores.argmax(axis=-1)
         epsilon = self.schedule.value(step) if explore else self.evaluation_epsilon
         if epsilon <= 0.0:
@@ -77,14 +101,16 @@ class Categorical(ExplorationPolicy):
     """Sample from a categorical or diagonal-Gaussian policy; its mode when not exploring."""
 
     def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
-               explore: bool, log_std: NDArray | None = None) -> tuple[NDArray, NDArray]:
+               explore: bool, log_std: NDArray | None = None,
+               state: ExplorationState | None = None) -> tuple[NDArray, NDArray]:
         actions = self.actions(scores, step=step, rng=rng, explore=explore, log_std=log_std)
         if log_std is not None:
             return actions, gaussian_log_prob(actions, scores, log_std)
         return actions, categorical_log_prob(scores, actions) if explore else NO_LOG_PROBS
 
     def actions(self, scores: NDArray, *, step: int, rng: np.random.Generator,
-                explore: bool, log_std: NDArray | None = None) -> NDArray:
+                explore: bool, log_std: NDArray | None = None,
+                state: ExplorationState | None = None) -> NDArray:
         if log_std is None:  # discrete: scores are logits [N, actions]
             return categorical_actions(scores, rng) if explore else scores.argmax(axis=-1)
         # continuous: scores are means [N, dim]
@@ -105,7 +131,8 @@ class AdditiveGaussian(ExplorationPolicy):
         return self.schedule.value(step)
 
     def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
-               explore: bool, log_std: NDArray | None = None) -> tuple[NDArray, NDArray]:
+               explore: bool, log_std: NDArray | None = None,
+               state: ExplorationState | None = None) -> tuple[NDArray, NDArray]:
         sigma = self.schedule.value(step) if explore else self.evaluation_noise
         if sigma <= 0.0:
             return scores, NO_LOG_PROBS

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from coachrl.exploration.policies import NO_LOG_PROBS, ExplorationPolicy
+from coachrl.exploration.policies import NO_LOG_PROBS, ExplorationPolicy, ExplorationState
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
@@ -16,7 +16,8 @@ class SquashedGaussian(ExplorationPolicy):
     2018); the agent maps [-1, 1] onto the env's action bounds."""
 
     def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
-               explore: bool, log_std: NDArray | None = None) -> tuple[NDArray, NDArray]:
+               explore: bool, log_std: NDArray | None = None,
+               state: ExplorationState | None = None) -> tuple[NDArray, NDArray]:
         if not explore:
             return np.tanh(scores), NO_LOG_PROBS
         if log_std is None:
