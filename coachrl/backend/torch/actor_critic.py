@@ -17,6 +17,7 @@ import torch
 from numpy.typing import NDArray
 
 from coachrl.backend import State
+from coachrl.backend.torch import private
 from coachrl.backend.torch.losses import (
     SoftPolicyObjective,
     SoftQRegression,
@@ -38,23 +39,18 @@ class Temperature:
         self.log_value = torch.tensor(math.log(spec.initial_temperature), device=device,
                                       requires_grad=True)
         self.optimizer = torch.optim.Adam([self.log_value], lr=optimizer.learning_rate,
-                                          eps=optimizer.adam_epsilon, fused=True)
+                                          eps=optimizer.adam_epsilon,
+                                          fused=private.available("fused_adam") or None)
 
     def step(self) -> None:
         """Adam's step on log alpha. Once ``torch.optim.Adam`` has made its state, the fused
         kernel is called directly, as ``TorchNetwork`` does: the same arithmetic without the
         per-call bookkeeping that costs about 0.2 ms, several times the kernel."""
         state, grad = self.optimizer.state.get(self.log_value), self.log_value.grad
-        if not state or grad is None or not hasattr(torch, "_fused_adam_"):
+        if not state or grad is None or not private.fused_adam(
+                self.log_value, grad, state["exp_avg"], state["exp_avg_sq"], state["step"],
+                self.optimizer.param_groups[0]):
             self.optimizer.step()
-            return
-        group = self.optimizer.param_groups[0]
-        beta1, beta2 = group["betas"]
-        state["step"].add_(1)
-        torch._fused_adam_([self.log_value], [grad], [state["exp_avg"]],
-                           [state["exp_avg_sq"]], [], [state["step"]], lr=float(group["lr"]),
-                           beta1=beta1, beta2=beta2, weight_decay=group["weight_decay"],
-                           eps=group["eps"], amsgrad=False, maximize=False)
 
     def value(self) -> torch.Tensor:
         """alpha, detached: the losses of one update use the value from before its step."""
@@ -123,8 +119,8 @@ class SoftActorCritic:
             targets = rewards + bootstrap * (1.0 - terminated) * soft_value
         out = self.critic.model(torch.cat((observations, actions), 1))
         loss, extra = self.critic_loss(out, {B.TARGETS: targets})
-        return self._step(self.critic, loss,
-                          {"loss/critic": loss, "critic/q_mean": extra["q_mean"]})
+        return self.critic.minimize(loss, {"critic/q_mean": extra["q_mean"]},
+                                    loss_key="loss/critic", norm_key="optim/critic_grad_norm")
 
     def actor_step(self, batch: dict[str, NDArray]) -> dict[str, float]:
         """Policy loss mean(alpha log pi(a|s) - min_i Q_i(s, a)) through the critics (whose
@@ -135,33 +131,16 @@ class SoftActorCritic:
         q = self.critic.model(torch.cat((observations, actions), 1))[self.q_head.name]
         policy_loss = SoftPolicyObjective.loss(log_probs, q, temperature)
         temperature_loss = self.temperature.objective(self.temperature.log_value, log_probs)
-        self.actor._zero_grad()
-        self.temperature.log_value.grad = None
         # gradients for the actor and log alpha only: the critics' weight gradients are skipped
-        (policy_loss + temperature_loss).backward(inputs=self._actor_parameters)
-        grad_norm = self.actor._grad_norm()
-        values = torch.stack([policy_loss.detach(), temperature_loss.detach(), grad_norm,
-                              temperature, -log_probs.detach().mean()]).tolist()
-        if not all(math.isfinite(v) for v in values[:3]):
-            self.actor._zero_grad()
-            return {"loss/nonfinite": 1.0}
-        self.actor._clipped_step(values[2])
-        self.temperature.step()
-        return dict(zip(("loss/policy", "loss/temperature", "optim/policy_grad_norm",
-                         "sac/alpha", "sac/entropy"), values, strict=True))
-
-    @staticmethod
-    def _step(network: TorchNetwork, loss: torch.Tensor,
-              metrics: dict[str, torch.Tensor]) -> dict[str, float]:
-        network._zero_grad()
-        loss.backward()
-        grad_norm = network._grad_norm()
-        values = torch.stack([*metrics.values(), grad_norm]).tolist()
-        if not all(math.isfinite(v) for v in values):
-            network._zero_grad()
-            return {"loss/nonfinite": 1.0}
-        network._clipped_step(values[-1])
-        return {**dict(zip(metrics, values, strict=False)), "optim/critic_grad_norm": values[-1]}
+        metrics = self.actor.minimize(
+            policy_loss + temperature_loss,
+            {"loss/policy": policy_loss.detach(), "loss/temperature": temperature_loss.detach(),
+             "sac/alpha": temperature, "sac/entropy": -log_probs.detach().mean()},
+            also=(self.temperature.log_value,), loss_key=None,
+            norm_key="optim/policy_grad_norm")
+        if "loss/nonfinite" not in metrics:
+            self.temperature.step()
+        return metrics
 
     def set_learning_rate(self, learning_rate: float) -> None:
         for group in self.temperature.optimizer.param_groups:

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from numpy.typing import NDArray
 from torch import nn
 
+from coachrl.backend.torch import private
 from coachrl.networks.heads import Head, LinearLayer
 from coachrl.networks.plan import Layer, tower_names, tower_of, tower_plan
 from coachrl.networks.spec import NetworkSpec
@@ -195,9 +196,9 @@ class TapedTower:
         for index in range(len(self.layers) - 1, -1, -1):
             linear, inputs, outputs, activation = self.layers[index]
             if activation == TANH:
-                grad = torch.ops.aten.tanh_backward(grad, outputs)
+                grad = private.tanh_backward(grad, outputs)
             elif activation == RELU:
-                grad = torch.ops.aten.threshold_backward(grad, outputs, 0)
+                grad = private.relu_backward(grad, outputs)
             _accumulate(linear, grad, inputs)
             if index > 0:  # observations need no gradient
                 grad = torch.mm(grad, linear.weight)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,7 @@ import torch
 from numpy.typing import NDArray
 
 from coachrl.backend import State, Weights
+from coachrl.backend.torch import private
 from coachrl.backend.torch.blocks import Model, build_model
 from coachrl.backend.torch.losses import loss_for
 from coachrl.networks.spec import NetworkSpec, OptimizerSpec
@@ -39,7 +41,9 @@ class TorchNetwork:
         if optimizer is not None:
             self.optimizer = torch.optim.Adam(
                 self.model.parameters(), lr=optimizer.learning_rate, eps=optimizer.adam_epsilon,
-                fused=True,  # one kernel per step: 2.5x faster than foreach at MLP sizes
+                # one kernel per step: 2.5x faster than foreach at MLP sizes; where torch's
+                # fused kernel is missing or broken, torch.optim's plain implementation
+                fused=private.available("fused_adam") or None,
             )
         self._parameters: list[torch.Tensor] = list(self.model.parameters())
         self._flat_parameters, self._flat_grad, self._grad_views = self._flatten()
@@ -80,9 +84,35 @@ class TorchNetwork:
 
     def train_on_batch(self, batch: dict[str, NDArray],
                        **loss_overrides: float) -> dict[str, float]:
+        self._require_optimizer()
+        total, metrics = self._backward(batch, loss_overrides)
+        return self._step(total, metrics)
+
+    def minimize(self, loss: torch.Tensor, metrics: dict[str, torch.Tensor] | None = None, *,
+                 also: Sequence[torch.Tensor] = (), loss_key: str | None = "loss/total",
+                 norm_key: str = "optim/grad_norm") -> dict[str, float]:
+        """One optimiser step on a loss built outside this network (an update across networks:
+        SAC's policy loss through the critics). Its gradient flows into this network's
+        parameters and into ``also`` (tensors another optimiser steps; their ``.grad`` is
+        replaced) and nowhere else; then the same step as ``train_on_batch``: the global norm
+        measured, nothing taken when the loss or the norm is not finite (the result holds
+        ``loss/nonfinite``), else the gradient clipped and Adam's step taken. ``metrics`` come
+        back as floats in the same host transfer."""
+        self._require_optimizer()
+        self._zero_grad()
+        for tensor in also:
+            tensor.grad = None
+        loss.backward(inputs=[*self._parameters, *also])
+        return self._step(loss, dict(metrics or {}), loss_key=loss_key, norm_key=norm_key)
+
+    def _require_optimizer(self) -> None:
         if self.optimizer is None:
             raise RuntimeError("this network was built without an optimizer; it cannot train")
-        total, metrics = self._backward(batch, loss_overrides)
+
+    def _step(self, total: torch.Tensor, metrics: dict[str, torch.Tensor], *,
+              loss_key: str | None = "loss/total",
+              norm_key: str = "optim/grad_norm") -> dict[str, float]:
+        """With the gradient in the buffer: its norm, the NaN guard, the clip and Adam's step."""
         grad_norm = self._grad_norm()
         # one host transfer for every metric; it also tells whether the step is safe to take
         values = torch.stack([*metrics.values(), total.detach(), grad_norm]).cpu().tolist()
@@ -92,7 +122,9 @@ class TorchNetwork:
             self._zero_grad()  # skip the update; the caller counts the strike
             return {"loss/nonfinite": 1.0, **result}
         self._clipped_step(norm_value)
-        result["loss/total"], result["optim/grad_norm"] = total_value, norm_value
+        if loss_key is not None:
+            result[loss_key] = total_value
+        result[norm_key] = norm_value
         return result
 
     def _backward(self, batch: dict[str, NDArray], loss_overrides: dict[str, float]
@@ -157,12 +189,9 @@ class TorchNetwork:
                 return
         exp_avg, exp_avg_sq, step = self._adam_state
         group = self.optimizer.param_groups[0]  # the constructor made one fused group
-        beta1, beta2 = group["betas"]
-        step.add_(1)
-        torch._fused_adam_([self._flat_parameters], [self._flat_grad], [exp_avg], [exp_avg_sq],
-                           [], [step], lr=float(group["lr"]), beta1=beta1, beta2=beta2,
-                           weight_decay=group["weight_decay"], eps=group["eps"], amsgrad=False,
-                           maximize=False)
+        if not private.fused_adam(self._flat_parameters, self._flat_grad, exp_avg, exp_avg_sq,
+                                  step, group):
+            self.optimizer.step()  # the public path: the same kernel through torch.optim
 
     def _flatten_adam_state(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
         """Adam's moments in two flat buffers (the optimiser's state entries become views of
@@ -170,7 +199,7 @@ class TorchNetwork:
         parameter. None where this torch lacks the kernel or the parameters' steps differ."""
         assert self.optimizer is not None
         state = self.optimizer.state
-        if not hasattr(torch, "_fused_adam_"):
+        if not private.available("fused_adam"):
             return None
         started = [p in state for p in self._parameters]
         steps = {float(state[p]["step"]) for p in self._parameters if p in state}
@@ -201,8 +230,7 @@ class TorchNetwork:
 
     def apply_gradients(self, gradients: Weights) -> dict[str, float]:
         """One optimiser step with gradients computed elsewhere, clipped as ``train_on_batch``."""
-        if self.optimizer is None:
-            raise RuntimeError("this network was built without an optimizer; it cannot train")
+        self._require_optimizer()
         self._zero_grad()
         with torch.no_grad():
             for name, parameter in self.model.named_parameters():
@@ -233,9 +261,9 @@ class TorchNetwork:
             source: list[torch.Tensor] = list(self.model.parameters())
             dest: list[torch.Tensor] = list(target.model.parameters())
             if tau >= 1.0:
-                torch._foreach_copy_(dest, source)
+                private.copy_all(dest, source)
             else:
-                torch._foreach_lerp_(dest, source, tau)
+                private.lerp_all(dest, source, tau)
 
     def set_learning_rate(self, learning_rate: float) -> None:
         if self.optimizer is not None:
