@@ -79,7 +79,7 @@ class SACAgent(ReplayAgent):
         super().__init__(params, context, memory=params.memory)
         action, observation = self.spaces.action, self.spaces.observation
         assert isinstance(action, BoxActions)
-        if observation.is_image:  # the critics append the action to a flat observation
+        if observation.is_image or observation.is_dict:  # critics append the action to it
             raise IncompatibleSpaces(f"SACAgent needs flat vector observations, but the env has "
                                      f"{observation}")
         p, net = params.algorithm, params.network

@@ -25,7 +25,13 @@ from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo, StepResult
 from coachrl.core.distributions import categorical_log_prob, gaussian_log_prob
 from coachrl.core.metrics import MetricMeans
-from coachrl.core.spaces import BoxActions, DiscreteActions, EnvSpaces, action_layout
+from coachrl.core.spaces import (
+    BoxActions,
+    DiscreteActions,
+    EnvSpaces,
+    action_layout,
+    with_image_channels,
+)
 from coachrl.errors import IncompatibleSpaces
 from coachrl.exploration import Categorical, EGreedy, ExplorationPolicy, ExplorationState
 from coachrl.memories import (
@@ -89,7 +95,8 @@ class Agent(ABC):
     def network_spec(self, heads: tuple[HeadSpec, ...]) -> NetworkSpec:
         net = self.params.network
         return NetworkSpec(
-            embedder=embedder_for(self.spaces.observation),
+            embedder=embedder_for(with_image_channels(self.spaces.observation,
+                                                      net.image_channels)),
             middleware=FCMiddleware(hidden_sizes=net.hidden_sizes, activation=net.activation),
             heads=heads, separate_towers=net.separate_towers, ortho_init=net.ortho_init,
         )
@@ -435,7 +442,8 @@ class PolicyOptimizationAgent(Agent):
         self.buffer = RolloutBuffer(
             horizon=params.algorithm.rollout_length, n_envs=context.n_envs,
             observation_shape=self.spaces.observation.shape,
-            observation_dtype=np.float32, action_shape=shape, action_dtype=dtype,
+            observation_dtype=self.spaces.observation.dtype, action_shape=shape,
+            action_dtype=dtype,
         )
         self._last_observations: NDArray | None = None
 

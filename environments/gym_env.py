@@ -10,12 +10,25 @@ import numpy as np
 from numpy.typing import NDArray
 
 from coachrl.core.batch import EpisodeStats, StepResult
-from coachrl.core.spaces import BoxActions, spaces_from_gym
+from coachrl.core.spaces import BoxActions, spaces_from_gym, to_records
 from coachrl.environments.snapshot import restore, snapshot
 from coachrl.errors import ConfigError
 from coachrl.params.base import EnvironmentParams
 
 NO_EPISODES = EpisodeStats.empty()  # what a step on which no episode ended reports
+
+
+class RecordObservations(gym.ObservationWrapper):
+    """A Dict observation as one numpy record (a field per key), the form coachrl's memories,
+    filters and networks carry it in; the observation space stays the Dict."""
+
+    def __init__(self, env: gym.Env, dtype: np.dtype) -> None:
+        super().__init__(env)
+        self.dtype = dtype
+
+    def observation(self, observation: Any) -> Any:
+        return np.array(tuple(observation[key] for key in self.dtype.names or ()),
+                        dtype=self.dtype)
 
 
 def make_env(params: EnvironmentParams, *, render_mode: str | None = None) -> gym.Env:
@@ -56,6 +69,15 @@ class GymVectorEnv:
                  render_mode: str | None = None) -> None:
         self.n_envs = n_envs or params.n_envs
         first = make_env(params, render_mode=render_mode)  # fail fast, in this process
+        observation_space, action_space = first.observation_space, first.action_space
+        self.spaces = spaces_from_gym(observation_space, action_space)
+        observation = self.spaces.observation
+        # Dict observations travel as records: in-process envs are wrapped to return them,
+        # subprocess envs' dicts of stacked arrays are converted after each call
+        self._records: np.dtype | None = np.dtype(observation.dtype) if observation.is_dict \
+            else None
+        self._observation_layout = ((), self._records) if self._records is not None else (
+            observation_space.shape or (), observation_space.dtype)
         self.envs: list[gym.Env] | None = None  # in-process envs (sync), stepped by this class
         self.env: gym.vector.VectorEnv | None = None  # subprocess envs (async)
         if params.vectorization == "async":
@@ -66,9 +88,8 @@ class GymVectorEnv:
         else:
             self.envs = [first] + [make_env(params, render_mode=render_mode)
                                    for _ in range(self.n_envs - 1)]
-        observation_space, action_space = first.observation_space, first.action_space
-        self.spaces = spaces_from_gym(observation_space, action_space)
-        self._observation_layout = (observation_space.shape or (), observation_space.dtype)
+            if self._records is not None:
+                self.envs = [RecordObservations(env, self._records) for env in self.envs]
         self.seed = seed
         self._seeded = False
         action = self.spaces.action
@@ -92,11 +113,17 @@ class GymVectorEnv:
         self._lengths = [0] * self.n_envs
         if self.envs is None:
             assert self.env is not None
-            return cast(NDArray, self.env.reset(seed=seed)[0])
+            return self._from_vector(self.env.reset(seed=seed)[0])
         observations = self._new_observations()
         for i, env in enumerate(self.envs):
             observations[i] = env.reset(seed=None if seed is None else seed + i)[0]
         return observations
+
+    def _from_vector(self, observations: Any) -> NDArray:
+        """A subprocess vector env's observations, Dict ones as records."""
+        if self._records is None:
+            return cast(NDArray, observations)
+        return to_records(observations, self._records)
 
     def _new_observations(self) -> NDArray:
         shape, dtype = self._observation_layout
@@ -115,8 +142,8 @@ class GymVectorEnv:
         if self.envs is None:  # subprocess envs: Gymnasium steps (and autoresets) them
             assert self.env is not None
             observations, rewards, terminated, truncated, _ = self.env.step(actions)
-            arrays = (observations, rewards.astype(np.float32), terminated.copy(),
-                      truncated.copy())
+            arrays = (self._from_vector(observations), rewards.astype(np.float32),
+                      terminated.copy(), truncated.copy())
         else:
             n = self.n_envs
             arrays = (self._new_observations(), np.zeros(n, dtype=np.float32),

@@ -165,3 +165,20 @@ class LatencyEnv(gym.Wrapper):
     def step(self, action: Any):
         time.sleep(self.latency)
         return self.env.step(action)
+
+
+class DictCartPole(gym.ObservationWrapper):
+    """CartPole-v1 whose observation is a Dict: ``position`` (cart x, pole angle) and
+    ``velocity`` (their rates), so a Dict-observation agent can be checked against CartPole's
+    known learning curve."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(gym.make("CartPole-v1", **kwargs))
+        box = self.env.observation_space
+        assert isinstance(box, gym.spaces.Box)
+        self.observation_space = gym.spaces.Dict({
+            "position": gym.spaces.Box(box.low[[0, 2]], box.high[[0, 2]], dtype=np.float32),
+            "velocity": gym.spaces.Box(box.low[[1, 3]], box.high[[1, 3]], dtype=np.float32)})
+
+    def observation(self, observation: Any) -> dict[str, np.ndarray]:
+        return {"position": observation[[0, 2]], "velocity": observation[[1, 3]]}

@@ -1,21 +1,29 @@
 """The layer plan of a tower (embedder + middleware): one list both backends build from.
 
 Building from one plan keeps the torch learner and the numpy inference backend in step: the
-i-th layer has the same meaning and the same weight names in both.
+i-th layer has the same meaning and the same weight names in both. A Dict observation's tower
+starts with one ``inputs`` layer: a plan per key (``input_plans``), run on its field and
+concatenated (weights ``towers.{tower}.0.inputs.{key}.{i}``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coachrl.networks.spec import FCMiddleware, ImageEmbedder, NetworkSpec, VectorEmbedder
+from coachrl.networks.spec import (
+    DictEmbedder,
+    FCMiddleware,
+    ImageEmbedder,
+    NetworkSpec,
+    VectorEmbedder,
+)
 
 NATURE_CNN = ((32, 8, 4), (64, 4, 2), (64, 3, 1))  # (channels, kernel, stride)
 
 
 @dataclass(slots=True, frozen=True)
 class Layer:
-    """One layer: kind is linear, conv, activation, flatten or scale_image."""
+    """One layer: kind is linear, conv, activation, flatten, scale_image or inputs."""
 
     kind: str
     size_in: int = 0
@@ -23,6 +31,7 @@ class Layer:
     kernel: int = 0
     stride: int = 0
     activation: str = ""
+    channels_first: bool = False  # scale_image: the images come [C, H, W]
 
 
 def _conv_out(size: int, kernel: int, stride: int) -> int:
@@ -37,25 +46,37 @@ def _mlp(size_in: int, sizes: tuple[int, ...], activation: str) -> list[Layer]:
     return layers
 
 
-def tower_plan(spec: NetworkSpec) -> tuple[list[Layer], int]:
-    """Layers of one tower and the width of its output features."""
-    embedder, middleware = spec.embedder, spec.middleware
-    layers: list[Layer]
+def embedder_plan(embedder: VectorEmbedder | ImageEmbedder) -> tuple[list[Layer], int]:
+    """Layers of one input's embedder and the width of its features."""
     if isinstance(embedder, ImageEmbedder):
-        height, width, channels = embedder.shape
-        layers = [Layer("scale_image")]
+        height, width, channels = embedder.height_width_channels
+        layers = [Layer("scale_image", channels_first=embedder.channels_first)]
         for out_channels, kernel, stride in NATURE_CNN:
             layers += [Layer("conv", channels, out_channels, kernel, stride),
                        Layer("activation", activation="relu")]
             channels = out_channels
             height, width = _conv_out(height, kernel, stride), _conv_out(width, kernel, stride)
         layers.append(Layer("flatten"))
-        features = channels * height * width
+        return layers, channels * height * width
+    layers = [Layer("flatten"), *_mlp(embedder.input_size, embedder.hidden_sizes,
+                                      embedder.activation)]
+    return layers, embedder.hidden_sizes[-1] if embedder.hidden_sizes else embedder.input_size
+
+
+def input_plans(embedder: DictEmbedder) -> list[tuple[str, list[Layer], int]]:
+    """(key, layers, feature width) of each input of a Dict observation, in order."""
+    return [(key, *embedder_plan(sub)) for key, sub in embedder.inputs]
+
+
+def tower_plan(spec: NetworkSpec) -> tuple[list[Layer], int]:
+    """Layers of one tower and the width of its output features."""
+    embedder, middleware = spec.embedder, spec.middleware
+    layers: list[Layer]
+    if isinstance(embedder, DictEmbedder):
+        layers = [Layer("inputs")]
+        features = sum(width for _, _, width in input_plans(embedder))
     else:
-        assert isinstance(embedder, VectorEmbedder)
-        layers = [Layer("flatten"), *_mlp(embedder.input_size, embedder.hidden_sizes,
-                                          embedder.activation)]
-        features = embedder.hidden_sizes[-1] if embedder.hidden_sizes else embedder.input_size
+        layers, features = embedder_plan(embedder)
     assert isinstance(middleware, FCMiddleware)
     layers += _mlp(features, middleware.hidden_sizes, middleware.activation)
     if middleware.hidden_sizes:

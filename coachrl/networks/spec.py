@@ -9,6 +9,7 @@ call, e.g. a scheduled clip range).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from coachrl.core.spaces import ObservationSpace
 from coachrl.networks.heads import (
@@ -40,13 +41,38 @@ from coachrl.networks.losses import (
 )
 
 __all__ = [
-    "ActionValueHead", "CategoricalQHead", "CategoricalQLoss", "ClippedSurrogateLoss",
-    "DeterministicPolicyHead", "DeterministicPolicyLoss", "DiscretePolicyHead", "DuelingQHead",
-    "EnsembleQLoss", "FCMiddleware", "GaussianPolicyHead", "Head", "HeadSpec", "ImageEmbedder",
-    "NetworkSpec", "OptimizerSpec", "PolicyGradientLoss", "QEnsembleHead", "QHead", "QLoss",
-    "QuantileHuberLoss", "QuantileQHead", "SoftPolicyLoss", "SoftQLoss",
-    "SquashedGaussianPolicyHead", "TemperatureLoss", "VHead", "ValueLoss", "VectorEmbedder",
-    "action_value_spec", "embedder_for",
+    "ActionValueHead",
+    "CategoricalQHead",
+    "CategoricalQLoss",
+    "ClippedSurrogateLoss",
+    "DeterministicPolicyHead",
+    "DeterministicPolicyLoss",
+    "DictEmbedder",
+    "DiscretePolicyHead",
+    "DuelingQHead",
+    "EnsembleQLoss",
+    "FCMiddleware",
+    "GaussianPolicyHead",
+    "Head",
+    "HeadSpec",
+    "ImageEmbedder",
+    "NetworkSpec",
+    "OptimizerSpec",
+    "PolicyGradientLoss",
+    "QEnsembleHead",
+    "QHead",
+    "QLoss",
+    "QuantileHuberLoss",
+    "QuantileQHead",
+    "SoftPolicyLoss",
+    "SoftQLoss",
+    "SquashedGaussianPolicyHead",
+    "TemperatureLoss",
+    "VHead",
+    "ValueLoss",
+    "VectorEmbedder",
+    "action_value_spec",
+    "embedder_for",
 ]
 
 
@@ -61,12 +87,29 @@ class VectorEmbedder:
 
 @dataclass(slots=True, frozen=True, kw_only=True)
 class ImageEmbedder:
-    """Nature CNN (Mnih et al. 2015) over uint8 images [H, W, C], scaled to [0, 1] on the fly."""
+    """Nature CNN (Mnih et al. 2015) over uint8 images, scaled to [0, 1] on the fly; the images
+    come [H, W, C], or [C, H, W] with ``channels_first``."""
 
-    shape: tuple[int, int, int]  # H, W, C as the env gives it
+    shape: tuple[int, int, int]  # as the env gives it
+    channels_first: bool = False
+
+    @property
+    def height_width_channels(self) -> tuple[int, int, int]:
+        if self.channels_first:
+            channels, height, width = self.shape
+            return height, width, channels
+        return self.shape
 
 
-Embedder = VectorEmbedder | ImageEmbedder
+@dataclass(slots=True, frozen=True, kw_only=True)
+class DictEmbedder:
+    """One embedder per key of a Dict observation (images through a CNN, vectors as they are or
+    through an MLP); their features are concatenated in ``inputs`` order into the middleware."""
+
+    inputs: tuple[tuple[str, VectorEmbedder | ImageEmbedder], ...]
+
+
+Embedder = VectorEmbedder | ImageEmbedder | DictEmbedder
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
@@ -103,16 +146,22 @@ class OptimizerSpec:
 def action_value_spec(observation: ObservationSpace, head: ActionValueHead, *,
                       middleware: FCMiddleware, ortho_init: bool = False) -> NetworkSpec:
     """A Q(s, a) critic ensemble: its input is a flat observation with the action appended."""
-    if observation.is_image:
-        raise ValueError("action-value critics take flat observations; image observations need "
-                         "an embedder before the action joins, which this spec does not have")
+    if observation.is_image or observation.is_dict:
+        raise ValueError("action-value critics take flat observations; image and Dict "
+                         "observations need an embedder before the action joins, which this "
+                         "spec does not have")
     return NetworkSpec(embedder=VectorEmbedder(input_size=observation.size + head.action_dim),
                        middleware=middleware, heads=(head,), ortho_init=ortho_init)
 
 
 def embedder_for(observation: ObservationSpace) -> Embedder:
-    """The default embedder for an observation space: CNN for images, flat vector otherwise."""
+    """The default embedder for an observation space: CNN for images, the flat vector as it is
+    otherwise (the middleware is the MLP), and one of those per key of a Dict observation."""
+    if observation.is_dict:
+        return DictEmbedder(inputs=tuple(
+            (key, cast(VectorEmbedder | ImageEmbedder, embedder_for(space)))
+            for key, space in observation.fields))
     if observation.is_image:
-        height, width, channels = observation.shape
-        return ImageEmbedder(shape=(height, width, channels))
+        a, b, c = observation.shape
+        return ImageEmbedder(shape=(a, b, c), channels_first=observation.channels_first)
     return VectorEmbedder(input_size=observation.size)

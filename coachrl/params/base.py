@@ -26,9 +26,11 @@ class NetworkParams:
     activation: str = "tanh"  # one of ACTIVATIONS
     separate_towers: bool = False  # give each head its own embedder+middleware (actor/critic)
     ortho_init: bool = True  # orthogonal initialisation (Engstrom et al. 2020)
+    image_channels: str = "auto"  # image axes: "auto" (detected), "first" [C,H,W], "last" [H,W,C]
 
     def __post_init__(self) -> None:
         one_of("activation", self.activation, ACTIVATIONS)
+        one_of("image_channels", self.image_channels, ("auto", "first", "last"))
         for width in self.hidden_sizes:
             positive("hidden_sizes", width)
 

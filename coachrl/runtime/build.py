@@ -44,6 +44,9 @@ def make_envs(preset: Preset, *, eval_episodes: int) -> tuple[VectorEnvironment,
 
 def make_filters(preset: Preset, env: VectorEnvironment) -> Filters:
     f = preset.env.filters
+    if f.normalize_observations and env.spaces.observation.is_dict:
+        raise ConfigError("env.filters.normalize_observations=true is not supported for Dict "
+                          "observations (each key would need its own statistics); set it false")
     normalizer = (ObservationNormalizer(env.spaces.observation.shape, clip=f.observation_clip)
                   if f.normalize_observations else None)
     return Filters(normalizer, RewardFilter(scale=f.reward_scale, clip=f.reward_clip))

@@ -17,8 +17,8 @@ from numpy.typing import NDArray
 from coachrl.backend import State, Weights
 from coachrl.errors import ConfigError
 from coachrl.networks.heads import Head, LinearLayer
-from coachrl.networks.plan import Layer, tower_names, tower_of, tower_plan
-from coachrl.networks.spec import NetworkSpec, OptimizerSpec, VectorEmbedder
+from coachrl.networks.plan import Layer, input_plans, tower_names, tower_of, tower_plan
+from coachrl.networks.spec import DictEmbedder, NetworkSpec, OptimizerSpec, VectorEmbedder
 
 
 def _erf(x: NDArray) -> NDArray:
@@ -269,20 +269,43 @@ class NumpyNetwork:
         if self._fused is not None:
             return
         self._towers = {
-            name: [self._step(layer, f"towers.{name}.{index}", w)
+            name: [self._step(layer, f"towers.{name}.{index}", w, self.spec)
                    for index, layer in enumerate(self.plan)]
             for name in tower_names(self.spec)
         }
         self._heads = {head.name: HeadWeights(head, w) for head in self.spec.heads}
 
     @classmethod
-    def _step(cls, layer: Layer, key: str, w: Weights) -> Callable[[NDArray], NDArray]:
+    def _step(cls, layer: Layer, key: str, w: Weights,
+              spec: NetworkSpec | None = None) -> Callable[[NDArray], NDArray]:
+        if layer.kind == "inputs" and spec is not None and isinstance(spec.embedder,
+                                                                      DictEmbedder):
+            return cls._dict_inputs(spec.embedder, key, w)
         if layer.kind == "linear":
             weight_t, bias = w[f"{key}.weight"].T, w[f"{key}.bias"]
             return lambda x: x @ weight_t + bias
         if layer.kind == "activation":
             return ACTIVATIONS[layer.activation]
         return lambda x: cls._layer(layer, key, x, w)
+
+    @classmethod
+    def _dict_inputs(cls, embedder: DictEmbedder, key: str,
+                     w: Weights) -> Callable[[NDArray], NDArray]:
+        """Each field of the records through its own embedder, the features concatenated."""
+        plans = [(field, [cls._step(layer, f"{key}.inputs.{field}.{index}", w)
+                          for index, layer in enumerate(layers)])
+                 for field, layers, _ in input_plans(embedder)]
+
+        def run(records: NDArray) -> NDArray:
+            features = []
+            for field, steps in plans:
+                x = np.ascontiguousarray(records[field])
+                for step in steps:
+                    x = step(x)
+                features.append(x)
+            return np.concatenate(features, axis=1)
+
+        return run
 
     def _tower(self, name: str, x: NDArray) -> NDArray:
         for step in self._towers[name]:
@@ -299,7 +322,9 @@ class NumpyNetwork:
         if kind == "flatten":
             return x.reshape(x.shape[0], -1).astype(np.float32, copy=False)
         if kind == "scale_image":
-            return x.transpose(0, 3, 1, 2).astype(np.float32) / np.float32(255.0)
+            if not layer.channels_first:
+                x = x.transpose(0, 3, 1, 2)
+            return x.astype(np.float32) / np.float32(255.0)
         if kind == "conv":
             return conv2d(x, w[f"{key}.weight"], w[f"{key}.bias"], layer.stride)
         raise ValueError(f"unknown layer kind {kind!r}")

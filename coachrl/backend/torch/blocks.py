@@ -13,20 +13,41 @@ from torch import nn
 
 from coachrl.backend.torch import private
 from coachrl.networks.heads import Head, LinearLayer
-from coachrl.networks.plan import Layer, tower_names, tower_of, tower_plan
-from coachrl.networks.spec import NetworkSpec
+from coachrl.networks.plan import Layer, input_plans, tower_names, tower_of, tower_plan
+from coachrl.networks.spec import DictEmbedder, NetworkSpec
 
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU}
 
 
 class ScaleImage(nn.Module):
-    """uint8 [B, H, W, C] -> float [B, C, H, W] in [0, 1], so replay stores bytes, not floats."""
+    """uint8 [B, H, W, C] (or [B, C, H, W]) -> float [B, C, H, W] in [0, 1], so replay stores
+    bytes, not floats."""
+
+    def __init__(self, channels_first: bool = False) -> None:
+        super().__init__()
+        self.channels_first = channels_first
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.permute(0, 3, 1, 2).float().div_(255.0)
+        if not self.channels_first:
+            x = x.permute(0, 3, 1, 2)
+        return x.float().div_(255.0)
 
 
-def _build_layer(layer: Layer) -> nn.Module:
+class DictInputs(nn.Module):
+    """The embedders of a Dict observation, one per key, their features concatenated."""
+
+    def __init__(self, embedder: DictEmbedder) -> None:
+        super().__init__()
+        self.keys = [key for key, _, _ in input_plans(embedder)]
+        self.inputs = nn.ModuleDict({
+            key: nn.Sequential(*[_build_layer(layer) for layer in layers])
+            for key, layers, _ in input_plans(embedder)})
+
+    def forward(self, x: dict[str, torch.Tensor]) -> torch.Tensor:  # type: ignore[override]
+        return torch.cat([self.inputs[key](x[key]) for key in self.keys], dim=1)
+
+
+def _build_layer(layer: Layer, spec: NetworkSpec | None = None) -> nn.Module:
     if layer.kind == "linear":
         return nn.Linear(layer.size_in, layer.size_out)
     if layer.kind == "conv":
@@ -36,7 +57,9 @@ def _build_layer(layer: Layer) -> nn.Module:
     if layer.kind == "flatten":
         return nn.Flatten()
     if layer.kind == "scale_image":
-        return ScaleImage()
+        return ScaleImage(layer.channels_first)
+    if layer.kind == "inputs" and spec is not None and isinstance(spec.embedder, DictEmbedder):
+        return DictInputs(spec.embedder)
     raise ValueError(f"unknown layer kind {layer.kind!r}")
 
 
@@ -249,7 +272,7 @@ class Model(nn.Module):
         self.spec = spec
         layers, features = tower_plan(spec)
         self.towers = nn.ModuleDict(
-            {name: nn.Sequential(*[_build_layer(layer) for layer in layers])
+            {name: nn.Sequential(*[_build_layer(layer, spec) for layer in layers])
              for name in tower_names(spec)}
         )
         self.heads = nn.ModuleDict({h.name: HeadModule(h, features) for h in spec.heads})

@@ -74,7 +74,11 @@ class TorchNetwork:
             parameter.grad = view
         return flat, flat_grad, views
 
-    def _tensor(self, array: NDArray) -> torch.Tensor:
+    def _tensor(self, array: NDArray) -> Any:
+        """A tensor on this device; Dict observations (records) become a dict of tensors."""
+        if array.dtype.names:
+            return {key: torch.as_tensor(np.ascontiguousarray(array[key]), device=self.device)
+                    for key in array.dtype.names}
         return torch.as_tensor(array, device=self.device)
 
     def predict(self, observations: NDArray) -> dict[str, NDArray]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -191,3 +192,55 @@ def test_subprocess_envs_give_the_same_steps_as_in_process_envs() -> None:
     for index, (a, b) in enumerate(zip(*runs, strict=True)):
         for x, y in zip(a, b, strict=True):
             np.testing.assert_array_equal(x, y, err_msg=f"step {index}")
+
+
+# -- Dict observations and image channel order ---------------------------------------------
+def test_a_dict_space_becomes_records_with_a_field_per_key() -> None:
+    from coachrl.core.spaces import observation_space_from_gym
+
+    space = observation_space_from_gym(gym.spaces.Dict({
+        "image": gym.spaces.Box(0, 255, (4, 84, 84), np.uint8),
+        "goal": gym.spaces.Box(-1, 1, (3,), np.float32)}))
+    assert space.is_dict and not space.is_image and space.shape == ()
+    fields = dict(space.fields)
+    assert fields["image"].is_image and fields["image"].channels_first
+    assert np.dtype(space.dtype).names == ("goal", "image")  # gymnasium sorts the keys
+    assert space.size == 4 * 84 * 84 + 3
+
+
+def test_a_dict_entry_that_is_not_a_box_is_refused_by_key() -> None:
+    from coachrl.core.spaces import observation_space_from_gym
+    from coachrl.errors import IncompatibleSpaces
+
+    with pytest.raises(IncompatibleSpaces, match="observation key 'mode' is Discrete"):
+        observation_space_from_gym(gym.spaces.Dict({"mode": gym.spaces.Discrete(3)}))
+
+
+@pytest.mark.parametrize(("shape", "asked", "first"), [
+    ((4, 84, 84), "auto", True), ((84, 84, 4), "auto", False), ((3, 64, 64), "auto", True),
+    ((64, 64, 3), "auto", False), ((84, 84, 4), "first", True), ((4, 84, 84), "last", False)])
+def test_image_channel_order_is_detected_and_overridable(shape, asked: str, first: bool) -> None:
+    from coachrl.core.spaces import channels_first
+
+    assert channels_first(shape, asked) is first
+
+
+@pytest.mark.parametrize("vectorization", ["sync", "async"])
+def test_dict_cartpole_steps_as_records_holding_cartpoles_state(vectorization: str) -> None:
+    params = EnvironmentParams(env_id="coachrl.environments.toy:DictCartPole", n_envs=3,
+                               vectorization=vectorization)
+    env = GymVectorEnv(params, seed=0)
+    reference = GymVectorEnv(EnvironmentParams(env_id="CartPole-v1", n_envs=3), seed=0)
+    try:
+        got, want = env.reset(), reference.reset()
+        assert got.dtype.names == ("position", "velocity") and got.shape == (3,)
+        for _ in range(40):
+            np.testing.assert_array_equal(got["position"], want[:, [0, 2]])
+            np.testing.assert_array_equal(got["velocity"], want[:, [1, 3]])
+            actions = np.ones(3, np.int64)
+            (result, _), (expected, _) = env.step(actions), reference.step(actions)
+            got, want = result.observations, expected.observations
+            np.testing.assert_array_equal(result.valid, expected.valid)
+    finally:
+        env.close()
+        reference.close()
