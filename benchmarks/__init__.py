@@ -20,4 +20,5 @@ BENCHMARKS = {
     "gradient_step": "benchmarks.gradient_step",
     "replay": "benchmarks.replay",
     "scaling": "benchmarks.scaling",
+    "frame_memory": "benchmarks.frame_memory",
 }

@@ -32,11 +32,13 @@ from coachrl.core.spaces import (
     action_layout,
     with_image_channels,
 )
-from coachrl.errors import IncompatibleSpaces
+from coachrl.errors import ConfigError, IncompatibleSpaces
 from coachrl.exploration import Categorical, EGreedy, ExplorationPolicy, ExplorationState
 from coachrl.memories import (
     Column,
+    FrameReplay,
     NStepBuilder,
+    PrioritizedFrameReplay,
     PrioritizedReplay,
     ReplayBuffer,
     RolloutBuffer,
@@ -229,9 +231,20 @@ class ReplayAgent(Agent):
                                        n_envs=context.n_envs, columns=step_columns)
             carried = (*carried, Column(B.DISCOUNTS))
         layout: dict[str, Any] = {"capacity": memory.capacity, "columns": carried}
-        self.memory = (
-            PrioritizedReplay(priority_exponent=memory.priority_exponent, **layout)
-            if memory.kind == "prioritized" else ReplayBuffer(**layout))
+        if memory.kind == "prioritized":
+            layout["priority_exponent"] = memory.priority_exponent
+        if memory.store_frames_once:
+            observation = with_image_channels(self.spaces.observation,
+                                              params.network.image_channels)
+            if not observation.is_image:
+                raise ConfigError(f"memory.store_frames_once=true needs stacked image "
+                                  f"observations; this env's are {observation.shape}")
+            layout["stack_axis"] = 0 if observation.channels_first else -1
+            self.memory = (PrioritizedFrameReplay(**layout) if memory.kind == "prioritized"
+                           else FrameReplay(**layout))
+        else:
+            self.memory = (PrioritizedReplay(**layout) if memory.kind == "prioritized"
+                           else ReplayBuffer(**layout))
 
     def extra_columns(self) -> tuple[Column, ...]:
         """Columns this agent stores beside (s, a, r, s', terminated); none by default."""

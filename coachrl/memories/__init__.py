@@ -2,10 +2,12 @@
 
 from coachrl.memories.columns import Column, transition_columns
 from coachrl.memories.episodic import Episode, EpisodicMemory
+from coachrl.memories.frames import FrameReplay, FrameStore, PrioritizedFrameReplay
 from coachrl.memories.nstep import NStepBuilder
 from coachrl.memories.prioritized import PrioritizedReplay, SumTree
 from coachrl.memories.replay import ReplayBuffer
 from coachrl.memories.rollout import RolloutBuffer
 
-__all__ = ["Column", "Episode", "EpisodicMemory", "NStepBuilder", "PrioritizedReplay",
-           "ReplayBuffer", "RolloutBuffer", "SumTree", "transition_columns"]
+__all__ = ["Column", "Episode", "EpisodicMemory", "FrameReplay", "FrameStore", "NStepBuilder",
+           "PrioritizedFrameReplay", "PrioritizedReplay", "ReplayBuffer", "RolloutBuffer",
+           "SumTree", "transition_columns"]

@@ -87,7 +87,7 @@ class PrioritizedReplay(ReplayBuffer):
                              self.size - 1)
         probabilities = self.tree.priorities(indices) / total
         weights = (self.size * probabilities) ** -importance_exponent
-        batch = {key: array[indices] for key, array in self.storage.items()}
+        batch = self._gather(indices)
         batch[B.WEIGHTS] = (weights / weights.max()).astype(np.float32)
         batch[B.INDICES] = indices
         return batch

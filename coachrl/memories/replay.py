@@ -26,6 +26,7 @@ class ReplayBuffer:
         self.columns = tuple(columns)
         self.storage: dict[str, NDArray] = {c.name: c.allocate(capacity) for c in self.columns}
         self._count_key = self.columns[0].name
+        self._names = frozenset(c.name for c in self.columns)
         self.position = 0  # next slot to write
         self.size = 0
 
@@ -38,7 +39,7 @@ class ReplayBuffer:
 
     def _write(self, transitions: dict[str, NDArray]) -> tuple[int, int]:
         """Store the transitions; returns (first slot written, count)."""
-        if transitions.keys() != self.storage.keys():
+        if transitions.keys() != self._names:
             check_supplied(self.columns, transitions)
         count = len(transitions[self._count_key])
         start = self.position
@@ -48,18 +49,25 @@ class ReplayBuffer:
         # a slice when the write does not wrap: far cheaper than fancy indexing for small k
         slots = (slice(self.position, end) if end <= self.capacity
                  else np.arange(self.position, end) % self.capacity)
-        for key, array in self.storage.items():
-            array[slots] = transitions[key]
+        self._put(slots, transitions)
         self.position = int((self.position + count) % self.capacity)
         self.size = min(self.size + count, self.capacity)
         return start, count
+
+    def _put(self, slots: slice | NDArray, transitions: dict[str, NDArray]) -> None:
+        """Write the transitions' columns into ring ``slots``."""
+        for key, array in self.storage.items():
+            array[slots] = transitions[key]
+
+    def _gather(self, indices: NDArray) -> dict[str, NDArray]:
+        """The transitions in ring slots ``indices``, every declared column."""
+        return {key: array[indices] for key, array in self.storage.items()}
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, NDArray]:
         """``batch_size`` transitions drawn uniformly with replacement."""
         if self.size == 0:
             raise RuntimeError("cannot sample from an empty replay buffer")
-        indices = rng.integers(0, self.size, size=batch_size)
-        return {key: array[indices] for key, array in self.storage.items()}
+        return self._gather(rng.integers(0, self.size, size=batch_size))
 
     def state_dict(self) -> dict[str, Any]:
         used = slice(0, self.size)

@@ -55,6 +55,7 @@ class MemoryParams:
     importance_exponent: float = 0.4  # beta at the start; annealed linearly to 1 over improve
     save_in_checkpoint: bool = False  # store replay contents in every checkpoint
     n_step: int = 1  # n of n-step returns: transitions carry n discounted rewards and s_{t+n}
+    store_frames_once: bool = False  # stacked image observations: each distinct frame once
 
     def __post_init__(self) -> None:
         positive("capacity", self.capacity)
