@@ -105,6 +105,16 @@ class NumpyOps:
     def constant(array: NDArray, like: NDArray) -> NDArray:
         return np.asarray(array, dtype=like.dtype)
 
+    @staticmethod
+    def transpose(x: NDArray, axes: tuple[int, ...]) -> NDArray:
+        return x.transpose(axes)
+
+    @staticmethod
+    def quantile_fractions(like: NDArray, count: int) -> NDArray:
+        """The midpoints: the numpy backend only predicts."""
+        midpoints = ((np.arange(count) + 0.5) / count).astype(like.dtype)
+        return np.broadcast_to(midpoints, (like.shape[0], count))
+
 
 NUMPY_OPS = NumpyOps()
 

@@ -110,6 +110,18 @@ class TorchOps:
     def constant(array: NDArray, like: torch.Tensor) -> torch.Tensor:
         return torch.as_tensor(array, dtype=like.dtype, device=like.device)
 
+    @staticmethod
+    def transpose(x: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
+        return x.permute(axes)
+
+    @staticmethod
+    def quantile_fractions(like: torch.Tensor, count: int) -> torch.Tensor:
+        """Uniform draws where gradients are recorded (training), midpoints where not."""
+        if torch.is_grad_enabled():
+            return torch.rand(like.shape[0], count, dtype=like.dtype, device=like.device)
+        midpoints = (torch.arange(count, dtype=like.dtype, device=like.device) + 0.5) / count
+        return midpoints.expand(like.shape[0], count)
+
 
 TORCH_OPS = TorchOps()
 
@@ -152,7 +164,7 @@ class HeadModule(nn.Module):
         self.free: dict[str, nn.Parameter] = {}
         for layer in head.layers():
             if isinstance(layer, LinearLayer):
-                module = nn.Linear(layer.size_in or features, layer.size)
+                module = nn.Linear(layer.size_in or features, layer.size or features)
                 self.add_module(layer.name, module)
                 self.linears[layer.name] = module
             else:

@@ -134,8 +134,9 @@ class CategoricalCrossEntropy:
 @register_loss(QuantileHuberLoss)
 @dataclass(slots=True)
 class QuantileHuber:
-    """QR-DQN's quantile Huber loss: predicted quantiles theta_i [B, N] of the taken action at
-    fractions tau_i, target samples ``targets`` [B, N']: rho_tau(u) = |tau - 1{u < 0}| *
+    """QR-DQN's and IQN's quantile Huber loss: predicted quantiles theta_i [B, N] of the taken
+    action at fractions tau_i (the head's ``{name}_taus`` where it samples them, else the
+    midpoints (2i + 1) / 2N), target samples ``targets`` [B, N']: rho_tau(u) = |tau - 1{u < 0}| *
     huber_kappa(u) / kappa with u = target_j - theta_i, summed over i, averaged over j."""
 
     head: Head
@@ -144,10 +145,13 @@ class QuantileHuber:
         kappa = self.head.loss.kappa
         theta = _taken(out[f"{self.head.name}_quantiles"], batch[B.ACTIONS])  # [batch, N]
         n = theta.shape[1]
-        taus = (2 * torch.arange(n, device=theta.device, dtype=theta.dtype) + 1) / (2.0 * n)
+        sampled = out.get(f"{self.head.name}_taus")  # IQN's [batch, N]; fixed for QR-DQN
+        taus = (sampled.detach() if sampled is not None else
+                ((2 * torch.arange(n, device=theta.device, dtype=theta.dtype) + 1) / (2.0 * n)
+                 ).expand(theta.shape[0], n))
         u = batch[B.TARGETS].unsqueeze(1) - theta.unsqueeze(2)  # [batch, N, N']
         huber = F.huber_loss(u, torch.zeros_like(u), reduction="none", delta=kappa) / kappa
-        rho = (taus.view(1, -1, 1) - (u.detach() < 0).to(u.dtype)).abs() * huber
+        rho = (taus.unsqueeze(2) - (u.detach() < 0).to(u.dtype)).abs() * huber
         per_sample = rho.mean(2).sum(1)
         return weighted_mean(per_sample, batch), {"q_mean": theta.detach().mean()}
 

@@ -14,7 +14,11 @@ from coachrl.networks.heads.base import (
     ParameterLayer,
     register_head,
 )
-from coachrl.networks.heads.distributional import CategoricalQHead, QuantileQHead
+from coachrl.networks.heads.distributional import (
+    CategoricalQHead,
+    ImplicitQuantileHead,
+    QuantileQHead,
+)
 from coachrl.networks.heads.policy import (
     DeterministicPolicyHead,
     DiscretePolicyHead,
@@ -27,6 +31,7 @@ from coachrl.networks.heads.value import ActionValueHead, VHead
 __all__ = [
     "HEADS", "ActionValueHead", "CategoricalQHead", "DeterministicPolicyHead",
     "DiscretePolicyHead", "Distribution", "DuelingQHead", "GaussianPolicyHead", "Head",
-    "HeadLayer", "HeadParams", "LinearLayer", "Ops", "ParameterLayer", "QEnsembleHead", "QHead",
-    "QuantileQHead", "SquashedGaussianPolicyHead", "VHead", "register_head",
+    "HeadLayer", "HeadParams", "ImplicitQuantileHead", "LinearLayer", "Ops", "ParameterLayer",
+    "QEnsembleHead", "QHead", "QuantileQHead", "SquashedGaussianPolicyHead", "VHead",
+    "register_head",
 ]

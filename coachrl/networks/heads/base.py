@@ -36,9 +36,9 @@ class Distribution(Enum):
 
 @dataclass(slots=True, frozen=True)
 class LinearLayer:
-    """A linear layer of a head. ``size_in`` 0 reads the tower's features; ``gain`` is the
-    orthogonal-init gain when the network is initialised orthogonally (None keeps torch's
-    default init for this layer)."""
+    """A linear layer of a head. ``size_in`` 0 reads the tower's features; ``size`` 0 outputs
+    as many as the features are wide; ``gain`` is the orthogonal-init gain when the network is
+    initialised orthogonally (None keeps torch's default init for this layer)."""
 
     name: str
     size: int
@@ -80,6 +80,13 @@ class Ops(Protocol):
     def sum(self, x: Any, axis: int, keepdims: bool = False) -> Any: ...
 
     def reshape(self, x: Any, shape: tuple[int, ...]) -> Any: ...
+
+    def transpose(self, x: Any, axes: tuple[int, ...]) -> Any: ...
+
+    def quantile_fractions(self, like: Any, count: int) -> Any:
+        """[B, count] fractions tau in (0, 1) for a batch like ``like`` [B, ...]: uniform draws
+        while training, the midpoints (2i + 1) / 2 count when predicting (IQN)."""
+        ...
 
     def constant(self, array: NDArray, like: Any) -> Any: ...  # on like's device, its dtype
 

@@ -89,3 +89,46 @@ class QuantileQHead(Head):
     @classmethod
     def example(cls) -> Self:
         return cls(n_actions=3, quantiles=8)
+
+
+@register_head
+@dataclass(slots=True, frozen=True, kw_only=True)
+class ImplicitQuantileHead(Head):
+    """IQN (Dabney et al. 2018b): quantiles at sampled fractions tau, each tau embedded as
+    relu(W cos(pi i tau)), i < ``embedding_size``, multiplied into the features before the
+    output layer. Training draws ``quantiles`` fractions per sample; predicting (acting, the
+    target network) uses their midpoints, a quadrature of the same mean. Outputs
+    ``{name}_quantiles`` [B, n_actions, N], ``{name}_taus`` [B, N] and Q [B, n_actions]."""
+
+    fusable = False  # the features are multiplied by the tau embedding
+    n_actions: int
+    quantiles: int = 32  # N (and N' for the targets, K for acting)
+    embedding_size: int = 64  # cosines per tau
+    name: str = "q"
+    loss: QuantileHuberLoss = field(default_factory=QuantileHuberLoss)
+
+    @property
+    def quantiles_name(self) -> str:
+        return f"{self.name}_quantiles"
+
+    @property
+    def taus_name(self) -> str:
+        return f"{self.name}_taus"
+
+    def layers(self) -> tuple[HeadLayer, ...]:
+        return (LinearLayer("embedding", 0, size_in=self.embedding_size, gain=None),
+                LinearLayer("linear", self.n_actions))
+
+    def forward(self, ops: Ops, params: HeadParams, features: Any, out: dict[str, Any]) -> None:
+        taus = ops.quantile_fractions(features, self.quantiles)  # [B, N]
+        frequencies = ops.constant(np.pi * np.arange(self.embedding_size), taus)
+        embedding = ops.relu(params.linear("embedding",
+                                           ops.cos(taus[..., None] * frequencies)))  # [B, N, F]
+        quantiles = params.linear("linear", features[:, None, :] * embedding)  # [B, N, A]
+        out[self.taus_name] = taus
+        out[self.quantiles_name] = ops.transpose(quantiles, (0, 2, 1))  # [B, A, N]
+        out[self.name] = ops.mean(quantiles, 1)
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(n_actions=3, quantiles=6, embedding_size=8)

@@ -45,6 +45,7 @@ from coachrl.networks.spec import (
     DuelingQHead,
     FCMiddleware,
     GaussianPolicyHead,
+    ImplicitQuantileHead,
     NetworkSpec,
     QHead,
     QuantileQHead,
@@ -249,7 +250,9 @@ def test_the_training_gradient_equals_plain_autograd(name: str) -> None:
             with pytest.raises(RuntimeError, match="actor-critic update"):
                 network.compute_gradients({B.OBSERVATIONS: _observations(spec)})
             continue
+        torch.manual_seed(11)  # the same fractions wherever a head samples them (IQN)
         got = network.compute_gradients(batch)  # the training path: taped towers, fast losses
+        torch.manual_seed(11)
         want = _reference_gradient(network, batch)
         assert want, "no parameter received a gradient"
         for key, value in want.items():
@@ -401,3 +404,23 @@ def test_gaussian_log_std_is_clamped_in_both_backends() -> None:
     observations = _observations(network.spec)
     for out in (network.predict(observations), numpy_network.predict(observations)):
         np.testing.assert_array_equal(out["policy_log_std"], np.full((N, 2), 2.0))
+
+
+def test_iqn_samples_fractions_in_training_and_predicts_at_their_midpoints() -> None:
+    head = ImplicitQuantileHead(n_actions=2, quantiles=5, embedding_size=8)
+    network = _perturbed(_spec(head))
+    observations = _observations(network.spec)
+    predicted = network.predict(observations)
+    np.testing.assert_allclose(predicted["q_taus"], np.tile((np.arange(5) + 0.5) / 5, (N, 1)),
+                               rtol=1e-6)
+    out = network.model(torch.as_tensor(observations))  # gradients on: training draws
+    taus = out["q_taus"].detach().numpy()
+    assert taus.shape == (N, 5) and 0 < taus.min() and taus.max() < 1
+    assert len(np.unique(taus)) == taus.size  # a fresh draw per sample and fraction
+    # the loss weighs each quantile by its own sampled fraction: feeding the midpoints instead
+    # changes it
+    batch = {B.ACTIONS: torch.zeros(N, dtype=torch.long), B.TARGETS: torch.randn(N, 7)}
+    sampled, _ = loss_for(head)(out, batch)
+    at_midpoints, _ = loss_for(head)({**out, "q_taus": torch.as_tensor(predicted["q_taus"])},
+                                     batch)
+    assert float(sampled.detach()) != pytest.approx(float(at_midpoints.detach()))

@@ -59,7 +59,8 @@ def test_what_comes_out_is_what_went_in(stack_axis: int) -> None:
         chunk = {k: v[start:start + 37] for k, v in transitions.items()}
         frames.add(chunk)
         plain.add(chunk)
-    a, b = frames.sample(256, np.random.default_rng(1)), plain.sample(256, np.random.default_rng(1))
+    a = frames.sample(256, np.random.default_rng(1))
+    b = plain.sample(256, np.random.default_rng(1))
     for key in b:
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
     # each distinct frame once: 50 new frames per episode plus its first, 6 episodes
@@ -74,12 +75,13 @@ def test_n_step_transitions_share_frames_too() -> None:
     plain = ReplayBuffer(capacity=400, columns=(*_columns(0), Column(B.DISCOUNTS)))
     for index, (stack, next_stack, reward, end) in enumerate(_episodes(4, 40, seed=2)):
         out = builder.add({B.OBSERVATIONS: stack[None], B.ACTIONS: np.array([index])},
-                          rewards=np.array([reward], np.float32), next_observations=next_stack[None],
-                          terminated=np.array([end]), truncated=np.array([False]),
-                          valid=np.array([True]))
+                          rewards=np.array([reward], np.float32),
+                          next_observations=next_stack[None], terminated=np.array([end]),
+                          truncated=np.array([False]), valid=np.array([True]))
         memory.add(out)
         plain.add(out)
-    a, b = memory.sample(128, np.random.default_rng(0)), plain.sample(128, np.random.default_rng(0))
+    a = memory.sample(128, np.random.default_rng(0))
+    b = plain.sample(128, np.random.default_rng(0))
     for key in b:
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
     assert len(memory.frames) == 4 * 41
