@@ -23,6 +23,7 @@ class DQNAlgorithmParams(ValueOptimizationAlgorithmParams):
     """Defaults: Mnih et al. 2015, with Huber loss."""
 
     loss: str = "huber"  # TD loss: "huber" or "mse"
+    noisy: bool = False  # NoisyNet output layer (Fortunato et al. 2018); pair with Greedy()
 
     def __post_init__(self) -> None:
         ValueOptimizationAlgorithmParams.__post_init__(self)
@@ -44,7 +45,8 @@ class DQNAgent(ValueOptimizationAgent):
 
     def heads(self) -> tuple[QHead]:
         n_actions = self.spaces.action.n  # type: ignore[union-attr]
-        return (QHead(n_actions=n_actions, loss=QLoss(kind=self.params.algorithm.loss)),)
+        p = self.params.algorithm
+        return (QHead(n_actions=n_actions, noisy=p.noisy, loss=QLoss(kind=p.loss)),)
 
     def next_state_values(self, next_observations: NDArray) -> NDArray:
         """max_a' Q_target(s', a'); Double DQN overrides only this."""

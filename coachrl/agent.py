@@ -314,10 +314,12 @@ class ValueOptimizationAlgorithmParams(AlgorithmParams):
     learning_starts: int = 1_000  # env steps before the first update
     target_update_period: int = 1_000  # gradient steps between target updates
     target_update_tau: float = 1.0  # 1 = hard copy, < 1 = soft (Polyak) update every step
+    noise_resample_period: int = 1  # noisy heads: env steps between new acting noise
 
     def __post_init__(self) -> None:
         AlgorithmParams.__post_init__(self)
-        for name in ("batch_size", "train_frequency", "gradient_steps", "target_update_period"):
+        for name in ("batch_size", "train_frequency", "gradient_steps", "target_update_period",
+                     "noise_resample_period"):
             positive(name, getattr(self, name))
         in_range("target_update_tau", self.target_update_tau, 0.0, 1.0, low_open=True)
 
@@ -353,6 +355,11 @@ class ValueOptimizationAgent(ReplayAgent):
         self.online.copy_to(self.target)
         self.acting = self.build_acting_copy(self.online)
         self.use_exploration(params.exploration)
+        # NoisyNet heads (Fortunato et al. 2018): acting noise is redrawn every
+        # ``noise_resample_period`` env steps, each gradient step trains under fresh noise, and
+        # evaluation acts with the means
+        self.noisy = any(head.is_noisy() for head in spec.heads)
+        self._noise_epoch = -1
 
     @abstractmethod
     def heads(self) -> tuple[HeadSpec, ...]: ...
@@ -364,6 +371,12 @@ class ValueOptimizationAgent(ReplayAgent):
         return self.acting.predict(observations)[self.q_name]
 
     def act(self, observations: NDArray, *, step: int, explore: bool) -> ActionInfo:
+        if self.noisy:
+            self.acting.set_noise(explore)
+            epoch = step // self.params.algorithm.noise_resample_period
+            if explore and epoch != self._noise_epoch:
+                self.acting.resample_noise(self.rng)
+                self._noise_epoch = epoch
         actions, _ = self.params.exploration.select(
             self.q_values(observations), step=step, rng=self.rng, explore=explore,
             state=self.exploration_state)
@@ -383,6 +396,10 @@ class ValueOptimizationAgent(ReplayAgent):
         self.apply_learning_rate(step)
         metrics = MetricMeans()
         for _ in range(p.gradient_steps):
+            if self.noisy:  # fresh noise for the online and target networks of this step
+                self.online.set_noise(True)
+                self.online.resample_noise(self.rng)
+                self.target.resample_noise(self.rng)
             metrics.add(self.learn_from_batch(self.sample(step)))
             self.train_steps += 1
             if p.target_update_tau < 1.0 or self.train_steps % p.target_update_period == 0:
@@ -411,6 +428,23 @@ class ValueOptimizationAgent(ReplayAgent):
     def sync_acting(self) -> None:
         if self.acting is not self.online:
             self.acting.set_weights(self.online.get_weights())
+
+    def state_dict(self) -> State:
+        state = super().state_dict()
+        if self.noisy:  # the acting noise of now, and when it was drawn: exact resume
+            state["acting_noise"] = {key: value for key, value in self.acting.get_weights().items()
+                                     if key.endswith(NOISE_BUFFERS)}
+            state["noise_epoch"] = self._noise_epoch
+        return state
+
+    def load_state_dict(self, state: State) -> None:
+        super().load_state_dict(state)
+        if self.noisy and "acting_noise" in state:
+            self.acting.set_weights(self.acting.get_weights() | dict(state["acting_noise"]))
+            self._noise_epoch = int(state["noise_epoch"])
+
+
+NOISE_BUFFERS = (".noise_in", ".noise_out")  # NoisyNet layers' current noise, in the weights
 
 # ------------------------------------------------------------------------------------------
 @dataclass(slots=True, kw_only=True)

@@ -35,6 +35,9 @@ CASES["CartPole_DQN+prioritized"] = [*CASES["CartPole_DQN"], "agent.memory.kind=
 # checkpoint almost always falls in the middle of some env's window)
 CASES["CartPole_DQN+3step"] = [*CASES["CartPole_DQN+prioritized"], "agent.memory.n_step=3",
                                "env.n_envs=8"]
+# NoisyNet: the acting noise and when it was drawn are in the checkpoint
+CASES["CartPole_DQN+noisy"] = [*CASES["CartPole_DQN"], "agent.algorithm.noisy=true",
+                               "agent.algorithm.noise_resample_period=4"]
 
 
 def _preset(name: str, experiment_dir: Path):

@@ -119,20 +119,37 @@ class NumpyOps:
 NUMPY_OPS = NumpyOps()
 
 
+def _scaled_noise(noise: NDArray) -> NDArray:
+    return np.sign(noise) * np.sqrt(np.abs(noise))
+
+
+def linear_weights(layer: LinearLayer, key: str, w: Weights,
+                   noise: bool = True) -> tuple[NDArray, NDArray]:
+    """(W^T, b) of a head's linear layer; a noisy one's with its current noise folded in
+    (mu alone without ``noise``)."""
+    weight, bias = w[f"{key}.weight"], w[f"{key}.bias"]
+    if layer.noisy and noise:
+        noise_out = _scaled_noise(w[f"{key}.noise_out"])
+        weight = weight + w[f"{key}.weight_sigma"] * np.outer(noise_out,
+                                                              _scaled_noise(w[f"{key}.noise_in"]))
+        bias = bias + w[f"{key}.bias_sigma"] * noise_out
+    return np.ascontiguousarray(weight.T.astype(np.float32)), bias.astype(np.float32)
+
+
 class HeadWeights:
     """A head's parameters as its forward sees them, from exported weights: each linear layer
-    is ``x @ W^T + b`` with ``W^T`` made once per ``set_weights``."""
+    is ``x @ W^T + b`` with ``W^T`` made once per ``set_weights`` (noise folded in)."""
 
     __slots__ = ("free", "linears")
 
-    def __init__(self, head: Head, w: Weights) -> None:
+    def __init__(self, head: Head, w: Weights, noise: bool = True) -> None:
         prefix = f"heads.{head.name}"
         self.linears: dict[str, tuple[NDArray, NDArray]] = {}
         self.free: dict[str, NDArray] = {}
         for layer in head.layers():
             if isinstance(layer, LinearLayer):
-                self.linears[layer.name] = (np.ascontiguousarray(
-                    w[f"{prefix}.{layer.name}.weight"].T), w[f"{prefix}.{layer.name}.bias"])
+                self.linears[layer.name] = linear_weights(layer, f"{prefix}.{layer.name}", w,
+                                                          noise)
             else:
                 self.free[layer.name] = w[f"{prefix}.{layer.name}"]
 
@@ -202,7 +219,8 @@ def _block_diagonal(blocks: list[NDArray]) -> NDArray:
     return out
 
 
-def fuse_mlp(spec: NetworkSpec, plan: list[Layer], w: Weights) -> FusedMLP | None:
+def fuse_mlp(spec: NetworkSpec, plan: list[Layer], w: Weights,
+             noise: bool = True) -> FusedMLP | None:
     """The ``FusedMLP`` of a vector-input network; None for image networks, heads that read
     their features other than through linear layers, activations without an in-place form, or
     layers too wide to fuse block-diagonally."""
@@ -237,8 +255,8 @@ def fuse_mlp(spec: NetworkSpec, plan: list[Layer], w: Weights) -> FusedMLP | Non
                 continue
             if declared.size_in:  # reads something other than the features
                 return None
-            weight_t = w[f"{prefix}.{declared.name}.weight"].T
-            blocks.append((tower, weight_t, w[f"{prefix}.{declared.name}.bias"]))
+            weight_t, bias = linear_weights(declared, f"{prefix}.{declared.name}", w, noise)
+            blocks.append((tower, weight_t, bias))
             columns[declared.name] = (width, width + weight_t.shape[1])
             width += weight_t.shape[1]
         heads.append((head, FusedOutputs(columns, free)))
@@ -264,6 +282,10 @@ class NumpyNetwork:
         self.weights: Weights = {}
         self._towers: dict[str, list[Callable[[NDArray], NDArray]]] = {}
         self._heads: dict[str, HeadWeights] = {}
+        self.noise = True  # noisy layers compute with their noise (``set_noise``)
+        self._noisy = [(f"heads.{head.name}.{layer.name}", layer) for head in spec.heads
+                       for layer in head.layers() if isinstance(layer, LinearLayer)
+                       and layer.noisy]
         if any(head.ensemble_members() for head in spec.heads):
             raise ConfigError(
                 "the numpy backend does not run ensemble critics (ActionValueHead); acting needs "
@@ -275,7 +297,7 @@ class NumpyNetwork:
         step) does no name formatting or dict lookups: into a ``FusedMLP`` where it applies,
         else every layer into a closure over its weights."""
         w = self.weights
-        self._fused = fuse_mlp(self.spec, self.plan, w) if self.fuse else None
+        self._fused = fuse_mlp(self.spec, self.plan, w, self.noise) if self.fuse else None
         if self._fused is not None:
             return
         self._towers = {
@@ -283,7 +305,7 @@ class NumpyNetwork:
                    for index, layer in enumerate(self.plan)]
             for name in tower_names(self.spec)
         }
-        self._heads = {head.name: HeadWeights(head, w) for head in self.spec.heads}
+        self._heads = {head.name: HeadWeights(head, w, self.noise) for head in self.spec.heads}
 
     @classmethod
     def _step(cls, layer: Layer, key: str, w: Weights,
@@ -358,6 +380,22 @@ class NumpyNetwork:
 
     def get_weights(self) -> Weights:
         return dict(self.weights)
+
+    def resample_noise(self, rng: np.random.Generator) -> None:
+        """New factorised noise for every noisy layer, drawn as the torch backend draws it."""
+        if not self._noisy:
+            return
+        for key, _ in self._noisy:
+            for name in ("noise_in", "noise_out"):
+                self.weights[f"{key}.{name}"] = rng.standard_normal(
+                    self.weights[f"{key}.{name}"].shape).astype(np.float32)
+        self._compile()
+
+    def set_noise(self, enabled: bool) -> None:
+        if self._noisy and enabled != self.noise:
+            self.noise = enabled
+            if self.weights:
+                self._compile()
 
     def copy_to(self, target: Any, tau: float = 1.0) -> None:
         if tau >= 1.0:

@@ -138,6 +138,9 @@ class _HeadParams:
         self.module, self.features, self.taped = module, features, taped
 
     def linear(self, name: str, x: torch.Tensor) -> torch.Tensor:
+        noisy = self.module.noisy.get(name)
+        if noisy is not None:  # its weight is a function of mu and sigma: autograd
+            return noisy(x)
         layer = self.module.linears[name]
         if self.taped is None or x is not self.features:
             return F.linear(x, layer.weight, layer.bias)
@@ -148,6 +151,46 @@ class _HeadParams:
 
     def parameter(self, name: str) -> torch.Tensor:
         return self.module.free[name]
+
+
+def scaled_noise(noise: torch.Tensor) -> torch.Tensor:
+    """f(x) = sign(x) sqrt(|x|), the factorised-noise transform of Fortunato et al. 2018."""
+    return noise.sign() * noise.abs().sqrt()
+
+
+class NoisyLinear(nn.Module):
+    """A linear layer with factorised Gaussian weight noise (NoisyNet, Fortunato et al. 2018):
+    W = mu + sigma * f(e_out) f(e_in)^T and b = mu_b + sigma_b * f(e_out). mu (``weight``,
+    ``bias``) starts U(-1/sqrt(in), 1/sqrt(in)) and sigma 0.5/sqrt(in); the noise lives in
+    buffers (saved and exported with the weights), replaced by ``resample``."""
+
+    SIGMA_0 = 0.5
+    noise_in: torch.Tensor
+    noise_out: torch.Tensor
+
+    def __init__(self, size_in: int, size_out: int) -> None:
+        super().__init__()
+        bound = 1.0 / math.sqrt(size_in)
+        self.weight = nn.Parameter(torch.empty(size_out, size_in).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.empty(size_out).uniform_(-bound, bound))
+        self.weight_sigma = nn.Parameter(torch.full((size_out, size_in), self.SIGMA_0 * bound))
+        self.bias_sigma = nn.Parameter(torch.full((size_out,), self.SIGMA_0 * bound))
+        self.register_buffer("noise_in", torch.zeros(size_in))
+        self.register_buffer("noise_out", torch.zeros(size_out))
+        self.noise_on = True
+
+    def resample(self, noise_in: torch.Tensor, noise_out: torch.Tensor) -> None:
+        with torch.no_grad():
+            self.noise_in.copy_(noise_in)
+            self.noise_out.copy_(noise_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.noise_on:
+            return F.linear(x, self.weight, self.bias)
+        out_noise = scaled_noise(self.noise_out)
+        weight = self.weight + self.weight_sigma * torch.outer(out_noise,
+                                                               scaled_noise(self.noise_in))
+        return F.linear(x, weight, self.bias + self.bias_sigma * out_noise)
 
 
 class HeadModule(nn.Module):
@@ -161,9 +204,14 @@ class HeadModule(nn.Module):
         super().__init__()
         self.head = head
         self.linears: dict[str, nn.Linear] = {}
+        self.noisy: dict[str, NoisyLinear] = {}
         self.free: dict[str, nn.Parameter] = {}
         for layer in head.layers():
-            if isinstance(layer, LinearLayer):
+            if isinstance(layer, LinearLayer) and layer.noisy:
+                noisy = NoisyLinear(layer.size_in or features, layer.size or features)
+                self.add_module(layer.name, noisy)
+                self.noisy[layer.name] = noisy
+            elif isinstance(layer, LinearLayer):
                 module = nn.Linear(layer.size_in or features, layer.size or features)
                 self.add_module(layer.name, module)
                 self.linears[layer.name] = module
@@ -175,7 +223,7 @@ class HeadModule(nn.Module):
     def initialise(self) -> None:
         """Orthogonal init of the layers that declare a gain; biases zero."""
         for layer in self.head.layers():
-            if isinstance(layer, LinearLayer) and layer.gain is not None:
+            if isinstance(layer, LinearLayer) and layer.gain is not None and not layer.noisy:
                 linear = self.linears[layer.name]
                 nn.init.orthogonal_(linear.weight, gain=layer.gain)
                 nn.init.zeros_(linear.bias)

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from coachrl.backend import State, Weights
 from coachrl.backend.torch import private
-from coachrl.backend.torch.blocks import Model, build_model
+from coachrl.backend.torch.blocks import Model, NoisyLinear, build_model
 from coachrl.backend.torch.losses import loss_for
 from coachrl.networks.spec import NetworkSpec, OptimizerSpec
 
@@ -46,6 +46,7 @@ class TorchNetwork:
                 fused=private.available("fused_adam") or None,
             )
         self._parameters: list[torch.Tensor] = list(self.model.parameters())
+        self._noisy = [m for m in self.model.modules() if isinstance(m, NoisyLinear)]
         self._flat_parameters, self._flat_grad, self._grad_views = self._flatten()
         self._adam_state: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
 
@@ -108,6 +109,20 @@ class TorchNetwork:
             tensor.grad = None
         loss.backward(inputs=[*self._parameters, *also])
         return self._step(loss, dict(metrics or {}), loss_key=loss_key, norm_key=norm_key)
+
+    def resample_noise(self, rng: np.random.Generator) -> None:
+        """New factorised noise for every noisy layer, drawn from ``rng`` (in the order the
+        heads declare them: the numpy backend draws the same from the same generator)."""
+        for layer in self._noisy:
+            noise_in, noise_out = (rng.standard_normal(n).astype(np.float32)
+                                   for n in (layer.noise_in.numel(), layer.noise_out.numel()))
+            layer.resample(torch.as_tensor(noise_in, device=self.device),
+                           torch.as_tensor(noise_out, device=self.device))
+
+    def set_noise(self, enabled: bool) -> None:
+        """Noisy layers compute with their noise (exploring, training) or with mu alone."""
+        for layer in self._noisy:
+            layer.noise_on = enabled
 
     def _require_optimizer(self) -> None:
         if self.optimizer is None:

@@ -38,12 +38,18 @@ class Distribution(Enum):
 class LinearLayer:
     """A linear layer of a head. ``size_in`` 0 reads the tower's features; ``size`` 0 outputs
     as many as the features are wide; ``gain`` is the orthogonal-init gain when the network is
-    initialised orthogonally (None keeps torch's default init for this layer)."""
+    initialised orthogonally (None keeps torch's default init for this layer).
+
+    A ``noisy`` layer (Fortunato et al. 2018) computes with W = mu + sigma * f(e_out) f(e_in)^T
+    (f(x) = sign(x) sqrt|x|, factorised noise), mu and sigma learnt, the noise held in the
+    network until ``Network.resample_noise`` draws a new one; ``Network.set_noise(False)``
+    computes with mu alone (evaluation)."""
 
     name: str
     size: int
     gain: float | None = 1.0
     size_in: int = 0
+    noisy: bool = False  # factorised Gaussian noise on the weights, learnt sigma (NoisyNet)
 
 
 @dataclass(slots=True, frozen=True)
@@ -123,6 +129,10 @@ class Head:
 
     def ensemble_members(self) -> int:
         return 0
+
+    def is_noisy(self) -> bool:
+        """Whether any of its layers is a NoisyNet layer."""
+        return any(isinstance(layer, LinearLayer) and layer.noisy for layer in self.layers())
 
     def distribution_outputs(self) -> tuple[str, ...]:
         """The outputs that parameterise the policy distribution, in the losses' order."""

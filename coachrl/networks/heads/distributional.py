@@ -32,6 +32,7 @@ class CategoricalQHead(Head):
     v_min: float = -10.0
     v_max: float = 10.0
     name: str = "q"
+    noisy: bool = False  # NoisyNet output layer (Rainbow)
     loss: CategoricalQLoss = field(default_factory=CategoricalQLoss)
 
     @property
@@ -44,7 +45,7 @@ class CategoricalQHead(Head):
         return np.linspace(self.v_min, self.v_max, self.atoms, dtype=np.float32)
 
     def layers(self) -> tuple[HeadLayer, ...]:
-        return (LinearLayer("linear", self.n_actions * self.atoms),)
+        return (LinearLayer("linear", self.n_actions * self.atoms, noisy=self.noisy),)
 
     def forward(self, ops: Ops, params: HeadParams, features: Any, out: dict[str, Any]) -> None:
         logits = ops.reshape(params.linear("linear", features), (-1, self.n_actions, self.atoms))
@@ -66,6 +67,7 @@ class QuantileQHead(Head):
     n_actions: int
     quantiles: int = 200
     name: str = "q"
+    noisy: bool = False  # NoisyNet output layer
     loss: QuantileHuberLoss = field(default_factory=QuantileHuberLoss)
 
     @property
@@ -78,7 +80,7 @@ class QuantileQHead(Head):
         return ((2 * np.arange(self.quantiles) + 1) / (2.0 * self.quantiles)).astype(np.float32)
 
     def layers(self) -> tuple[HeadLayer, ...]:
-        return (LinearLayer("linear", self.n_actions * self.quantiles),)
+        return (LinearLayer("linear", self.n_actions * self.quantiles, noisy=self.noisy),)
 
     def forward(self, ops: Ops, params: HeadParams, features: Any, out: dict[str, Any]) -> None:
         quantiles = ops.reshape(params.linear("linear", features),

@@ -23,10 +23,11 @@ class QHead(Head):
 
     n_actions: int
     name: str = "q"
+    noisy: bool = False  # NoisyNet output layer (exploration by weight noise)
     loss: QLoss = field(default_factory=QLoss)
 
     def layers(self) -> tuple[HeadLayer, ...]:
-        return (LinearLayer("linear", self.n_actions),)
+        return (LinearLayer("linear", self.n_actions, noisy=self.noisy),)
 
     def forward(self, ops: Ops, params: HeadParams, features: Any, out: dict[str, Any]) -> None:
         out[self.name] = params.linear("linear", features)
@@ -44,10 +45,12 @@ class DuelingQHead(Head):
 
     n_actions: int
     name: str = "q"
+    noisy: bool = False  # NoisyNet streams (Rainbow)
     loss: QLoss = field(default_factory=QLoss)
 
     def layers(self) -> tuple[HeadLayer, ...]:
-        return LinearLayer("value", 1), LinearLayer("advantage", self.n_actions)
+        return (LinearLayer("value", 1, noisy=self.noisy),
+                LinearLayer("advantage", self.n_actions, noisy=self.noisy))
 
     def forward(self, ops: Ops, params: HeadParams, features: Any, out: dict[str, Any]) -> None:
         advantage = params.linear("advantage", features)
@@ -56,7 +59,7 @@ class DuelingQHead(Head):
 
     @classmethod
     def example(cls) -> Self:
-        return cls(n_actions=4)
+        return cls(n_actions=4, noisy=True)
 
 
 @register_head

@@ -424,3 +424,60 @@ def test_iqn_samples_fractions_in_training_and_predicts_at_their_midpoints() -> 
     at_midpoints, _ = loss_for(head)({**out, "q_taus": torch.as_tensor(predicted["q_taus"])},
                                      batch)
     assert float(sampled.detach()) != pytest.approx(float(at_midpoints.detach()))
+
+
+# -- NoisyNet layers ---------------------------------------------------------------------------
+def _noisy_pair() -> tuple[Any, Any]:
+    spec = _spec(QHead(n_actions=3, noisy=True))
+    network = _perturbed(spec)
+    numpy_network = make_backend("numpy").build(spec)
+    numpy_network.set_weights(network.get_weights())
+    return network, numpy_network
+
+
+def test_noise_drawn_from_the_same_generator_is_the_same_in_both_backends() -> None:
+    network, numpy_network = _noisy_pair()
+    observations = _observations(network.spec)
+    before = network.predict(observations)["q"]
+    network.resample_noise(np.random.default_rng(4))
+    numpy_network.resample_noise(np.random.default_rng(4))
+    after = network.predict(observations)["q"]
+    assert np.abs(after - before).max() > 1e-3  # new noise, new values
+    _assert_close(numpy_network.predict(observations), network.predict(observations))
+
+
+def test_without_noise_a_noisy_layer_computes_with_its_means() -> None:
+    network, numpy_network = _noisy_pair()
+    observations = _observations(network.spec)
+    for net in (network, numpy_network):
+        net.set_noise(False)
+    weights = network.get_weights()
+    plain = make_backend("numpy").build(_spec(QHead(n_actions=3)))
+    plain.set_weights({k: v for k, v in weights.items() if "sigma" not in k and "noise" not in k})
+    _assert_close(network.predict(observations), plain.predict(observations))
+    _assert_close(numpy_network.predict(observations), plain.predict(observations))
+
+
+def test_the_noise_averages_out_to_the_means() -> None:
+    network, _ = _noisy_pair()
+    observations = _observations(network.spec)
+    rng = np.random.default_rng(0)
+    samples = []
+    for _ in range(1000):
+        network.resample_noise(rng)
+        samples.append(network.predict(observations)["q"])
+    network.set_noise(False)
+    means = network.predict(observations)["q"]
+    spread = np.std(samples, axis=0)
+    assert spread.min() > 1e-3  # the noise moves every output
+    assert np.all(np.abs(np.mean(samples, axis=0) - means) < 5 * spread / np.sqrt(1000))
+
+
+def test_training_reaches_the_noise_scales() -> None:
+    network, _ = _noisy_pair()
+    rng = np.random.default_rng(1)
+    network.resample_noise(rng)
+    batch = _batch(QHead(n_actions=3), _observations(network.spec), rng)
+    gradients = network.compute_gradients(batch)
+    assert np.abs(gradients["heads.q.linear.weight_sigma"]).sum() > 0
+    assert np.abs(gradients["heads.q.linear.bias_sigma"]).sum() > 0
