@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -206,6 +206,13 @@ class Agent(ABC):
         self.sync_acting()
 
 
+@runtime_checkable
+class EstimatesValues(Protocol):
+    """An agent that can say what it expects a state to be worth (``coachrl.load(...).values``)."""
+
+    def value_estimates(self, observations: NDArray) -> dict[str, NDArray]: ...
+
+
 class ReplayAgent(Agent):
     """Base of off-policy agents: a replay memory of the columns the agent declares, optional
     n-step transitions (``memory.n_step``), and the env steps since the last training call,
@@ -370,6 +377,12 @@ class ValueOptimizationAgent(ReplayAgent):
     def q_values(self, observations: NDArray) -> NDArray:
         return self.acting.predict(observations)[self.q_name]
 
+    def value_estimates(self, observations: NDArray) -> dict[str, NDArray]:
+        """Q(s, .) of the acting network (with noisy layers: their means)."""
+        if self.noisy:
+            self.acting.set_noise(False)
+        return {"q": self.q_values(observations)}
+
     def act(self, observations: NDArray, *, step: int, explore: bool) -> ActionInfo:
         if self.noisy:
             self.acting.set_noise(explore)
@@ -511,6 +524,10 @@ class PolicyOptimizationAgent(Agent):
                                                   explore=explore, log_std=log_std,
                                                   state=self.exploration_state)
         return ActionInfo(actions, {})
+
+    def value_estimates(self, observations: NDArray) -> dict[str, NDArray]:
+        """V(s) of the acting network."""
+        return {"value": self.acting.predict(observations)[self.value_head.name]}
 
     def behaviour(self, observations: NDArray, actions: NDArray) -> dict[str, NDArray]:
         """V(s) and log pi(a|s) under the acting policy, for a batch of steps [B, ...]."""

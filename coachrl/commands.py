@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from coachrl.errors import CheckpointError, ConfigError
+from coachrl.api import find_checkpoint
+from coachrl.errors import ConfigError
 from coachrl.params.base import Preset
 from coachrl.params.tree import apply_overrides
 from coachrl.registry import load_preset, preset_modules
-from coachrl.runtime import checkpoint as ckpt
 from coachrl.runtime.run_dir import CHECKPOINTS, create_run_dir, load_run_config
 
 EXIT_INTERRUPTED = 130
@@ -43,9 +43,10 @@ def train(args: argparse.Namespace) -> int:
     else:
         raise ConfigError("train needs a PRESET (see `coachrl presets`) or --resume RUN_DIR")
     if getattr(args, "workers", 0):
-        from coachrl.distributed.launch import run_distributed
+        from coachrl.distributed.launch import config_from_args, run_distributed
 
-        outcome = run_distributed(args, preset, run_dir=run_dir, resume=resume)
+        outcome = run_distributed(config_from_args(args), preset, run_dir=run_dir,
+                                  resume=resume, console=not args.quiet)
     else:
         trainer = Trainer(preset, run_dir=run_dir, resume=resume, console=not args.quiet)
         print(f"run directory: {run_dir}", flush=True)
@@ -69,30 +70,13 @@ def _print_summary(preset: Preset, outcome) -> None:
     print(f"checkpoints: {outcome.run_dir / CHECKPOINTS}", flush=True)
 
 
-def _resolve_checkpoint(target: Path, which: str) -> tuple[Path, Path]:
-    """(run_dir, checkpoint_dir) for a run directory or a checkpoint directory."""
-    if (target / ckpt.STATE).is_file():
-        return target.parent.parent, target
-    if not target.is_dir():
-        raise CheckpointError(f"{str(target)!r} does not exist; expected a run directory or a "
-                              "checkpoint directory")
-    checkpoints = target / CHECKPOINTS
-    best = ckpt.resolve(checkpoints, "best") if which == "best" else None
-    if best is not None:
-        return target, best
-    found = ckpt.list_checkpoints(checkpoints)
-    if not found:
-        raise CheckpointError(f"{str(target)!r} has no checkpoints (looked in {checkpoints})")
-    return target, found[-1]
-
-
 def evaluate(args: argparse.Namespace) -> int:
     from coachrl.runtime.loop import Trainer
     from coachrl.runtime.video import record_video
 
     if args.episodes < 1:
         raise ConfigError(f"--episodes {args.episodes} must be at least 1")
-    run_dir, checkpoint = _resolve_checkpoint(Path(args.target), args.checkpoint)
+    run_dir, checkpoint = find_checkpoint(Path(args.target), args.checkpoint)
     preset = load_run_config(run_dir)
     overrides = [f"schedule.evaluation_episodes={args.episodes}"]
     if args.seed is not None:

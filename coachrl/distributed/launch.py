@@ -20,10 +20,9 @@ def config_from_args(args: argparse.Namespace) -> DistributedConfig:
                              worker_timeout=args.worker_timeout)
 
 
-def run_distributed(args: argparse.Namespace, preset: Preset, *, run_dir: Path,
-                    resume: bool) -> Outcome:
+def run_distributed(config: DistributedConfig, preset: Preset, *, run_dir: Path,
+                    resume: bool, console: bool = True) -> Outcome:
     """Train with rollout workers; Ray is imported here and only here on the CLI's path."""
-    config = config_from_args(args)
     resolve_mode(preset, config.mode)  # a bad combination fails before Ray starts
     from coachrl.distributed.cluster import connect, disconnect
 
@@ -32,7 +31,7 @@ def run_distributed(args: argparse.Namespace, preset: Preset, *, run_dir: Path,
         from coachrl.distributed.trainer import DistributedTrainer
 
         trainer = DistributedTrainer(preset, run_dir=run_dir, config=config, resume=resume,
-                                     console=not args.quiet)
+                                     console=console)
         print(f"run directory: {run_dir}", flush=True)
         return trainer.run()
     finally:

@@ -66,8 +66,9 @@ LAYERS: dict[str, Layer] = {
     "coachrl": Layer(("coachrl",), forbidden=ZOO),  # cli, commands, errors, __init__
     "coachrl.agents": Layer(AGENT_API, interfaces=(BACKEND_INTERFACE, "coachrl.agents")),
     "coachrl.environments": Layer(("coachrl.core", "coachrl.params", "coachrl.environments")),
+    # the registry: ``coachrl.presets()`` (the package, callable) lists every preset
     "coachrl.presets": Layer((*AGENT_API, "coachrl.agents", "coachrl.environments",
-                              "coachrl.runtime", "coachrl.presets")),
+                              "coachrl.runtime", "coachrl.presets", "coachrl.registry")),
     "coachrl.dashboards": Layer(("coachrl.core", "coachrl.logging", "coachrl.dashboards")),
 }
 
