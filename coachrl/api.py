@@ -115,6 +115,7 @@ def find_checkpoint(target: Path, which: str = "best") -> tuple[Path, Path]:
     from coachrl.runtime import checkpoint as ckpt
     from coachrl.runtime.run_dir import CHECKPOINTS
 
+    which = "last" if which == "latest" else which  # the CLI's spelling
     if which not in ("best", "last"):
         raise ConfigError(f"checkpoint={which!r}; expected 'best' or 'last'")
     if (target / ckpt.STATE).is_file():
