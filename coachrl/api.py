@@ -75,7 +75,7 @@ def train(preset: str | Preset, *, seed: int | None = None,
     """
     from coachrl.params.tree import apply_overrides
     from coachrl.registry import load_preset
-    from coachrl.runtime.run_dir import create_run_dir
+    from coachrl.runtime.run_dir import new_run_dir
 
     base = load_preset(preset) if isinstance(preset, str) else preset
     assignments = _assignments(overrides)
@@ -93,16 +93,17 @@ def train(preset: str | Preset, *, seed: int | None = None,
         if "mode" in distributed and distributed["mode"] is not None:
             distributed["mode"] = Mode(distributed["mode"])
         config = DistributedConfig(workers=workers, **distributed)
-        outcome = run_distributed(config, configured, run_dir=create_run_dir(configured),
-                                  resume=False, console=console)
+        with new_run_dir(configured) as run_dir:  # removed again if training cannot start
+            outcome = run_distributed(config, configured, run_dir=run_dir, resume=False,
+                                      console=console)
     else:
         if distributed:
             raise ConfigError(f"{', '.join(sorted(distributed))} apply to workers; "
                               "pass workers=N (N >= 1) to use them")
         from coachrl.runtime.loop import Trainer
 
-        outcome = Trainer(configured, run_dir=create_run_dir(configured),
-                          console=console).run()
+        with new_run_dir(configured) as run_dir:
+            outcome = Trainer(configured, run_dir=run_dir, console=console).run()
     c = outcome.counters
     return TrainResult(run_dir=outcome.run_dir, reason=outcome.reason, env_steps=c.env_steps,
                        episodes=c.episodes, last_evaluation=c.last_eval,

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coachrl.api import find_checkpoint
 from coachrl.errors import ConfigError
 from coachrl.params.base import Preset
 from coachrl.params.tree import apply_overrides
 from coachrl.registry import load_preset, preset_modules
-from coachrl.runtime.run_dir import CHECKPOINTS, create_run_dir, load_run_config
+from coachrl.runtime.run_dir import CHECKPOINTS, load_run_config, new_run_dir
+
+if TYPE_CHECKING:
+    from coachrl.runtime.loop import Outcome
 
 EXIT_INTERRUPTED = 130
 
@@ -29,37 +33,40 @@ def _cli_overrides(args: argparse.Namespace) -> list[str]:
 
 
 def train(args: argparse.Namespace) -> int:
-    from coachrl.runtime.loop import Trainer
-
     if args.resume:
-        run_dir = Path(args.resume)
-        preset = load_run_config(run_dir)
+        preset = load_run_config(Path(args.resume))
         if args.overrides:
             raise ConfigError("--set cannot change a resumed run; start a new run instead")
-        resume = True
+        outcome = _run(args, preset, Path(args.resume), resume=True)
     elif args.preset:
         preset = apply_overrides(load_preset(args.preset), _cli_overrides(args))
-        run_dir, resume = create_run_dir(preset), False
+        with new_run_dir(preset) as run_dir:  # removed again if training cannot start
+            outcome = _run(args, preset, run_dir, resume=False)
     else:
         raise ConfigError("train needs a PRESET (see `coachrl presets`) or --resume RUN_DIR")
-    if getattr(args, "workers", 0):
-        from coachrl.distributed.launch import config_from_args, run_distributed
-
-        outcome = run_distributed(config_from_args(args), preset, run_dir=run_dir,
-                                  resume=resume, console=not args.quiet)
-    else:
-        trainer = Trainer(preset, run_dir=run_dir, resume=resume, console=not args.quiet)
-        print(f"run directory: {run_dir}", flush=True)
-        outcome = trainer.run()
     _print_summary(preset, outcome)
     if outcome.reason == "interrupted":
-        print(f"stopped by {outcome.stop_signal}; resume with: coachrl train --resume {run_dir}",
+        print(f"stopped by {outcome.stop_signal}; resume with: coachrl train --resume "
+              f"{outcome.run_dir}",
               flush=True)
         return EXIT_INTERRUPTED
     return 0
 
 
-def _print_summary(preset: Preset, outcome) -> None:
+def _run(args: argparse.Namespace, preset: Preset, run_dir: Path, *, resume: bool) -> Outcome:
+    from coachrl.runtime.loop import Trainer
+
+    if getattr(args, "workers", 0):
+        from coachrl.distributed.launch import config_from_args, run_distributed
+
+        return run_distributed(config_from_args(args), preset, run_dir=run_dir, resume=resume,
+                               console=not args.quiet)
+    trainer = Trainer(preset, run_dir=run_dir, resume=resume, console=not args.quiet)
+    print(f"run directory: {run_dir}", flush=True)
+    return trainer.run()
+
+
+def _print_summary(preset: Preset, outcome: Outcome) -> None:
     c = outcome.counters
     threshold = preset.validation.min_reward
     reached = (f"reached {threshold:g} at {c.threshold_step:,} env steps"

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import socket
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -59,6 +62,22 @@ def create_run_dir(preset: Preset) -> Path:
         "versions": _versions(), MODULE_DIRS: _module_dirs(to_jsonable(preset)),
     })
     return run_dir
+
+
+@contextmanager
+def new_run_dir(preset: Preset) -> Iterator[Path]:
+    """``create_run_dir``, removed again (with its preset folder, if left empty) when what runs
+    in it fails before it holds a checkpoint: a failed start leaves nothing half-made."""
+    run_dir = create_run_dir(preset)
+    try:
+        yield run_dir
+    except BaseException:
+        checkpoints = run_dir / CHECKPOINTS
+        if not (checkpoints.is_dir() and any(checkpoints.iterdir())):
+            shutil.rmtree(run_dir, ignore_errors=True)
+            with suppress(OSError):
+                run_dir.parent.rmdir()  # only if empty
+        raise
 
 
 def _module_dirs(config: Any) -> list[str]:

@@ -113,6 +113,8 @@ def test_train_with_a_bad_setting_is_a_clear_error(
     done = coachrl("train", "CartPole_DQN", "--experiment-dir", str(tmp_path), "--quiet",
                    *overrides)
     _assert_clear_error(done, *facts)
+    leftovers = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    assert not leftovers, f"a failed train left {leftovers} behind"
 
 
 def test_unknown_preset_suggests_the_closest_name(tmp_path: Path) -> None:

@@ -121,6 +121,7 @@ def test_bad_worker_settings_are_one_line_errors(argv: list[str], message: str, 
     assert main(["train", *argv, "--quiet", "--experiment-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir()), "a failed train left a run directory behind"
 
 
 @pytest.mark.gpu
