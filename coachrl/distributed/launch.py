@@ -20,10 +20,21 @@ def config_from_args(args: argparse.Namespace) -> DistributedConfig:
                              worker_timeout=args.worker_timeout)
 
 
+def require_ray() -> None:
+    """Ray comes with coachrl; a broken or missing install is one line, not a traceback."""
+    try:
+        import ray  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(f"--workers needs Ray, which failed to import ({exc}); reinstall "
+                          "coachrl (pip install -e .) or run pip install 'ray[default]', or "
+                          "train with --workers 0") from None
+
+
 def run_distributed(config: DistributedConfig, preset: Preset, *, run_dir: Path,
                     resume: bool, console: bool = True) -> Outcome:
     """Train with rollout workers; Ray is imported here and only here on the CLI's path."""
     resolve_mode(preset, config.mode)  # a bad combination fails before Ray starts
+    require_ray()
     from coachrl.distributed.cluster import connect, disconnect
 
     started = connect(config.address)

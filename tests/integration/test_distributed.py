@@ -135,3 +135,25 @@ def test_the_learner_trains_on_cuda_while_workers_act_on_the_cpu(tmp_path: Path)
     trainer, outcome = _train(preset, workers=2, envs_per_worker=4)
     assert outcome.reason == "finished" and trainer.agent.train_steps > 0
     assert trainer.agent.main.device.type == "cuda"  # type: ignore[attr-defined]
+
+
+def test_a_ray_that_fails_to_import_is_a_one_line_error(tmp_path: Path, capsys,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    from coachrl.cli import main
+
+    real_import = builtins.__import__
+
+    def without_ray(name: str, *args, **kwargs):
+        if name == "ray" or name.startswith("ray."):
+            raise ImportError("No module named 'ray'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without_ray)
+    assert main(["train", "CartPole_ClippedPPO", "--workers", "2", "--quiet",
+                 "--experiment-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "--workers needs Ray, which failed to import" in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir())
+
