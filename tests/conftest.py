@@ -21,6 +21,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for tier in TIERS:
             if tier in parts:
                 item.add_marker(getattr(pytest.mark, tier))
+    # ``long``: a learning run too long for CI; only a -m expression naming it selects it
+    if "long" not in (config.getoption("markexpr", "") or ""):
+        long = [item for item in items if item.get_closest_marker("long")]
+        if long:
+            config.hook.pytest_deselected(items=long)
+            items[:] = [item for item in items if not item.get_closest_marker("long")]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

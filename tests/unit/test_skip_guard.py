@@ -121,3 +121,24 @@ def test_a_run_that_skips_nothing_passes(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess()
     result.assert_outcomes(passed=1)
     assert result.ret == pytest.ExitCode.OK
+
+
+LONG = ("import pytest\n\n@pytest.mark.long\ndef test_long_run():\n    assert True\n\n"
+        + PASSING)
+
+
+def test_a_long_test_is_deselected_unless_asked_for(pytester: pytest.Pytester,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makeconftest(CONFTEST.read_text())
+    pytester.makeini("[pytest]\naddopts = --strict-markers\nmarkers =\n    long: l\n"
+                     "    slow: s\n")
+    pytester.makepyfile(test_runs=LONG)
+    default = pytester.runpytest_subprocess()
+    default.assert_outcomes(passed=1, deselected=1)
+    not_slow = pytester.runpytest_subprocess("-m", "not slow")
+    not_slow.assert_outcomes(passed=1, deselected=1)
+    asked = pytester.runpytest_subprocess("-m", "long")
+    asked.assert_outcomes(passed=1, deselected=1)
+    assert "test_long_run PASSED" in "\n".join(
+        pytester.runpytest_subprocess("-m", "long", "-v").outlines)
