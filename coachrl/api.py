@@ -61,6 +61,10 @@ def _assignments(overrides: Mapping[str, Any] | Sequence[str] | None) -> list[st
     return list(overrides)
 
 
+WORKER_SETTINGS = {"mode": "mode", "envs_per_worker": "envs_per_worker", "address": "address",
+                   "max_restarts": "max_worker_restarts", "worker_timeout": "worker_timeout"}
+
+
 def train(preset: str | Preset, *, seed: int | None = None,
           overrides: Mapping[str, Any] | Sequence[str] | None = None,
           experiment_dir: str | Path | None = None, device: str | None = None,
@@ -85,21 +89,24 @@ def train(preset: str | Preset, *, seed: int | None = None,
             assignments.append(f"{key}={value}")
     if stop_at_threshold:
         assignments.append("run.stop_at_threshold=true")
-    configured = apply_overrides(base, assignments)
+    if distributed and not workers:
+        raise ConfigError(f"{', '.join(sorted(distributed))} apply to workers; "
+                          "pass workers=N (N >= 1) to use them")
     if workers:
-        from coachrl.distributed.config import DistributedConfig, Mode
-        from coachrl.distributed.launch import run_distributed
+        assignments.append(f"run.workers={workers}")
+    for key, value in distributed.items():
+        if key not in WORKER_SETTINGS:
+            raise ConfigError(f"train() got {key}={value!r}; the worker settings are "
+                              f"{', '.join(WORKER_SETTINGS)}")
+        assignments.append(f"run.{WORKER_SETTINGS[key]}={value}")
+    configured = apply_overrides(base, assignments)
+    if configured.run.workers:
+        from coachrl.distributed.launch import config_from_run, run_distributed
 
-        if "mode" in distributed and distributed["mode"] is not None:
-            distributed["mode"] = Mode(distributed["mode"])
-        config = DistributedConfig(workers=workers, **distributed)
         with new_run_dir(configured) as run_dir:  # removed again if training cannot start
-            outcome = run_distributed(config, configured, run_dir=run_dir, resume=False,
-                                      console=console)
+            outcome = run_distributed(config_from_run(configured.run), configured,
+                                      run_dir=run_dir, resume=False, console=console)
     else:
-        if distributed:
-            raise ConfigError(f"{', '.join(sorted(distributed))} apply to workers; "
-                              "pass workers=N (N >= 1) to use them")
         from coachrl.runtime.loop import Trainer
 
         with new_run_dir(configured) as run_dir:

@@ -39,17 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="stop once evaluation reaches the preset's validation threshold")
     train.add_argument("--quiet", action="store_true", help="no progress output")
     workers = train.add_argument_group("distributed (Ray; see docs/distributed.md)")
-    workers.add_argument("--workers", type=int, default=0, metavar="N",
-                         help="rollout worker processes on Ray (default 0: no Ray, one process)")
+    workers.add_argument("--workers", type=int, metavar="N",
+                         help="rollout worker processes on Ray (run.workers; default 0: no Ray, "
+                              "one process)")
     workers.add_argument("--envs-per-worker", type=int, metavar="K",
                          help="envs in each worker (default: the preset's env.n_envs)")
     workers.add_argument("--mode", choices=("sync", "async"),
                          help="sync (default for on-policy agents) or async Ape-X (off-policy)")
     workers.add_argument("--address", metavar="ADDR",
                          help="existing Ray cluster: 'auto' or HOST:PORT (default: a local one)")
-    workers.add_argument("--max-worker-restarts", type=int, default=10, metavar="R",
+    workers.add_argument("--max-worker-restarts", type=int, metavar="R",
                          help="worker replacements allowed in the run (default 10)")
-    workers.add_argument("--worker-timeout", type=float, default=120.0, metavar="SEC",
+    workers.add_argument("--worker-timeout", type=float, metavar="SEC",
                          help="seconds a worker may take to answer one request before it is "
                               "taken for hung and replaced (default 120)")
 

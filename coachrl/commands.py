@@ -29,14 +29,28 @@ def _cli_overrides(args: argparse.Namespace) -> list[str]:
         overrides.append(f"run.device={args.device}")
     if args.stop_at_threshold:
         overrides.append("run.stop_at_threshold=true")
+    # the distributed flags are shortcuts for run.* settings, saved in config.json
+    for flag, key in WORKER_FLAGS:
+        value = getattr(args, flag, None)
+        if value is not None:
+            overrides.append(f"run.{key}={value}")
     return overrides
+
+
+WORKER_FLAGS = (("workers", "workers"), ("envs_per_worker", "envs_per_worker"), ("mode", "mode"),
+                ("address", "address"), ("max_worker_restarts", "max_worker_restarts"),
+                ("worker_timeout", "worker_timeout"))
 
 
 def train(args: argparse.Namespace) -> int:
     if args.resume:
-        preset = load_run_config(Path(args.resume))
-        if args.overrides:
-            raise ConfigError("--set cannot change a resumed run; start a new run instead")
+        preset = load_run_config(Path(args.resume))  # its worker settings included
+        changed = [f"--{flag.replace('_', '-')}" for flag, _ in WORKER_FLAGS
+                   if getattr(args, flag, None) is not None]
+        if args.overrides or changed:
+            raise ConfigError(f"{' and '.join(['--set', *changed] if args.overrides else changed)}"
+                              " cannot change a resumed run (it resumes with the settings in "
+                              "its config.json); start a new run instead")
         outcome = _run(args, preset, Path(args.resume), resume=True)
     elif args.preset:
         preset = apply_overrides(load_preset(args.preset), _cli_overrides(args))
@@ -56,11 +70,11 @@ def train(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, preset: Preset, run_dir: Path, *, resume: bool) -> Outcome:
     from coachrl.runtime.loop import Trainer
 
-    if getattr(args, "workers", 0):
-        from coachrl.distributed.launch import config_from_args, run_distributed
+    if preset.run.workers:
+        from coachrl.distributed.launch import config_from_run, run_distributed
 
-        return run_distributed(config_from_args(args), preset, run_dir=run_dir, resume=resume,
-                               console=not args.quiet)
+        return run_distributed(config_from_run(preset.run), preset, run_dir=run_dir,
+                               resume=resume, console=not args.quiet)
     trainer = Trainer(preset, run_dir=run_dir, resume=resume, console=not args.quiet)
     print(f"run directory: {run_dir}", flush=True)
     return trainer.run()

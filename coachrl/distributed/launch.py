@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from coachrl.distributed.config import DistributedConfig, Mode, resolve_mode
 from coachrl.errors import ConfigError
-from coachrl.params.base import Preset
+from coachrl.params.base import Preset, RunParams, WorkerMode
 from coachrl.runtime.loop import Outcome
 
 
-def config_from_args(args: argparse.Namespace) -> DistributedConfig:
-    if args.workers < 0:
-        raise ConfigError(f"--workers {args.workers} must be 0 (no Ray) or more")
-    return DistributedConfig(workers=args.workers, envs_per_worker=args.envs_per_worker,
-                             mode=Mode(args.mode) if args.mode else None, address=args.address,
-                             max_restarts=args.max_worker_restarts,
-                             worker_timeout=args.worker_timeout)
+def config_from_run(run: RunParams) -> DistributedConfig:
+    """The distributed settings of a run's config (``run.workers`` and its neighbours)."""
+    return DistributedConfig(workers=run.workers, envs_per_worker=run.envs_per_worker or None,
+                             mode=None if run.mode is WorkerMode.AUTO else Mode(run.mode.value),
+                             address=run.address or None, max_restarts=run.max_worker_restarts,
+                             worker_timeout=run.worker_timeout)
 
 
 def require_ray() -> None:

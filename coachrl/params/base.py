@@ -7,6 +7,7 @@ subclass ``AlgorithmParams``/``AgentParams`` in the agent's own file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import ClassVar
 
 from coachrl.core.schedules import Schedule
@@ -140,9 +141,17 @@ class ScheduleParams:
         non_negative("checkpoint_seconds", self.checkpoint_seconds)
 
 
+class WorkerMode(Enum):
+    """How the learner consumes rollout workers' fragments (docs/distributed.md)."""
+
+    AUTO = "auto"  # sync for on-policy agents, async for off-policy agents and A3C
+    SYNC = "sync"  # collect from every worker, learn, broadcast
+    ASYNC = "async"  # learn from each fragment as it arrives (Ape-X; A3C's gradients)
+
+
 @dataclass(slots=True, kw_only=True)
 class RunParams:
-    """Seed, device, output and checkpoint policy of one run."""
+    """Seed, device, output, checkpoint policy and rollout workers of one run."""
 
     seed: int = 0  # seeds numpy, torch and every env
     device: str = "cpu"  # learner device: "cpu", "cuda" or "auto"
@@ -152,9 +161,20 @@ class RunParams:
     stop_at_threshold: bool = False  # stop once evaluation reaches the validation threshold
     log_period: EnvSteps = EnvSteps(2_000)  # env steps between console/TensorBoard updates
     max_nonfinite_updates: int = 3  # stop after this many training calls in a row with NaN/inf
+    # rollout workers on Ray (docs/distributed.md); the train command's flags set these
+    workers: int = 0  # rollout worker actors, one CPU each; 0: one process, Ray never imported
+    envs_per_worker: int = 0  # envs in each worker's vector env; 0: the preset's env.n_envs
+    mode: WorkerMode = WorkerMode.AUTO  # how the learner consumes the workers' fragments
+    address: str = ""  # an existing Ray cluster ("auto" or HOST:PORT); "": start a local one
+    max_worker_restarts: int = 10  # worker replacements allowed in the whole run
+    worker_timeout: float = 120.0  # seconds a worker may take to answer before it is replaced
 
     def __post_init__(self) -> None:
         one_of("device", self.device, DEVICES)
+        non_negative("workers", self.workers)
+        non_negative("envs_per_worker", self.envs_per_worker)
+        non_negative("max_worker_restarts", self.max_worker_restarts)
+        positive("worker_timeout", self.worker_timeout)
         positive("max_nonfinite_updates", self.max_nonfinite_updates)
         positive("torch_threads", self.torch_threads)
         positive("keep_checkpoints", self.keep_checkpoints)

@@ -108,6 +108,11 @@ def coerce(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per supported
     if tp is bool:
         return _coerce_bool(value)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        if isinstance(value, tp):
+            return value
+        choices = [member.value for member in tp]
+        if value not in choices:
+            raise ValueError(f"{value!r} is not one of {', '.join(repr(c) for c in choices)}")
         return tp(value)
     if isinstance(tp, type) and issubclass(tp, int):
         if isinstance(value, bool):

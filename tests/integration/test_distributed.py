@@ -105,14 +105,15 @@ def test_a3c_workers_send_gradients_that_the_learner_applies_in_arrival_order(
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["CartPole_ClippedPPO", "--workers", "2", "--mode", "async"], "needs an off-policy agent"),
-    (["CartPole_ClippedPPO", "--workers", "-1"], "--workers -1 must be 0"),
+    (["CartPole_ClippedPPO", "--workers", "-1"], "run.workers=-1 is out of range; expected 0 <="),
+    (["CartPole_ClippedPPO", "--set", "run.mode=fast"], "'fast' is not one of 'auto', 'sync'"),
     (["CartPole_ClippedPPO", "--workers", "5"], "needs 5 CPUs but the Ray cluster has 4"),
     (["CartPole_DQN", "--workers", "1", "--set", "env.filters.normalize_observations=true"],
      "not supported with --workers"),
     (["CartPole_DQN", "--workers", "1", "--set", "agent.memory.n_step=3"],
      "agent.memory.n_step=3 is not supported with --workers"),
     (["CartPole_ClippedPPO", "--workers", "2", "--worker-timeout", "0"],
-     "--worker-timeout 0 must be more than 0"),
+     "run.worker_timeout=0.0 is out of range; expected 0 < worker_timeout"),
 ])
 def test_bad_worker_settings_are_one_line_errors(argv: list[str], message: str, tmp_path: Path,
                                                  capsys) -> None:
