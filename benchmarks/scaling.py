@@ -91,13 +91,15 @@ def run(options: Options) -> Report:
     names = QUICK_ENVS if options.quick else tuple(ENVS)
     seconds = 0.5 if options.quick else SECONDS
     report = Report(TITLE)
-    ray.init(
-        address="local",
-        num_cpus=max(counts),
-        include_dashboard=False,
-        _node_ip_address="127.0.0.1",
-        log_to_driver=False,
-    )
+    from coachrl.distributed.cluster import loopback_only
+
+    with loopback_only():  # as coachrl's local sessions are
+        ray.init(
+            address="local",
+            num_cpus=max(counts),
+            include_dashboard=False,
+            log_to_driver=False,
+        )
     try:
         for name in names:
             env_id, n_envs, length = ENVS[name]

@@ -21,9 +21,10 @@ CRASHING = "coachrl.environments.toy:CrashingEnv"
 
 @pytest.fixture(scope="module", autouse=True)
 def ray_session():
-    os.environ["RAY_NODE_IP_ADDRESS"] = "127.0.0.1"
-    ray.init(address="local", num_cpus=4, include_dashboard=False,
-             _node_ip_address="127.0.0.1", log_to_driver=False)
+    from coachrl.distributed.cluster import loopback_only
+
+    with loopback_only():  # as coachrl's own local sessions: nothing beyond 127.0.0.1
+        ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
 
