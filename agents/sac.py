@@ -104,8 +104,8 @@ class SACAgent(ReplayAgent):
                                         initial_temperature=p.initial_temperature),
             optimizer=OptimizerSpec(learning_rate=params.learning_rate,
                                     adam_epsilon=params.adam_epsilon))
-        self.low = np.asarray(action.low, np.float32)
-        self.half_range = (np.asarray(action.high, np.float32) - self.low) / 2  # [dim]
+        self.low, high = np.asarray(action.low, np.float32), np.asarray(action.high, np.float32)
+        self.half_range = (high - self.low) / 2  # [dim]
 
     def act(self, observations: NDArray, *, step: int, explore: bool) -> ActionInfo:
         out = self.acting.predict(observations)
@@ -134,10 +134,9 @@ class SACAgent(ReplayAgent):
         return metrics.means()
 
     def learn_from_batch(self, batch: dict[str, NDArray]) -> dict[str, float]:
-        """Both critics onto the soft target
-        r + discount (1 - terminated) (min_i Q_target,i(s', a') - alpha log pi(a'|s')),
-        a' ~ pi(.|s'); then the policy toward low alpha log pi(a|s) - min_i Q_i(s, a) and alpha
-        toward the target entropy, both on one sample a ~ pi(.|s)."""
+        """Both critics onto r + discount (1 - terminated) (min_i Q_target,i(s', a') - alpha log
+        pi(a'|s')), a' ~ pi(.|s'); then the policy toward low alpha log pi(a|s) - min_i Q_i(s, a)
+        and alpha toward the target entropy, on one sample a ~ pi(.|s)."""
         metrics = self.update.critic_step(batch, discount=self.params.algorithm.discount)
         metrics.update(self.update.actor_step(batch))
         metrics["loss/total"] = metrics.get("loss/critic", 0.0) + metrics.get("loss/policy", 0.0)

@@ -91,6 +91,14 @@ def test_the_wheel_holds_the_mapped_folders_and_no_tests(wheel: Path) -> None:
                      "coachrl/backend/torch/network.py", "coachrl/py.typed"):
         assert expected in names
     assert not any(n.startswith(("tests/", "agents/", "presets/", "benchmarks/")) for n in names)
+    # every package of the tree is in the wheel (pyproject.toml lists them one by one)
+    mapped = {"coachrl": "coachrl", "agents": "coachrl/agents",
+              "environments": "coachrl/environments", "presets": "coachrl/presets",
+              "dashboards": "coachrl/dashboards"}
+    for folder, installed in mapped.items():
+        for init in (REPO / folder).rglob("__init__.py"):
+            wanted = f"{installed}/{init.relative_to(REPO / folder).as_posix()}"
+            assert wanted in names, f"{wanted} is missing from the wheel: add its package"
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "coachrl = coachrl.cli:main" in text and "[coachrl.presets]" in text

@@ -12,7 +12,8 @@ from numpy.typing import NDArray
 
 from coachrl.backend import State, Weights
 from coachrl.backend.torch import private
-from coachrl.backend.torch.blocks import Model, NoisyLinear, build_model
+from coachrl.backend.torch.blocks import Model, build_model
+from coachrl.backend.torch.heads import NoisyLinear
 from coachrl.backend.torch.losses import loss_for
 from coachrl.networks.spec import NetworkSpec, OptimizerSpec
 

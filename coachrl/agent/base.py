@@ -1,0 +1,183 @@
+"""The base every agent derives from: what the runtime calls, its networks and checkpoints."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from coachrl.backend import Backend, Network, State
+from coachrl.core.batch import ActionInfo, StepResult
+from coachrl.core.spaces import (
+    BoxActions,
+    DiscreteActions,
+    EnvSpaces,
+    with_image_channels,
+)
+from coachrl.errors import IncompatibleSpaces
+from coachrl.exploration import ExplorationPolicy, ExplorationState
+from coachrl.networks.spec import (
+    FCMiddleware,
+    HeadSpec,
+    NetworkSpec,
+    OptimizerSpec,
+    embedder_for,
+)
+from coachrl.params.base import AgentParams
+
+
+@dataclass(slots=True, kw_only=True)
+class AgentContext:
+    """What the runtime hands every agent at construction."""
+
+    spaces: EnvSpaces
+    n_envs: int
+    learner: Backend  # trains (torch)
+    actor: Backend  # acts (numpy or torch)
+    rng: np.random.Generator
+    total_steps: int  # improve_steps, for decaying schedules
+
+
+class Agent(ABC):
+    """Base of every agent: owns networks by name, an acting copy, and the learning-rate decay."""
+
+    params: AgentParams
+    supported_actions: ClassVar[tuple[type, ...]] = (DiscreteActions, BoxActions)
+
+    def __init__(self, params: AgentParams, context: AgentContext) -> None:
+        if not isinstance(context.spaces.action, self.supported_actions):
+            names = " or ".join(t.__name__ for t in self.supported_actions)
+            raise IncompatibleSpaces(
+                f"{type(self).__name__} needs {names} actions, but the env has "
+                f"{context.spaces.action}"
+            )
+        self.params = params
+        self.context = context
+        self.spaces = context.spaces
+        self.rng = context.rng
+        self.networks: dict[str, Network] = {}
+        self.train_steps = 0
+        self.exploration: ExplorationPolicy | None = None
+        self.exploration_state: ExplorationState = {}  # per-env memory of the policy, if any
+
+    # -- building blocks -------------------------------------------------------------------
+    def network_spec(self, heads: tuple[HeadSpec, ...]) -> NetworkSpec:
+        net = self.params.network
+        return NetworkSpec(
+            embedder=embedder_for(with_image_channels(self.spaces.observation,
+                                                      net.image_channels)),
+            middleware=FCMiddleware(hidden_sizes=net.hidden_sizes, activation=net.activation),
+            heads=heads, separate_towers=net.separate_towers, ortho_init=net.ortho_init,
+        )
+
+    def build_network(self, name: str, spec: NetworkSpec, *, trainable: bool = True) -> Network:
+        """A learner network registered under ``name`` (checkpointed with that name)."""
+        p = self.params
+        optimizer = OptimizerSpec(learning_rate=p.learning_rate, adam_epsilon=p.adam_epsilon,
+                                  max_grad_norm=p.max_grad_norm) if trainable else None
+        network = self.context.learner.build(spec, optimizer=optimizer)
+        self.networks[name] = network
+        return network
+
+    def build_acting_copy(self, source: Network) -> Network:
+        """The network used to act: the source itself, or a numpy copy that follows its weights."""
+        if self.context.actor is self.context.learner:
+            return source
+        acting = self.context.actor.build(source.spec)
+        acting.set_weights(source.get_weights())
+        return acting
+
+    def learning_rate(self, step: int) -> float:
+        if self.params.learning_rate_decay == "linear":
+            remaining = max(1.0 - step / max(self.context.total_steps, 1), 0.0)
+            return self.params.learning_rate * remaining
+        return self.params.learning_rate
+
+    def apply_learning_rate(self, step: int) -> float:
+        rate = self.learning_rate(step)
+        for network in self.trainable_networks():
+            network.set_learning_rate(rate)
+        return rate
+
+    def use_exploration(self, policy: ExplorationPolicy) -> None:
+        """Act with ``policy``; its per-env state (if it keeps one) is checkpointed with the
+        agent and reset where episodes end (``end_episodes``)."""
+        self.exploration = policy
+        self.exploration_state = policy.initial_state(self.context.n_envs)
+
+    def end_episodes(self, result: StepResult) -> None:
+        """Let a stateful exploration policy reset the envs whose episode ended this step."""
+        if self.exploration is not None and self.exploration_state:
+            self.exploration.end_episodes(self.exploration_state, result.dones & result.valid,
+                                          self.rng)
+
+    def trainable_networks(self) -> list[Network]:
+        return [self.networks[name] for name in self.trainable]
+
+    trainable: ClassVar[tuple[str, ...]] = ()
+
+    # -- the runtime's calls -----------------------------------------------------------------
+    @abstractmethod
+    def act(self, observations: NDArray, *, step: int, explore: bool) -> ActionInfo: ...
+
+    def random_actions(self, count: int) -> ActionInfo:
+        action = self.spaces.action
+        if isinstance(action, DiscreteActions):
+            return ActionInfo(self.rng.integers(0, action.n, size=count), {})
+        low, high = np.asarray(action.low), np.asarray(action.high)
+        actions = self.rng.uniform(low, high, size=(count, action.dim)).astype(np.float32)
+        return ActionInfo(actions, {})
+
+    @abstractmethod
+    def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None: ...
+
+    def behaviour(self, observations: NDArray, actions: NDArray) -> dict[str, NDArray]:
+        """What a learner needs of the behaviour policy for a batch of its steps (on-policy
+        agents: values and log-probs); nothing by default."""
+        del observations, actions
+        return {}
+
+    @abstractmethod
+    def ready_to_train(self, step: int) -> bool: ...
+
+    @abstractmethod
+    def train(self, step: int) -> dict[str, float]: ...
+
+    def between_updates(self) -> bool:
+        """False while the agent holds steps it will train on as one batch (an on-policy
+        rollout): an evaluation that falls due then waits for that training, so it sees the
+        newest policy."""
+        return True
+
+    def exploration_rate(self, step: int) -> float:
+        return 0.0
+
+    def sync_acting(self) -> None:  # noqa: B027 (an optional hook: empty by default)
+        """Bring acting copies up to date after training."""
+
+    # -- checkpointing -----------------------------------------------------------------------
+    def state_dict(self) -> State:
+        state: State = {"networks": {name: net.state_dict() for name, net in self.networks.items()},
+                        "train_steps": self.train_steps}
+        if self.exploration_state:
+            state["exploration"] = {k: np.array(v) for k, v in self.exploration_state.items()}
+        return state
+
+    def load_state_dict(self, state: State) -> None:
+        for name, network in self.networks.items():
+            network.load_state_dict(state["networks"][name])
+        self.train_steps = int(state["train_steps"])
+        self.exploration_state.clear()
+        self.exploration_state.update({k: np.array(v) for k, v in
+                                       state.get("exploration", {}).items()})
+        self.sync_acting()
+
+
+@runtime_checkable
+class EstimatesValues(Protocol):
+    """An agent that can say what it expects a state to be worth (``coachrl.load(...).values``)."""
+
+    def value_estimates(self, observations: NDArray) -> dict[str, NDArray]: ...
