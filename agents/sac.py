@@ -1,5 +1,4 @@
-"""Soft Actor-Critic (Haarnoja et al. 2018): an entropy-regularised off-policy actor-critic with
-twin Q critics, Polyak-averaged target critics and an automatically tuned temperature."""
+"""Soft Actor-Critic (Haarnoja et al. 2018): entropy-regularised, twin critics, tuned alpha."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from coachrl.agent import AgentContext, ReplayAgent, ValueOptimizationAlgorithmParams
-from coachrl.backend import ActorCriticBackend, State
+from coachrl.backend import ActorCriticBackend, ActorCriticUpdate, State
 from coachrl.core.batch import ActionInfo
 from coachrl.core.metrics import MetricMeans
 from coachrl.core.spaces import BoxActions
@@ -58,11 +57,10 @@ class SACParams(AgentParams):
     memory: MemoryParams = field(default_factory=lambda: MemoryParams(capacity=1_000_000))
     exploration: SquashedGaussian = field(default_factory=SquashedGaussian)
     adam_epsilon: float = 1e-8  # Adam epsilon (torch's default, as SB3's SAC)
-    inference_backend: str = "torch"  # the numpy backend has no squashed-Gaussian head yet
+    inference_backend: str = "torch"  # "numpy" acts too (rollout workers always do)
 
     def __post_init__(self) -> None:
         AgentParams.__post_init__(self)
-        one_of("inference_backend", self.inference_backend, ("torch",))
         one_of("memory.kind", self.memory.kind, ("uniform",))
         at_most("algorithm.batch_size", self.algorithm.batch_size, "memory.capacity",
                 self.memory.capacity)
@@ -80,8 +78,7 @@ class SACAgent(ReplayAgent):
         action, observation = self.spaces.action, self.spaces.observation
         assert isinstance(action, BoxActions)
         if observation.is_image or observation.is_dict:  # critics append the action to it
-            raise IncompatibleSpaces(f"SACAgent needs flat vector observations, but the env has "
-                                     f"{observation}")
+            raise IncompatibleSpaces(f"SACAgent needs flat vector observations, not {observation}")
         p, net = params.algorithm, params.network
         self.policy_head = SquashedGaussianPolicyHead(action_dim=action.dim)
         self.actor = self.build_network("actor", self.network_spec((self.policy_head,)))
@@ -94,18 +91,17 @@ class SACAgent(ReplayAgent):
         self.critic.copy_to(self.target)
         self.acting = self.build_acting_copy(self.actor)
         self.use_exploration(params.exploration)
-        if not isinstance(context.learner, ActorCriticBackend):
-            raise ConfigError(f"SAC needs a learner backend with actor-critic updates (torch); "
-                              f"{context.learner.name!r} has none")
-        target_entropy = -float(action.dim) if p.target_entropy is None else p.target_entropy
-        self.update = context.learner.soft_actor_critic(
-            actor=self.actor, critic=self.critic, target=self.target,
-            temperature=TemperatureLoss(target_entropy=target_entropy,
-                                        initial_temperature=p.initial_temperature),
-            optimizer=OptimizerSpec(learning_rate=params.learning_rate,
-                                    adam_epsilon=params.adam_epsilon))
         self.low, high = np.asarray(action.low, np.float32), np.asarray(action.high, np.float32)
         self.half_range = (high - self.low) / 2  # [dim]
+        self.update: ActorCriticUpdate | None = None  # a rollout worker's copy only acts
+        if isinstance(context.learner, ActorCriticBackend):
+            entropy = -float(action.dim) if p.target_entropy is None else p.target_entropy
+            self.update = context.learner.soft_actor_critic(
+                actor=self.actor, critic=self.critic, target=self.target,
+                temperature=TemperatureLoss(target_entropy=entropy,
+                                            initial_temperature=p.initial_temperature),
+                optimizer=OptimizerSpec(learning_rate=params.learning_rate,
+                                        adam_epsilon=params.adam_epsilon))
 
     def act(self, observations: NDArray, *, step: int, explore: bool) -> ActionInfo:
         out = self.acting.predict(observations)
@@ -122,6 +118,9 @@ class SACAgent(ReplayAgent):
         return step > p.learning_starts and self._steps_since_train >= p.train_frequency
 
     def train(self, step: int) -> dict[str, float]:
+        if self.update is None:
+            raise ConfigError(f"SAC trains on a backend with actor-critic updates (torch), "
+                              f"not {self.context.learner.name!r}")
         p = self.params.algorithm
         self._steps_since_train = 0
         self.update.set_learning_rate(self.apply_learning_rate(step))
@@ -134,17 +133,18 @@ class SACAgent(ReplayAgent):
         return metrics.means()
 
     def learn_from_batch(self, batch: dict[str, NDArray]) -> dict[str, float]:
-        """Both critics onto r + discount (1 - terminated) (min_i Q_target,i(s', a') - alpha log
-        pi(a'|s')), a' ~ pi(.|s'); then the policy toward low alpha log pi(a|s) - min_i Q_i(s, a)
-        and alpha toward the target entropy, on one sample a ~ pi(.|s)."""
+        """Critics onto r + discount (1 - terminated) (min_i Q_target,i(s', a') - alpha log pi),
+        a' ~ pi(.|s'); then the policy (alpha log pi - min_i Q_i) and alpha, a ~ pi(.|s)."""
+        assert self.update is not None  # train() checked
         metrics = self.update.critic_step(batch, discount=self.params.algorithm.discount)
         metrics.update(self.update.actor_step(batch))
         metrics["loss/total"] = metrics.get("loss/critic", 0.0) + metrics.get("loss/policy", 0.0)
         return metrics
 
     def state_dict(self) -> State:
-        return super().state_dict() | {"update": self.update.state_dict()}
+        return super().state_dict() | ({"update": self.update.state_dict()} if self.update else {})
 
     def load_state_dict(self, state: State) -> None:
         super().load_state_dict(state)
-        self.update.load_state_dict(state["update"])
+        if self.update is not None:
+            self.update.load_state_dict(state["update"])

@@ -11,7 +11,13 @@
 bookkeeping; a concrete agent adds its params, its heads and one ``learn_from_batch``.
 """
 
-from coachrl.agent.base import Agent, AgentContext, EstimatesValues
+from coachrl.agent.base import (
+    Agent,
+    AgentContext,
+    EstimatesValues,
+    LearnsFromReplay,
+    LearnsFromRollouts,
+)
 from coachrl.agent.policy import (
     PolicyOptimizationAgent,
     PolicyOptimizationAlgorithmParams,
@@ -26,6 +32,7 @@ from coachrl.agent.value import (
 )
 
 __all__ = ["NOISE_BUFFERS", "NSTEP_COMPUTED", "Agent", "AgentContext", "EstimatesValues",
+           "LearnsFromReplay", "LearnsFromRollouts",
            "PolicyOptimizationAgent", "PolicyOptimizationAlgorithmParams",
            "PolicyOptimizationParams", "ReplayAgent", "ValueOptimizationAgent",
            "ValueOptimizationAlgorithmParams", "ValueOptimizationParams"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -174,6 +174,26 @@ class Agent(ABC):
         self.exploration_state.update({k: np.array(v) for k, v in
                                        state.get("exploration", {}).items()})
         self.sync_acting()
+
+
+@runtime_checkable
+class LearnsFromReplay(Protocol):
+    """Learns from transitions in any order and from any source (a replay memory): rollout
+    workers can act on their own and send steps as they come (Ape-X)."""
+
+    def memory_columns(self) -> tuple[Any, ...]: ...
+
+
+@runtime_checkable
+class LearnsFromRollouts(Protocol):
+    """Learns from whole on-policy rollouts of its envs: workers must act with the newest
+    policy, in step, each a slice of the learner's rollout."""
+
+    def rollout_length(self) -> int: ...
+
+    def widen_rollouts(self, n_envs: int) -> None:
+        """Hold rollouts ``n_envs`` envs wide (every worker's envs side by side)."""
+        ...
 
 
 @runtime_checkable

@@ -110,6 +110,18 @@ class PolicyOptimizationAgent(Agent):
             log_probs = categorical_log_prob(out[head.name], actions.astype(np.int64))
         return {B.VALUES: out[self.value_head.name], B.LOG_PROBS: log_probs}
 
+    def rollout_length(self) -> int:
+        return self.params.algorithm.rollout_length
+
+    def widen_rollouts(self, n_envs: int) -> None:
+        """A rollout buffer ``n_envs`` wide (the learner of N workers of K envs: N x K)."""
+        old = self.buffer
+        if old.n_envs != n_envs:
+            self.buffer = RolloutBuffer(
+                horizon=old.horizon, n_envs=n_envs, observation_shape=old.observations.shape[2:],
+                observation_dtype=old.observations.dtype, action_shape=old.actions.shape[2:],
+                action_dtype=old.actions.dtype)
+
     def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None:
         self.end_episodes(result)
         self.buffer.add(observations=observations, actions=info.actions,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol, runtime_checkable
 
-from coachrl.agent import PolicyOptimizationAgent, ValueOptimizationAgent
+from coachrl.agent import LearnsFromReplay, LearnsFromRollouts
 from coachrl.errors import ConfigError
 from coachrl.params.base import Preset
 from coachrl.params.tree import load_class
@@ -68,10 +68,12 @@ class AsyncGradientAgent(Protocol):
 def resolve_mode(preset: Preset, requested: Mode | None) -> Mode:
     """The requested mode, or the agent's default; a ConfigError for what workers cannot run."""
     agent_class = load_class(type(preset.agent).agent_path)
-    asynchronous = issubclass(agent_class, ValueOptimizationAgent | AsyncGradientAgent)
-    if not (asynchronous or issubclass(agent_class, PolicyOptimizationAgent)):
-        raise ConfigError(f"{agent_class.__name__} has no distributed mode yet (workers feed "
-                          "the DQN family, on-policy agents and A3C); train it with --workers 0")
+    asynchronous = (issubclass(agent_class, LearnsFromReplay)
+                    or issubclass(agent_class, AsyncGradientAgent))
+    if not (asynchronous or issubclass(agent_class, LearnsFromRollouts)):
+        raise ConfigError(f"{agent_class.__name__} has no distributed mode (workers feed agents "
+                          "that learn from replay, from rollouts or from workers' gradients); "
+                          "train it with --workers 0")
     mode = requested or (Mode.ASYNC if asynchronous else Mode.SYNC)
     if mode is Mode.ASYNC and not asynchronous:
         raise ConfigError(f"--mode async needs an off-policy agent or A3C; "

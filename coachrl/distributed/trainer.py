@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from coachrl.agent import PolicyOptimizationAgent, ValueOptimizationAgent
+from coachrl.agent import LearnsFromReplay, LearnsFromRollouts
 from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo, EpisodeStats, StepResult
 from coachrl.distributed.config import (
@@ -36,7 +36,7 @@ from coachrl.distributed.worker import (
     LAST_OBSERVATIONS,
     VALID,
 )
-from coachrl.memories import RolloutBuffer
+from coachrl.exploration import EGreedy
 from coachrl.params.base import Preset
 from coachrl.params.tree import load_class
 from coachrl.runtime.loop import Trainer
@@ -45,20 +45,28 @@ STEP_COLUMNS = (B.OBSERVATIONS, B.ACTIONS, B.REWARDS, B.TERMINATED, B.TRUNCATED,
                 B.VALUES, B.LOG_PROBS)
 
 
+def _worker_epsilons(preset: Preset, workers: int) -> list[float] | None:
+    """Ape-X's per-worker exploration rates, for several workers of an e-greedy agent; one
+    worker (or another exploration policy) acts with the preset's own schedule."""
+    if workers > 1 and isinstance(getattr(preset.agent, "exploration", None), EGreedy):
+        return apex_epsilons(workers)
+    return None
+
+
 class DistributedTrainer(Trainer):
     """A Trainer whose env steps come from Ray rollout workers instead of its own env."""
 
     def __init__(self, preset: Preset, *, run_dir: Path, config: DistributedConfig,
                  resume: bool = False, console: bool = True, log: bool = True) -> None:
         agent_class = load_class(type(preset.agent).agent_path)
-        self.value_based = issubclass(agent_class, ValueOptimizationAgent)
+        self.value_based = issubclass(agent_class, LearnsFromReplay)  # Ape-X style
         self.mode = resolve_mode(preset, config.mode)
         self.async_gradients = (issubclass(agent_class, AsyncGradientAgent)
                                 and self.mode is Mode.ASYNC)
         self.config = config
         self.envs_per_worker = config.envs_per_worker or preset.env.n_envs
         self.pool = WorkerPool(preset, config, n_envs=self.envs_per_worker,
-                               epsilons=apex_epsilons(config.workers) if self.value_based else None,
+                               epsilons=_worker_epsilons(preset, config.workers),
                                gradients=self.async_gradients)
         try:
             super().__init__(preset, run_dir=run_dir, resume=resume, console=console, log=log)
@@ -71,17 +79,10 @@ class DistributedTrainer(Trainer):
 
     # -- pieces ------------------------------------------------------------------------------
     def _resize_buffer(self) -> None:
-        """An on-policy learner's rollout buffer holds every worker's envs side by side."""
+        """An on-policy learner's rollouts hold every worker's envs side by side."""
         agent = getattr(self, "agent", None)
-        if not isinstance(agent, PolicyOptimizationAgent):
-            return
-        width = self.config.workers * self.envs_per_worker
-        old = agent.buffer
-        if old.n_envs != width:
-            agent.buffer = RolloutBuffer(
-                horizon=old.horizon, n_envs=width, observation_shape=old.observations.shape[2:],
-                observation_dtype=old.observations.dtype, action_shape=old.actions.shape[2:],
-                action_dtype=old.actions.dtype)
+        if isinstance(agent, LearnsFromRollouts):
+            agent.widen_rollouts(self.config.workers * self.envs_per_worker)
 
     def load_checkpoint(self, path: Path, *, evaluation_state: bool = True) -> None:
         self._resize_buffer()
@@ -91,8 +92,8 @@ class DistributedTrainer(Trainer):
         return {name: self.agent.networks[name].get_weights() for name in self.agent.trainable}
 
     def _fragment_length(self) -> int:
-        if isinstance(self.agent, PolicyOptimizationAgent):  # sync PPO; A3C: the buffer's length
-            return self.agent.params.algorithm.rollout_length
+        if isinstance(self.agent, LearnsFromRollouts):  # sync PPO; A3C: the buffer's length
+            return self.agent.rollout_length()
         return self.config.fragment_length
 
     def _request(self, index: int) -> Any:

@@ -158,3 +158,36 @@ def test_a_ray_that_fails_to_import_is_a_one_line_error(tmp_path: Path, capsys,
     assert "--workers needs Ray, which failed to import" in err and "Traceback" not in err
     assert not list(tmp_path.iterdir())
 
+
+
+def test_sac_trains_with_async_workers_acting_in_numpy(tmp_path: Path) -> None:
+    from coachrl.backend.numpy import NumpyNetwork
+    from coachrl.distributed.config import Mode
+    from coachrl.distributed.worker import RolloutWorker
+
+    preset = _preset("Pendulum_SAC", tmp_path, "schedule.improve_steps=1200",
+                     "schedule.heatup_steps=200", "agent.algorithm.learning_starts=200",
+                     "agent.network.hidden_sizes=[32, 32]", "agent.algorithm.batch_size=32",
+                     "schedule.evaluation_period=600", "schedule.evaluation_episodes=1")
+    trainer, outcome = _train(preset, workers=2, mode=Mode.ASYNC, fragment_length=50)
+    assert outcome.reason == "finished" and trainer.agent.train_steps > 500
+    assert trainer.pool.epsilons is None  # SAC explores with its own policy, not Ape-X epsilons
+    worker = RolloutWorker(preset, index=0, n_envs=1)
+    assert isinstance(worker.agent.acting, NumpyNetwork)  # the squashed Gaussian, in numpy
+    assert trainer.stats.scalars(trainer.pool)["workers/restarts"] == 0
+
+
+@pytest.mark.parametrize(("workers", "constant"), [(1, False), (2, True)])
+def test_one_value_worker_explores_on_the_presets_schedule(workers: int, constant: bool,
+                                                           tmp_path: Path) -> None:
+    """Ape-X's fixed per-worker epsilons are for several workers; one acts as the preset says."""
+    from coachrl.core.schedules import Constant
+    from coachrl.distributed.trainer import _worker_epsilons
+    from coachrl.distributed.worker import acting_preset
+
+    preset = _preset("CartPole_DQN", tmp_path)
+    epsilons = _worker_epsilons(preset, workers)
+    schedule = acting_preset(preset, epsilons[0] if epsilons else None).agent.exploration.schedule
+    assert isinstance(schedule, Constant) is constant
+    if not constant:
+        assert schedule == preset.agent.exploration.schedule

@@ -150,6 +150,11 @@ def fuse_mlp(spec: NetworkSpec, plan: list[Layer], w: Weights,
     return FusedMLP(tuple(layers), tuple(heads))
 
 
+def _ensemble_linear(weight: NDArray, bias: NDArray) -> Callable[[NDArray], NDArray]:
+    """x [B, in] or [members, B, in] -> [members, B, out] through every member's layer."""
+    return lambda x: np.matmul(x, weight) + bias
+
+
 class NumpyNetwork:
     """Forward pass of a ``NetworkSpec`` in numpy; weights keyed as the torch state dict."""
 
@@ -164,10 +169,7 @@ class NumpyNetwork:
         self._noisy = [(f"heads.{head.name}.{layer.name}", layer) for head in spec.heads
                        for layer in head.layers() if isinstance(layer, LinearLayer)
                        and layer.noisy]
-        if any(head.ensemble_members() for head in spec.heads):
-            raise ConfigError(
-                "the numpy backend does not run ensemble critics (ActionValueHead); acting needs "
-                "only the policy network, and the critics train with the torch backend")
+        self._ensemble: list[Callable[[NDArray], NDArray]] | None = None
         self._fused: FusedMLP | None = None
 
     def _compile(self) -> None:
@@ -175,6 +177,9 @@ class NumpyNetwork:
         step) does no name formatting or dict lookups: into a ``FusedMLP`` where it applies,
         else every layer into a closure over its weights."""
         w = self.weights
+        if any(head.ensemble_members() for head in self.spec.heads):
+            self._ensemble = self._ensemble_steps(w)
+            return
         self._fused = fuse_mlp(self.spec, self.plan, w, self.noise) if self.fuse else None
         if self._fused is not None:
             return
@@ -184,6 +189,24 @@ class NumpyNetwork:
             for name in tower_names(self.spec)
         }
         self._heads = {head.name: HeadWeights(head, w, self.noise) for head in self.spec.heads}
+
+    def _ensemble_steps(self, w: Weights) -> list[Callable[[NDArray], NDArray]]:
+        """An ensemble of critics (``ActionValueHead``), laid out as the torch
+        ``EnsembleModel``: per layer weights [members, in, out], biases [members, 1, out]."""
+        steps: list[Callable[[NDArray], NDArray]] = []
+        index = 0
+        for layer in [*self.plan, Layer("linear")]:  # the output layer closes the list
+            if layer.kind == "flatten":
+                continue
+            if layer.kind == "linear":
+                steps.append(_ensemble_linear(w[f"layers.{index}.weight"],
+                                              w[f"layers.{index}.bias"]))
+            elif layer.kind == "activation":
+                steps.append(ACTIVATIONS[layer.activation])
+            else:
+                raise ConfigError(f"an ensemble of critics cannot hold a {layer.kind!r} layer")
+            index += 1
+        return steps
 
     @classmethod
     def _step(cls, layer: Layer, key: str, w: Weights,
@@ -242,6 +265,11 @@ class NumpyNetwork:
     def predict(self, observations: NDArray) -> dict[str, NDArray]:
         if not self.weights:
             raise RuntimeError("numpy network has no weights yet; call set_weights first")
+        if self._ensemble is not None:  # inputs [B, observation + action] -> Q [members, B]
+            x = observations.astype(np.float32, copy=False)
+            for step in self._ensemble:
+                x = step(x)
+            return {self.spec.heads[0].name: x[..., 0]}
         if self._fused is not None:
             return self._fused(observations)
         features = {name: self._tower(name, observations) for name in tower_names(self.spec)}

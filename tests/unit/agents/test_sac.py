@@ -19,7 +19,7 @@ from coachrl.runtime.build import make_agent, make_backends, make_envs
 
 
 @pytest.mark.parametrize(("override", "field"), [
-    ("agent.inference_backend=numpy", "agent.inference_backend"),
+    ("agent.inference_backend=jax", "agent.inference_backend"),
     ("agent.memory.kind=prioritized", "agent.memory.kind"),
     ("agent.algorithm.critics=0", "agent.algorithm.critics"),
     ("agent.algorithm.initial_temperature=0", "agent.algorithm.initial_temperature"),
@@ -87,11 +87,27 @@ def test_training_reports_critic_policy_and_temperature_metrics(agent_and_env) -
     assert all(changed)  # Polyak-averaged toward the critics after the step
 
 
-def test_sac_with_rollout_workers_is_a_config_error_before_ray_starts() -> None:
-    from coachrl.distributed.config import resolve_mode
+def test_sac_learns_from_replay_so_its_workers_run_asynchronously() -> None:
+    from coachrl.distributed.config import Mode, resolve_mode
 
-    with pytest.raises(ConfigError, match=r"SACAgent has no distributed mode yet.*--workers 0"):
-        resolve_mode(load_preset("Pendulum_SAC"), None)
+    assert resolve_mode(load_preset("Pendulum_SAC"), None) is Mode.ASYNC
+    with pytest.raises(ConfigError, match="needs an off-policy agent or A3C"):
+        resolve_mode(load_preset("CartPole_ClippedPPO"), Mode.ASYNC)
+
+
+def test_sac_acts_the_same_through_numpy_as_through_torch(tmp_path) -> None:
+    """Numpy acting (what rollout workers do) follows the torch actor's outputs."""
+    actions = {}
+    for backend in ("torch", "numpy"):
+        preset = apply_overrides(load_preset("Pendulum_SAC"), [
+            f"agent.inference_backend={backend}", f"run.experiment_dir={tmp_path}"])
+        learner, actor = make_backends(preset)
+        env, _ = make_envs(preset, eval_episodes=1)
+        agent = make_agent(preset, env, learner, actor)
+        observations = np.random.default_rng(0).normal(size=(64, 3)).astype(np.float32)
+        actions[backend] = agent.act(observations, step=0, explore=False).actions
+        env.close()
+    np.testing.assert_allclose(actions["numpy"], actions["torch"], rtol=1e-5, atol=1e-6)
 
 
 def test_sac_on_image_observations_raises_incompatible_spaces() -> None:
