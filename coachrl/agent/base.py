@@ -183,6 +183,18 @@ class LearnsFromReplay(Protocol):
 
     def memory_columns(self) -> tuple[Any, ...]: ...
 
+    def transitions(self, observations: NDArray, info: ActionInfo,
+                    result: StepResult) -> dict[str, NDArray]:
+        """The transitions a step completes (a rollout worker builds them)."""
+        ...
+
+    def store(self, transitions: dict[str, NDArray], *, env_steps: int,
+              priorities: NDArray | None = None) -> None:
+        """Add transitions built elsewhere, as ``observe`` would."""
+        ...
+
+    def initial_priorities(self, transitions: dict[str, NDArray]) -> NDArray | None: ...
+
 
 @runtime_checkable
 class LearnsFromRollouts(Protocol):

@@ -87,21 +87,45 @@ class ReplayAgent(Agent):
         return {column.name: info.extras[column.name] for column in self.extra_columns()}
 
     def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None:
-        valid = result.valid
-        self._steps_since_train += int(valid.sum())
         self.end_episodes(result)
+        self.store(self.transitions(observations, info, result),
+                   env_steps=int(result.valid.sum()))
+
+    def transitions(self, observations: NDArray, info: ActionInfo,
+                    result: StepResult) -> dict[str, NDArray]:
+        """The transitions one step of every env completes: one per valid env, or the n-step
+        transitions whose windows it fills or ends. A rollout worker builds them this way and
+        sends them; the learner ``store``s them."""
+        valid = result.valid
         step = {B.OBSERVATIONS: observations, B.ACTIONS: self.stored_actions(info.actions),
                 **self.step_extras(info)}
         if self.n_step is not None:
-            self.memory.add(self.n_step.add(
-                step, rewards=result.rewards, next_observations=result.observations,
-                terminated=result.terminated, truncated=result.truncated, valid=valid))
-            return
+            return self.n_step.add(step, rewards=result.rewards,
+                                   next_observations=result.observations,
+                                   terminated=result.terminated, truncated=result.truncated,
+                                   valid=valid)
         transitions = {key: value[valid] for key, value in step.items()}
         transitions[B.REWARDS] = result.rewards[valid]
         transitions[B.NEXT_OBSERVATIONS] = result.observations[valid]
         transitions[B.TERMINATED] = result.terminated[valid]
-        self.memory.add(transitions)
+        return transitions
+
+    def store(self, transitions: dict[str, NDArray], *, env_steps: int,
+              priorities: NDArray | None = None) -> None:
+        """Add transitions (``env_steps`` env steps' worth) to the memory; a prioritised
+        memory takes ``priorities`` (|TD errors| a rollout worker computed) instead of giving
+        new transitions the largest priority seen."""
+        self._steps_since_train += env_steps
+        if priorities is not None and isinstance(self.memory, PrioritizedReplay):
+            self.memory.add(transitions, priorities=priorities)
+        else:
+            self.memory.add(transitions)
+
+    def initial_priorities(self, transitions: dict[str, NDArray]) -> NDArray | None:
+        """|TD errors| of new transitions by the acting networks (Ape-X's actors compute
+        them); None where the agent has none to give."""
+        del transitions
+        return None
 
     def state_dict(self) -> State:
         state = super().state_dict()

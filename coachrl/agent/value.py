@@ -14,6 +14,7 @@ from coachrl.backend import State
 from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo
 from coachrl.core.metrics import MetricMeans
+from coachrl.core.returns import n_step_targets
 from coachrl.core.spaces import (
     DiscreteActions,
 )
@@ -154,6 +155,22 @@ class ValueOptimizationAgent(ReplayAgent):
             q = self.online.predict(batch[B.OBSERVATIONS])[self.q_name]  # [batch, actions]
             taken = np.take_along_axis(q, batch[B.ACTIONS][:, None].astype(np.int64), 1)[:, 0]
             self.memory.update_priorities(batch[B.INDICES], targets - taken)
+
+    def initial_priorities(self, transitions: dict[str, NDArray]) -> NDArray | None:
+        """|r + gamma^m max_a Q(s', a) - Q(s, a)| by the acting network, for a prioritised
+        memory (Ape-X's actors: their own copy stands in for the target network)."""
+        if not isinstance(self.memory, PrioritizedReplay) or not len(transitions[B.REWARDS]):
+            return None
+        q = self.acting.predict(transitions[B.OBSERVATIONS])[self.q_name]
+        if q.ndim != 2:  # distributional or ensemble heads: left to the learner's max priority
+            return None
+        next_q = self.acting.predict(transitions[B.NEXT_OBSERVATIONS])[self.q_name].max(1)
+        targets = n_step_targets(rewards=transitions[B.REWARDS], next_values=next_q,
+                                 terminated=transitions[B.TERMINATED],
+                                 discount=self.params.algorithm.discount,
+                                 discounts=transitions.get(B.DISCOUNTS))
+        taken = np.take_along_axis(q, transitions[B.ACTIONS][:, None].astype(np.int64), 1)[:, 0]
+        return np.abs(targets - taken)
 
     def sync_acting(self) -> None:
         if self.acting is not self.online:

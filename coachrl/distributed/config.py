@@ -82,9 +82,4 @@ def resolve_mode(preset: Preset, requested: Mode | None) -> Mode:
         raise ConfigError("env.filters.normalize_observations=true is not supported with "
                           "--workers yet (each worker would keep its own statistics); "
                           "train with --workers 0")
-    memory = getattr(preset.agent, "memory", None)
-    if memory is not None and memory.n_step > 1:
-        raise ConfigError(f"agent.memory.n_step={memory.n_step} is not supported with --workers "
-                          "yet (the learner receives steps of many workers' envs; n-step "
-                          "transitions must be built on the workers): train with --workers 0")
     return mode

@@ -12,6 +12,8 @@ gradient steps to env steps and broadcasts every ``broadcast_period`` gradient s
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,9 @@ from coachrl.distributed.worker import (
     EPISODE_RETURNS,
     GRADIENTS,
     LAST_OBSERVATIONS,
+    PRIORITIES,
+    TRANSITION_COUNTS,
+    TRANSITIONS,
     VALID,
 )
 from coachrl.exploration import EGreedy
@@ -165,18 +170,14 @@ class DistributedTrainer(Trainer):
         return False
 
     def _ingest(self, fragment: dict[str, Any]) -> None:
-        """Feed a [T, envs] fragment to the agent step by step, training whenever it is ready."""
+        """Feed a [T, envs] fragment to the agent step by step, training whenever it is ready:
+        the transitions the worker built (with their initial priorities) for a replay learner,
+        the steps themselves for a rollout learner."""
         c, heatup = self.counters, int(self.preset.schedule.heatup_steps)
-        observations = fragment[B.OBSERVATIONS]
-        next_observations = np.concatenate([observations[1:], fragment[LAST_OBSERVATIONS][None]])
-        extras = [key for key in (B.VALUES, B.LOG_PROBS) if key in fragment]
-        for t in range(len(observations)):
-            info = ActionInfo(fragment[B.ACTIONS][t], {key: fragment[key][t] for key in extras})
-            result = StepResult(next_observations[t], fragment[B.REWARDS][t],
-                                fragment[B.TERMINATED][t], fragment[B.TRUNCATED][t],
-                                fragment[VALID][t])
-            self.agent.observe(observations[t], info, result)
-            c.env_steps += int(np.count_nonzero(result.valid))
+        valid = fragment[VALID]
+        for t, store in enumerate(self._steps_of(fragment)):
+            store()
+            c.env_steps += int(np.count_nonzero(valid[t]))
             if c.env_steps >= heatup and self.agent.ready_to_train(c.env_steps):
                 self._train_step()
                 if (self.mode is Mode.ASYNC and self.agent.train_steps - self.pool.version
@@ -185,6 +186,27 @@ class DistributedTrainer(Trainer):
         finished = EpisodeStats(fragment[EPISODE_RETURNS], fragment[EPISODE_LENGTHS])
         if len(finished):
             self._record_episodes(finished)
+
+    def _steps_of(self, fragment: dict[str, Any]) -> Iterator[Callable[[], None]]:
+        """One call per time step of the fragment that hands that step to the agent."""
+        valid = fragment[VALID]
+        if TRANSITIONS in fragment and isinstance(self.agent, LearnsFromReplay):
+            agent, transitions, priorities = self.agent, fragment[TRANSITIONS], fragment[PRIORITIES]
+            ends = np.cumsum(fragment[TRANSITION_COUNTS])
+            for t, end in enumerate(ends):
+                rows = slice(int(end - fragment[TRANSITION_COUNTS][t]), int(end))
+                yield partial(agent.store, {k: v[rows] for k, v in transitions.items()},
+                              env_steps=int(np.count_nonzero(valid[t])),
+                              priorities=None if priorities is None else priorities[rows])
+            return
+        observations = fragment[B.OBSERVATIONS]
+        next_observations = np.concatenate([observations[1:], fragment[LAST_OBSERVATIONS][None]])
+        extras = [key for key in (B.VALUES, B.LOG_PROBS) if key in fragment]
+        for t in range(len(observations)):
+            info = ActionInfo(fragment[B.ACTIONS][t], {key: fragment[key][t] for key in extras})
+            result = StepResult(next_observations[t], fragment[B.REWARDS][t],
+                                fragment[B.TERMINATED][t], fragment[B.TRUNCATED][t], valid[t])
+            yield partial(self.agent.observe, observations[t], info, result)
 
     def _apply_gradients(self, fragment: dict[str, Any]) -> None:
         """A3C: apply one worker's gradients in arrival order, then broadcast the new weights."""

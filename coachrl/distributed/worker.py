@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from coachrl.agent import LearnsFromReplay
 from coachrl.backend import Weights, make_backend
 from coachrl.core import batch as B
 from coachrl.core.schedules import Constant
@@ -28,6 +29,7 @@ from coachrl.registry import env_adapter
 from coachrl.runtime.build import AGENT_STREAM, ENV_STREAM, make_agent, make_filters
 
 WORKER_STREAM = 1_000  # seed streams of worker i > 0 (and of replacements) start here
+TRANSITIONS, TRANSITION_COUNTS, PRIORITIES = "transitions", "transition_counts", "priorities"
 LAST_OBSERVATIONS, VALID, GRADIENTS = "last_observations", "valid", "gradients"
 EPISODE_RETURNS, EPISODE_LENGTHS = "episode_returns", "episode_lengths"
 SUMMARY = (EPISODE_RETURNS, EPISODE_LENGTHS, "env_steps", "version", "worker", "seconds")
@@ -134,6 +136,10 @@ class RolloutWorker:
 
     def _collect(self, length: int, step: int, *, observe: bool = False) -> dict[str, Any]:
         start = time.perf_counter()
+        # an agent that learns from replay gets its transitions built here (n-step windows
+        # kept per worker env) with their initial priorities, as Ape-X's actors do
+        replay = self.agent if isinstance(self.agent, LearnsFromReplay) and not observe else None
+        built: list[dict[str, NDArray]] = []
         columns: dict[str, list[NDArray]] = {}
         returns: list[NDArray] = []
         lengths: list[NDArray] = []
@@ -148,6 +154,9 @@ class RolloutWorker:
             result = dataclasses.replace(result, rewards=self.rewards(result.rewards))
             if observe:
                 self.agent.observe(observations, info, result)
+            elif replay is not None:
+                replay.end_episodes(result)  # stateful exploration restarts with each episode
+                built.append(replay.transitions(observations, info, result))
             row = {B.OBSERVATIONS: observations, B.ACTIONS: info.actions,
                    B.REWARDS: result.rewards, B.TERMINATED: result.terminated,
                    B.TRUNCATED: result.truncated, VALID: result.valid, **info.extras}
@@ -158,6 +167,11 @@ class RolloutWorker:
             env_steps += int(np.count_nonzero(result.valid))
             self.observations = result.observations
         fragment: dict[str, Any] = {key: np.stack(value) for key, value in columns.items()}
+        if replay is not None:
+            transitions = {key: np.concatenate([t[key] for t in built]) for key in built[0]}
+            fragment |= {TRANSITIONS: transitions,
+                         TRANSITION_COUNTS: np.array([len(t[B.REWARDS]) for t in built]),
+                         PRIORITIES: replay.initial_priorities(transitions)}
         fragment |= {LAST_OBSERVATIONS: np.asarray(self.observations),
                      EPISODE_RETURNS: np.concatenate(returns),
                      EPISODE_LENGTHS: np.concatenate(lengths), "env_steps": env_steps,

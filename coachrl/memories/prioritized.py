@@ -70,11 +70,20 @@ class PrioritizedReplay(ReplayBuffer):
         self.tree = SumTree(self.capacity)
         self.max_priority = 1.0
 
-    def add(self, transitions: dict[str, NDArray]) -> None:
+    def add(self, transitions: dict[str, NDArray], *,
+            priorities: NDArray | None = None) -> None:
+        """New transitions at the largest priority seen so far, or at ``priorities`` (|TD
+        errors| computed when they were made, as Ape-X's actors do)."""
         start, count = self._write(transitions)
-        if count:
-            slots = (start + np.arange(count)) % self.capacity
+        if not count:
+            return
+        slots = (start + np.arange(count)) % self.capacity
+        if priorities is None:
             self.tree.update(slots, np.full(count, self.max_priority ** self.priority_exponent))
+            return
+        values = np.abs(np.asarray(priorities, np.float64)) + self.priority_epsilon
+        self.max_priority = max(self.max_priority, float(values.max()))
+        self.tree.update(slots, values ** self.priority_exponent)
 
     def sample(self, batch_size: int, rng: np.random.Generator, *,
                importance_exponent: float = 0.4) -> dict[str, NDArray]:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import ray  # the [ray] extra, installed with [test]
 
@@ -110,8 +111,6 @@ def test_a3c_workers_send_gradients_that_the_learner_applies_in_arrival_order(
     (["CartPole_ClippedPPO", "--workers", "5"], "needs 5 CPUs but the Ray cluster has 4"),
     (["CartPole_DQN", "--workers", "1", "--set", "env.filters.normalize_observations=true"],
      "not supported with --workers"),
-    (["CartPole_DQN", "--workers", "1", "--set", "agent.memory.n_step=3"],
-     "agent.memory.n_step=3 is not supported with --workers"),
     (["CartPole_ClippedPPO", "--workers", "2", "--worker-timeout", "0"],
      "run.worker_timeout=0.0 is out of range; expected 0 < worker_timeout"),
 ])
@@ -191,3 +190,29 @@ def test_one_value_worker_explores_on_the_presets_schedule(workers: int, constan
     assert isinstance(schedule, Constant) is constant
     if not constant:
         assert schedule == preset.agent.exploration.schedule
+
+
+def test_workers_build_n_step_transitions_and_their_initial_priorities(tmp_path: Path) -> None:
+    """Ape-X's actors: each worker keeps its envs' n-step windows and rates new transitions by
+    their TD error under its copy of the network; the learner stores them as they are."""
+    from coachrl.distributed.config import Mode
+
+    preset = _preset("CartPole_DQN", tmp_path, "schedule.improve_steps=3000",
+                     "schedule.heatup_steps=500", "agent.algorithm.learning_starts=500",
+                     "agent.algorithm.train_frequency=64", "agent.algorithm.gradient_steps=4",
+                     "agent.memory.n_step=3", "agent.memory.kind=prioritized",
+                     "schedule.evaluation_period=1500", "schedule.evaluation_episodes=1")
+    trainer, outcome = _train(preset, workers=2, mode=Mode.ASYNC, fragment_length=64)
+    assert outcome.reason == "finished" and trainer.agent.train_steps > 0
+    memory = trainer.agent.memory
+    size = len(memory)
+    assert size >= 2900  # every step made a transition (the windows' tails still wait)
+    gamma = preset.agent.algorithm.discount
+    discounts = memory.storage["discounts"][:size]
+    whole, two, one = (int(np.isclose(discounts, gamma ** m).sum()) for m in (3, 2, 1))
+    assert whole + two + one == size
+    # every finished episode (CartPole's are longer than 3 steps) leaves one 2-step and one
+    # 1-step tail; every other transition is a whole 3-step window
+    assert two == one == trainer.counters.episodes > 0
+    priorities = memory.tree.priorities(np.arange(size))
+    assert len(np.unique(priorities)) > size // 2  # rated one by one, not all at the maximum
