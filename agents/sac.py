@@ -8,10 +8,9 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from coachrl.agent import AgentContext, ReplayAgent, ValueOptimizationAlgorithmParams
+from coachrl.agent import AgentContext, ReplayAgent, ReplayAlgorithmParams
 from coachrl.backend import ActorCriticBackend, ActorCriticUpdate, State
 from coachrl.core.batch import ActionInfo
-from coachrl.core.metrics import MetricMeans
 from coachrl.core.spaces import BoxActions
 from coachrl.errors import ConfigError, IncompatibleSpaces
 from coachrl.exploration import SquashedGaussian
@@ -28,7 +27,7 @@ from coachrl.params.check import at_most, in_range, one_of, positive
 
 
 @dataclass(slots=True, kw_only=True)
-class SACAlgorithmParams(ValueOptimizationAlgorithmParams):
+class SACAlgorithmParams(ReplayAlgorithmParams):
     """Defaults: Haarnoja et al. 2018b (automatic temperature), as in SB3's SAC."""
 
     batch_size: int = 256  # transitions per gradient step
@@ -41,7 +40,7 @@ class SACAlgorithmParams(ValueOptimizationAlgorithmParams):
     target_entropy: float | None = None  # entropy alpha is tuned toward; None: -action_dim
 
     def __post_init__(self) -> None:
-        ValueOptimizationAlgorithmParams.__post_init__(self)
+        ReplayAlgorithmParams.__post_init__(self)
         in_range("critics", self.critics, 1, None)
         positive("initial_temperature", self.initial_temperature)
 
@@ -117,20 +116,18 @@ class SACAgent(ReplayAgent):
         p = self.params.algorithm
         return step > p.learning_starts and self._steps_since_train >= p.train_frequency
 
-    def train(self, step: int) -> dict[str, float]:
+    def prepare_training(self, step: int) -> None:
         if self.update is None:
             raise ConfigError(f"SAC trains on a backend with actor-critic updates (torch), "
                               f"not {self.context.learner.name!r}")
-        p = self.params.algorithm
-        self._steps_since_train = 0
         self.update.set_learning_rate(self.apply_learning_rate(step))
-        metrics = MetricMeans()
-        for _ in range(p.gradient_steps):
-            metrics.add(self.learn_from_batch(self.memory.sample(p.batch_size, self.rng)))
-            self.train_steps += 1
-            if self.train_steps % p.target_update_period == 0:
-                self.critic.copy_to(self.target, tau=p.target_update_tau)
-        return metrics.means()
+
+    def update_targets(self, tau: float) -> None:
+        self.critic.copy_to(self.target, tau=tau)
+
+    def sync_acting(self) -> None:
+        if self.acting is not self.actor:  # acting in numpy: follow the trained actor
+            self.acting.set_weights(self.actor.get_weights())
 
     def learn_from_batch(self, batch: dict[str, NDArray]) -> dict[str, float]:
         """Critics onto r + discount (1 - terminated) (min_i Q_target,i(s', a') - alpha log pi),

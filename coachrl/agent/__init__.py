@@ -23,7 +23,7 @@ from coachrl.agent.policy import (
     PolicyOptimizationAlgorithmParams,
     PolicyOptimizationParams,
 )
-from coachrl.agent.replay import NSTEP_COMPUTED, ReplayAgent
+from coachrl.agent.replay import NSTEP_COMPUTED, ReplayAgent, ReplayAlgorithmParams
 from coachrl.agent.value import (
     NOISE_BUFFERS,
     ValueOptimizationAgent,
@@ -34,5 +34,5 @@ from coachrl.agent.value import (
 __all__ = ["NOISE_BUFFERS", "NSTEP_COMPUTED", "Agent", "AgentContext", "EstimatesValues",
            "LearnsFromReplay", "LearnsFromRollouts",
            "PolicyOptimizationAgent", "PolicyOptimizationAlgorithmParams",
-           "PolicyOptimizationParams", "ReplayAgent", "ValueOptimizationAgent",
-           "ValueOptimizationAlgorithmParams", "ValueOptimizationParams"]
+           "PolicyOptimizationParams", "ReplayAgent", "ReplayAlgorithmParams",
+           "ValueOptimizationAgent", "ValueOptimizationAlgorithmParams", "ValueOptimizationParams"]

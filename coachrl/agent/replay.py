@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from abc import abstractmethod
+from dataclasses import dataclass
+from typing import Any, cast
 
 from numpy.typing import NDArray
 
@@ -10,6 +12,7 @@ from coachrl.agent.base import Agent, AgentContext
 from coachrl.backend import State
 from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo, StepResult
+from coachrl.core.metrics import MetricMeans
 from coachrl.core.spaces import (
     action_layout,
     with_image_channels,
@@ -24,7 +27,26 @@ from coachrl.memories import (
     ReplayBuffer,
     transition_columns,
 )
-from coachrl.params.base import AgentParams, MemoryParams
+from coachrl.params.base import AgentParams, AlgorithmParams, MemoryParams
+from coachrl.params.check import in_range, positive
+
+
+@dataclass(slots=True, kw_only=True)
+class ReplayAlgorithmParams(AlgorithmParams):
+    """How the replay driver trains: batches, cadence, warm-up and target updates."""
+
+    batch_size: int = 64  # transitions per gradient step
+    train_frequency: int = 4  # env steps between training calls
+    gradient_steps: int = 1  # gradient steps per training call
+    learning_starts: int = 1_000  # env steps before the first update
+    target_update_period: int = 1_000  # gradient steps between target updates
+    target_update_tau: float = 1.0  # 1 = hard copy, < 1 = soft (Polyak) update every step
+
+    def __post_init__(self) -> None:
+        AlgorithmParams.__post_init__(self)
+        for name in ("batch_size", "train_frequency", "gradient_steps", "target_update_period"):
+            positive(name, getattr(self, name))
+        in_range("target_update_tau", self.target_update_tau, 0.0, 1.0, low_open=True)
 
 
 class ReplayAgent(Agent):
@@ -126,6 +148,57 @@ class ReplayAgent(Agent):
         them); None where the agent has none to give."""
         del transitions
         return None
+
+    # -- the replay driver: gradient steps on sampled batches, target updates ----------------
+    @property
+    def replay(self) -> ReplayAlgorithmParams:
+        """The algorithm's replay-driver settings."""
+        return cast(ReplayAlgorithmParams, self.params.algorithm)
+
+    def train(self, step: int) -> dict[str, float]:
+        """``gradient_steps`` updates on batches sampled from the memory (the algorithm's
+        ``learn_from_batch``), each followed by its target update when due; the acting copy
+        follows the new weights."""
+        p = self.replay
+        self._steps_since_train = 0
+        self.prepare_training(step)
+        metrics = MetricMeans()
+        for _ in range(p.gradient_steps):
+            self.before_gradient_step()
+            metrics.add(self.learn_from_batch(self.sample(step)))
+            self.train_steps += 1
+            if self.target_update_due():
+                self.update_targets(p.target_update_tau)
+        self.sync_acting()
+        return metrics.means()
+
+    @abstractmethod
+    def learn_from_batch(self, batch: dict[str, NDArray]) -> dict[str, float]: ...
+
+    def prepare_training(self, step: int) -> None:
+        """Before a training call: the scheduled learning rate."""
+        self.apply_learning_rate(step)
+
+    def before_gradient_step(self) -> None:
+        """Before each gradient step (NoisyNet draws new noise here)."""
+
+    def target_update_due(self) -> bool:
+        """Whether the target networks follow after this gradient step."""
+        return self.train_steps % self.replay.target_update_period == 0
+
+    def update_targets(self, tau: float) -> None:
+        """target <- tau * online + (1 - tau) * target, for each target network."""
+
+    def sample(self, step: int) -> dict[str, NDArray]:
+        """A training batch; from prioritised replay it carries ``weights`` and ``indices``,
+        the importance exponent annealed from ``memory.importance_exponent`` to 1."""
+        size = self.replay.batch_size
+        if not isinstance(self.memory, PrioritizedReplay):
+            return self.memory.sample(size, self.rng)
+        start = self.memory_params.importance_exponent
+        fraction = min(step / max(self.context.total_steps, 1), 1.0)
+        return self.memory.sample(size, self.rng,
+                                  importance_exponent=start + fraction * (1.0 - start))
 
     def state_dict(self) -> State:
         state = super().state_dict()

@@ -9,11 +9,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from coachrl.agent.base import AgentContext
-from coachrl.agent.replay import ReplayAgent
+from coachrl.agent.replay import ReplayAgent, ReplayAlgorithmParams
 from coachrl.backend import State
 from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo
-from coachrl.core.metrics import MetricMeans
 from coachrl.core.returns import n_step_targets
 from coachrl.core.spaces import (
     DiscreteActions,
@@ -25,28 +24,19 @@ from coachrl.memories import (
 from coachrl.networks.spec import (
     HeadSpec,
 )
-from coachrl.params.base import AgentParams, AlgorithmParams, MemoryParams
-from coachrl.params.check import at_most, in_range, positive
+from coachrl.params.base import AgentParams, MemoryParams
+from coachrl.params.check import at_most, positive
 
 
 @dataclass(slots=True, kw_only=True)
-class ValueOptimizationAlgorithmParams(AlgorithmParams):
+class ValueOptimizationAlgorithmParams(ReplayAlgorithmParams):
     """Replay sampling and target-network settings shared by the DQN family."""
 
-    batch_size: int = 64  # transitions per gradient step
-    train_frequency: int = 4  # env steps between training calls
-    gradient_steps: int = 1  # gradient steps per training call
-    learning_starts: int = 1_000  # env steps before the first update
-    target_update_period: int = 1_000  # gradient steps between target updates
-    target_update_tau: float = 1.0  # 1 = hard copy, < 1 = soft (Polyak) update every step
     noise_resample_period: int = 1  # noisy heads: env steps between new acting noise
 
     def __post_init__(self) -> None:
-        AlgorithmParams.__post_init__(self)
-        for name in ("batch_size", "train_frequency", "gradient_steps", "target_update_period",
-                     "noise_resample_period"):
-            positive(name, getattr(self, name))
-        in_range("target_update_tau", self.target_update_tau, 0.0, 1.0, low_open=True)
+        ReplayAlgorithmParams.__post_init__(self)
+        positive("noise_resample_period", self.noise_resample_period)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -121,32 +111,18 @@ class ValueOptimizationAgent(ReplayAgent):
         return (step >= p.learning_starts and len(self.memory) >= p.batch_size
                 and self._steps_since_train >= p.train_frequency)
 
-    def train(self, step: int) -> dict[str, float]:
-        p = self.params.algorithm
-        self._steps_since_train = 0
-        self.apply_learning_rate(step)
-        metrics = MetricMeans()
-        for _ in range(p.gradient_steps):
-            if self.noisy:  # fresh noise for the online and target networks of this step
-                self.online.set_noise(True)
-                self.online.resample_noise(self.rng)
-                self.target.resample_noise(self.rng)
-            metrics.add(self.learn_from_batch(self.sample(step)))
-            self.train_steps += 1
-            if p.target_update_tau < 1.0 or self.train_steps % p.target_update_period == 0:
-                self.online.copy_to(self.target, tau=p.target_update_tau)
-        self.sync_acting()
-        return metrics.means()
+    def before_gradient_step(self) -> None:
+        if self.noisy:  # fresh noise for the online and target networks of this step
+            self.online.set_noise(True)
+            self.online.resample_noise(self.rng)
+            self.target.resample_noise(self.rng)
 
-    def sample(self, step: int) -> dict[str, NDArray]:
-        """A training batch; from prioritised replay it carries ``weights`` and ``indices``."""
-        size = self.params.algorithm.batch_size
-        if not isinstance(self.memory, PrioritizedReplay):
-            return self.memory.sample(size, self.rng)
-        start = self.params.memory.importance_exponent
-        fraction = min(step / max(self.context.total_steps, 1), 1.0)
-        return self.memory.sample(size, self.rng,
-                                  importance_exponent=start + fraction * (1.0 - start))
+    def target_update_due(self) -> bool:
+        p = self.params.algorithm
+        return p.target_update_tau < 1.0 or self.train_steps % p.target_update_period == 0
+
+    def update_targets(self, tau: float) -> None:
+        self.online.copy_to(self.target, tau=tau)
 
     def update_priorities(self, batch: dict[str, NDArray], targets: NDArray) -> None:
         """Give sampled transitions priority |target - Q(s, a)| (prioritised replay only; a

@@ -118,3 +118,32 @@ def test_sac_on_image_observations_raises_incompatible_spaces() -> None:
                            rng=np.random.default_rng(0), total_steps=100)
     with pytest.raises(IncompatibleSpaces, match=r"flat vector observations.*\(84, 84, 3\)"):
         SACAgent(SACParams(), context)
+
+
+def test_a_numpy_acting_copy_follows_training(tmp_path) -> None:
+    """The replay driver syncs the acting copy after each training call."""
+    from coachrl.core.batch import StepResult
+
+    preset = apply_overrides(load_preset("Pendulum_SAC"), [
+        "agent.inference_backend=numpy", f"run.experiment_dir={tmp_path}",
+        "agent.algorithm.learning_starts=10", "agent.algorithm.batch_size=8",
+        "agent.network.hidden_sizes=[16, 16]"])
+    learner, actor = make_backends(preset)
+    env, _ = make_envs(preset, eval_episodes=1)
+    agent = make_agent(preset, env, learner, actor)
+    rng = np.random.default_rng(0)
+    observations = rng.normal(size=(1, 3)).astype(np.float32)
+    for step in range(20):
+        info = agent.act(observations, step=step, explore=True)
+        following = rng.normal(size=(1, 3)).astype(np.float32)
+        agent.observe(observations, info, StepResult(following, np.ones(1, np.float32),
+                                                     np.zeros(1, bool), np.zeros(1, bool),
+                                                     np.ones(1, bool)))
+        observations = following
+    before = agent.acting.get_weights()
+    agent.train(step=20)
+    after = agent.acting.get_weights()
+    assert any(not np.array_equal(before[k], after[k]) for k in before)
+    for key, value in agent.actor.get_weights().items():
+        np.testing.assert_array_equal(after[key], value)
+    env.close()
