@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib
+import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -42,41 +42,47 @@ def _kept(name: str, options: Options, out_dir: Path) -> Options:
     return dataclasses.replace(options, kept=tuple(kept))
 
 
-def _in_parallel(name: str, options: Options, jobs: int) -> Report:
+def _in_parallel(name: str, options: Options, jobs: int, out_dir: Path, stamp: Stamp) -> Report:
     """The seeds in ``jobs`` processes (seed % jobs picks the process), merged into one report
-    with the kept seeds; each process interleaves its own seeds as a single one would."""
+    with the kept seeds; each process interleaves its own seeds as a single one would.
+
+    Each process rewrites its folder ``OUT/.shards/NAME/i-of-N/NAME.csv`` after every seed and,
+    started again with ``--keep``, runs only the seeds that file lacks: a long run stopped
+    midway loses at most the seeds in progress. The folders go once the merge is written."""
     module = importlib.import_module(BENCHMARKS[name])
-    with tempfile.TemporaryDirectory() as scratch:
-        outs = [Path(scratch) / str(index) for index in range(jobs)]
-        processes = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "benchmarks",
-                    "run",
-                    name,
-                    "--seeds",
-                    str(options.seeds),
-                    "--shard",
-                    f"{index}/{jobs}",
-                    "--out",
-                    str(out),
-                    *(["--quick"] if options.quick else []),
-                ]
-            )
-            for index, out in enumerate(outs)
-        ]
-        if any(process.wait() != 0 for process in processes):
-            raise SystemExit(f"{name}: a --jobs process failed; nothing written")
-        kept = {s.repeat for s in options.kept}
-        report = Report(module.TITLE, list(options.kept))
-        for out in outs:  # the processes' own stamps give way to the parent's, set after this
-            report.samples += [
-                dataclasses.replace(s, commit="", date="")
-                for s in read_csv(out / f"{name}.csv")
-                if s.repeat not in kept
+    shards = out_dir / ".shards" / name
+    outs = [shards / f"{index}-of-{jobs}" for index in range(jobs)]
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks",
+                "run",
+                name,
+                "--seeds",
+                str(options.seeds),
+                "--shard",
+                f"{index}/{jobs}",
+                "--out",
+                str(out),
+                "--stamp",
+                f"{stamp.commit}@{stamp.date}",
+                *(["--keep"] if out.is_dir() else []),
+                *(["--quick"] if options.quick else []),
             ]
+        )
+        for index, out in enumerate(outs)
+    ]
+    if any(process.wait() != 0 for process in processes):
+        raise SystemExit(
+            f"{name}: a --jobs process failed; its finished seeds are in {shards} "
+            "(run again with --keep to go on)"
+        )
+    kept = {s.repeat for s in options.kept}
+    report = Report(module.TITLE, list(options.kept))
+    for out in outs:  # stamped by this run, or by the run that measured a kept seed
+        report.samples += [s for s in read_csv(out / f"{name}.csv") if s.repeat not in kept]
     report.samples.sort(key=lambda s: s.repeat)
     module.summarise(report, options.quick)
     report.notes.append(f"Seeds ran in {jobs} processes at once (--jobs {jobs}), one per core.")
@@ -84,7 +90,13 @@ def _in_parallel(name: str, options: Options, jobs: int) -> Report:
 
 
 def _run(
-    names: list[str], options: Options, out_dir: Path, *, keep: bool = False, jobs: int = 1
+    names: list[str],
+    options: Options,
+    out_dir: Path,
+    *,
+    keep: bool = False,
+    jobs: int = 1,
+    given_stamp: Stamp | None = None,
 ) -> int:
     for name in names:
         module = importlib.import_module(BENCHMARKS[name])
@@ -92,11 +104,18 @@ def _run(
         if pending:
             print(f"{name}: pending ({pending})")
             continue
-        start, stamp = time.perf_counter(), Stamp.now()
+        start, stamp = time.perf_counter(), given_stamp or Stamp.now()
         these = _kept(name, options, out_dir) if keep else options
-        report = _in_parallel(name, these, jobs) if jobs > 1 else module.run(these)
+        if jobs > 1:
+            report = _in_parallel(name, these, jobs, out_dir, stamp)
+        else:
+            if options.shard != (0, 1) and name in LEARNING:  # a --jobs process: every seed kept
+                these = dataclasses.replace(these, partial=out_dir / f"{name}.csv", stamp=stamp)
+            report = module.run(these)
         report.stamp(stamp)
         paths = write_report(report, name, out_dir)
+        if jobs > 1:
+            shutil.rmtree(out_dir / ".shards" / name, ignore_errors=True)
         print(markdown(report, name))
         print(
             f"{name}: {time.perf_counter() - start:.0f} s; wrote "
@@ -162,6 +181,7 @@ def _parser() -> argparse.ArgumentParser:
         help="learning benchmarks: run the seeds in this many processes at once",
     )
     run.add_argument("--shard", type=_shard, default=(0, 1), help=argparse.SUPPRESS)
+    run.add_argument("--stamp", default="", help=argparse.SUPPRESS)  # a --jobs parent's run
     run.add_argument("--out", type=Path, default=RESULTS, help=f"result folder (default {RESULTS})")
     return parser
 
@@ -188,7 +208,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"not to {args.name!r}"
             )
     options = Options(seeds=args.seeds, repeats=args.repeats, quick=args.quick, shard=args.shard)
-    return _run(names, options, args.out, keep=args.keep, jobs=args.jobs)
+    commit, _, date = args.stamp.partition("@")
+    given = Stamp(commit, date) if args.stamp else None
+    return _run(names, options, args.out, keep=args.keep, jobs=args.jobs, given_stamp=given)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ class Options:
     quick: bool = False  # a few seconds in all: keeps the scripts working, measures nothing
     kept: tuple[Sample, ...] = ()  # seeds measured by an earlier run (``--keep``), not rerun
     shard: tuple[int, int] = (0, 1)  # (index, count): run only the seeds s with s % count == index
+    partial: Path | None = None  # learning benchmarks: the samples so far, rewritten every seed
+    stamp: Stamp | None = None  # the run's commit and date, for the samples saved midway
 
     @property
     def skipped_seeds(self) -> frozenset[int]:
@@ -166,16 +168,41 @@ def timed(function: Callable[[], Any]) -> float:
 
 
 def interleaved(
-    repeats: int, runners: dict[str, Callable[[int], None]], skip: Collection[int] = ()
+    repeats: int,
+    runners: dict[str, Callable[[int], None]],
+    skip: Collection[int] = (),
+    after: Callable[[int], None] | None = None,
 ) -> None:
     """Run every runner once per repeat, reversing the order on odd repeats (ABBA), so drifts in
-    machine load hit all libraries alike; repeats in ``skip`` (measured already) are left out."""
+    machine load hit all libraries alike; repeats in ``skip`` (measured already) are left out;
+    ``after(repeat)`` runs once a repeat is complete."""
     names = list(runners)
     for repeat in range(repeats):
         if repeat in skip:
             continue
         for name in names if repeat % 2 == 0 else reversed(names):
             runners[name](repeat)
+        if after is not None:
+            after(repeat)
+
+
+def save_partial(options: Options, report: Report) -> Callable[[int], None] | None:
+    """An ``after`` that rewrites ``options.partial`` with every sample so far, so that a long
+    run stopped midway keeps its finished seeds (``--keep`` runs only the missing ones)."""
+    path = options.partial
+    if path is None:
+        return None
+
+    def save(repeat: int) -> None:
+        del repeat
+        from benchmarks.output import write_csv
+
+        if options.stamp is not None:
+            report.stamp(options.stamp)  # a seed saved now says which run measured it
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(report, path)
+
+    return save
 
 
 def spread(values: Iterable[float]) -> tuple[float, float, float, int]:

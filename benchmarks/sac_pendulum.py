@@ -29,6 +29,7 @@ from benchmarks.common import (
     Verdict,
     coachrl_trainer,
     interleaved,
+    save_partial,
 )
 from benchmarks.threshold import EvalClock, Protocol
 
@@ -105,6 +106,7 @@ def measure(options: Options, steps: int) -> Report:
             SB3: lambda seed: record(SB3, run_sb3(seed, steps), seed),
         },
         skip=options.skipped_seeds,
+        after=save_partial(options, report),
     )
     return report
 

@@ -21,7 +21,7 @@ import gymnasium as gym
 import numpy as np
 from numpy.typing import NDArray
 
-from benchmarks.common import COACHRL, SB3, Options, Ratio, Report, interleaved
+from benchmarks.common import COACHRL, SB3, Options, Ratio, Report, interleaved, save_partial
 
 Policy = Callable[[NDArray], NDArray]
 
@@ -211,6 +211,7 @@ def compare(
             SB3: lambda seed: record(SB3, sb3(seed), seed),
         },
         skip=options.skipped_seeds,
+        after=save_partial(options, report),
     )
     return report
 

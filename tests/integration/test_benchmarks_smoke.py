@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import importlib
 import subprocess
 import sys
@@ -173,3 +174,21 @@ def test_the_rollout_benchmark_times_finish_rollout_as_sb3_times_its_gae(
     monkeypatch.setattr(PolicyOptimizationAgent, "finish_rollout", counted)
     rollout.coachrl_rate(8, 4 * rollout.HORIZON_STEPS, 0, "numpy")
     assert len(calls) >= 3  # one per 256-step rollout (a rollout holds ~248 real steps)
+
+
+def test_a_stopped_jobs_run_keeps_its_finished_seeds_and_goes_on(tmp_path: Path) -> None:
+    """A --jobs process rewrites its shard's CSV after every seed; run again, it keeps them,
+    and the merged report names both runs ("Mixed runs") instead of claiming one."""
+    shard = tmp_path / ".shards" / "dqn_cartpole" / "0-of-2"
+    first = _benchmarks("run", "dqn_cartpole", "--quick", "--seeds", "4", "--shard", "0/2",
+                        "--stamp", "abc1234@2026-11-30 09:00", out=shard)
+    assert first.returncode == 0, first.stderr
+    merged = _benchmarks("run", "dqn_cartpole", "--quick", "--seeds", "4", "--jobs", "2",
+                         out=tmp_path)
+    assert merged.returncode == 0, merged.stderr
+    with open(tmp_path / "dqn_cartpole.csv", newline="") as handle:
+        stamps = {(int(row["repeat"]), row["commit"]) for row in csv.DictReader(handle)}
+    assert {seed for seed, commit in stamps if commit == "abc1234"} == {0, 2}  # kept
+    assert {seed for seed, commit in stamps if commit != "abc1234"} == {1, 3}  # run now
+    assert "Mixed runs" in (tmp_path / "dqn_cartpole.md").read_text()
+    assert not (tmp_path / ".shards" / "dqn_cartpole").exists()
