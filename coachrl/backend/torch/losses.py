@@ -2,29 +2,36 @@
 
 Each loss takes the network outputs and the batch tensors and returns (loss, metrics). Shared
 steps (importance weights, advantage normalisation) are functions every loss calls. A loss is
-registered for the type of loss spec it implements (``@register_loss(QLoss)``) and chosen by the
-spec a head carries, never by the head's class; policy losses read the head's ``distribution``.
+registered for the type of loss spec it implements (``@register_loss(QLoss)``, loss_registry.py)
+and chosen by the spec a head carries, never by the head's class; the likelihood-ratio policy
+losses (policy_losses.py) read the head's ``distribution``.
 """
+
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 
+from coachrl.backend.torch.loss_registry import (
+    LOSSES,
+    Loss,
+    Tensors,
+    loss_for,
+    normalize,
+    register_loss,
+    weighted_mean,
+)
+from coachrl.backend.torch.policy_losses import ClippedSurrogate, PolicyGradient  # registered
 from coachrl.core import batch as B
-from coachrl.errors import ConfigError
-from coachrl.networks.heads import Distribution, Head
+from coachrl.networks.heads import Head
 from coachrl.networks.losses import (
     CategoricalQLoss,
-    ClippedSurrogateLoss,
     DeterministicPolicyLoss,
     EnsembleQLoss,
-    PolicyGradientLoss,
     QLoss,
     QuantileHuberLoss,
     SoftPolicyLoss,
@@ -33,41 +40,9 @@ from coachrl.networks.losses import (
     ValueLoss,
 )
 
-Tensors = dict[str, torch.Tensor]
-LOG_2PI = float(torch.log(torch.tensor(2.0 * torch.pi)))
+__all__ = ["LOSSES", "ClippedSurrogate", "Loss", "PolicyGradient", "loss_for", "normalize",
+           "register_loss", "weighted_mean"]
 HALF_LOG_2PI, LOG_2 = 0.5 * math.log(2.0 * math.pi), math.log(2.0)  # in double precision
-
-
-def weighted_mean(values: torch.Tensor, batch: Tensors) -> torch.Tensor:
-    """Mean over the batch, weighted by importance weights when the memory supplies them."""
-    weights = batch.get(B.WEIGHTS)
-    return values.mean() if weights is None else (values * weights).mean()
-
-
-def normalize(advantages: torch.Tensor) -> torch.Tensor:
-    return (advantages - advantages.mean()) / (advantages.std(unbiased=False) + 1e-8)
-
-
-Loss = Callable[..., tuple[torch.Tensor, "Tensors"]]
-LOSSES: dict[type, Callable[[Head], Loss]] = {}
-
-
-def register_loss(spec_type: type) -> Callable[[Any], Any]:
-    """Class decorator: the loss that trains heads whose ``loss`` is a ``spec_type``."""
-    def register(cls: Any) -> Any:
-        LOSSES[spec_type] = cls
-        return cls
-    return register
-
-
-def loss_for(head: Head) -> Loss:
-    """The loss the head's loss spec names."""
-    factory = LOSSES.get(type(head.loss))
-    if factory is None:
-        raise ConfigError(
-            f"head {head.name!r} carries a {type(head.loss).__name__}, which no torch loss "
-            f"implements; registered: {', '.join(sorted(t.__name__ for t in LOSSES))}")
-    return factory(head)
 
 
 def _regression(kind: str, values: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -174,165 +149,6 @@ class ValueRegression:
             clipped = old + (values - old).clamp(-clip_range, clip_range)
             loss = torch.maximum(loss, (clipped - returns).pow(2))
         return spec.weight * weighted_mean(loss, batch), {}
-
-
-class _CategoricalTerms:
-    """log pi(a|s) and entropy of a categorical policy, and their gradients in its logits."""
-
-    def __init__(self, outputs: tuple[torch.Tensor, ...], actions: torch.Tensor) -> None:
-        (logits,) = outputs
-        self.log_probs_all = torch.log_softmax(logits, dim=-1)  # [batch, actions]
-        self.probs = self.log_probs_all.exp()
-        self.index = actions.long().unsqueeze(1)
-        self.log_prob = self.log_probs_all.gather(1, self.index).squeeze(1)
-        self.entropy = -(self.probs * self.log_probs_all).sum(-1)
-
-    def grads(self, d_log_prob: torch.Tensor, d_entropy: float) -> tuple[torch.Tensor, ...]:
-        """d loss / d logits, given d loss / d log pi(a_i|s_i) [B] and d loss / d H_i (the same
-        for every sample): d log pi(a) = onehot(a) - p, d H = -p (log p + H)."""
-        grad = self.probs * -d_log_prob.unsqueeze(1)
-        grad.scatter_add_(1, self.index, d_log_prob.unsqueeze(1))
-        if d_entropy:
-            grad.add_(self.probs * (self.log_probs_all + self.entropy.unsqueeze(1)),
-                      alpha=-d_entropy)
-        return (grad,)
-
-
-class _GaussianTerms:
-    """log pi(a|s) and entropy of a diagonal Gaussian, and their gradients in (mean, log std)."""
-
-    def __init__(self, outputs: tuple[torch.Tensor, ...], actions: torch.Tensor) -> None:
-        mean, log_std = outputs
-        self.inv_std = torch.exp(-log_std)
-        self.z = (actions - mean) * self.inv_std  # [batch, dim]
-        self.log_prob = (-0.5 * self.z.pow(2) - log_std - 0.5 * LOG_2PI).sum(-1)
-        self.entropy = (log_std + 0.5 * (1.0 + LOG_2PI)).sum(-1)
-
-    def grads(self, d_log_prob: torch.Tensor, d_entropy: float) -> tuple[torch.Tensor, ...]:
-        """d loss / d mean = d_log_prob z / std; d loss / d log std = d_log_prob (z^2 - 1)
-        + d_entropy."""
-        d = d_log_prob.unsqueeze(1)
-        d_log_std = d * (self.z.pow(2) - 1.0)
-        if d_entropy:
-            d_log_std.add_(d_entropy)
-        return d * self.z * self.inv_std, d_log_std
-
-
-class _ClippedSurrogateFunction(torch.autograd.Function):
-    """PPO-clip's loss, with its gradient in the policy's outputs written out in closed form.
-
-    Autograd's backward through the twenty-odd small ops of the loss costs more than the ops
-    themselves at PPO's batch sizes; computing the gradient in the same pass takes a PPO
-    minibatch update from 885 to 846 us. The metrics (entropy, approximate KL, clip fraction)
-    come from the same pass.
-    """
-
-    @staticmethod
-    def forward(ctx: Any, terms: type[_CategoricalTerms] | type[_GaussianTerms],
-                clip_range: float, entropy_weight: float, actions: torch.Tensor,
-                old_log_probs: torch.Tensor, advantages: torch.Tensor,
-                *outputs: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        policy = terms(outputs, actions)
-        log_ratio = policy.log_prob - old_log_probs
-        ratio = log_ratio.exp()
-        surrogate = ratio * advantages
-        clipped = ratio.clamp(1 - clip_range, 1 + clip_range).mul_(advantages)
-        n = ratio.numel()
-        # min(surrogate, clipped): where the unclipped term is the minimum (or they tie) its
-        # gradient, advantage * ratio per unit of log-prob, flows; where the clipped term is
-        # smaller the ratio is outside the clip range and the clamp passes no gradient
-        d_log_prob = torch.where(surrogate <= clipped, surrogate, 0.0).div_(-n)
-        loss = torch.minimum(surrogate, clipped).mean().neg_()
-        entropy = policy.entropy.mean()
-        if entropy_weight > 0:
-            loss = loss - entropy_weight * entropy
-        ctx.grads = policy.grads(d_log_prob, -entropy_weight / n)
-        excess = ratio - 1.0
-        approx_kl = (excess - log_ratio).mean()
-        clip_fraction = (excess.abs_() > clip_range).float().mean()
-        ctx.mark_non_differentiable(entropy, approx_kl, clip_fraction)
-        return loss, entropy, approx_kl, clip_fraction
-
-    @staticmethod
-    def backward(ctx: Any, grad_loss: torch.Tensor, *_: Any) -> tuple[torch.Tensor | None, ...]:
-        return (None,) * 6 + tuple(grad * grad_loss for grad in ctx.grads)
-
-
-TERMS: dict[Distribution, type[_CategoricalTerms] | type[_GaussianTerms]] = {
-    Distribution.CATEGORICAL: _CategoricalTerms, Distribution.GAUSSIAN: _GaussianTerms}
-
-
-def _policy_terms(head: Head) -> type[_CategoricalTerms] | type[_GaussianTerms]:
-    terms = TERMS.get(head.distribution) if head.distribution is not None else None
-    if terms is None:
-        raise ConfigError(
-            f"head {head.name!r} ({type(head).__name__}) has no likelihood-ratio terms for a "
-            f"{head.loss.__class__.__name__}; it needs one of these distributions: "
-            f"{', '.join(d.value for d in TERMS)}")
-    return terms
-
-
-def _advantages(batch: Tensors, normalize_advantages: bool) -> torch.Tensor:
-    advantages = batch[B.ADVANTAGES]
-    if normalize_advantages and advantages.numel() > 1:
-        advantages = normalize(advantages)
-    return advantages
-
-
-@register_loss(ClippedSurrogateLoss)
-@dataclass(slots=True)
-class ClippedSurrogate:
-    """PPO-clip policy loss (Schulman et al. 2017) minus an entropy bonus."""
-
-    head: Head
-
-    def __call__(self, out: Tensors, batch: Tensors, **over: float) -> tuple[torch.Tensor, Tensors]:
-        spec: ClippedSurrogateLoss = self.head.loss
-        outputs = tuple(out[name] for name in self.head.distribution_outputs())
-        loss, entropy, approx_kl, clip_fraction = _ClippedSurrogateFunction.apply(
-            _policy_terms(self.head), over.get("clip_range", spec.clip_range),
-            spec.entropy_weight, batch[B.ACTIONS], batch[B.LOG_PROBS],
-            _advantages(batch, spec.normalize_advantages), *outputs)
-        return loss, {"entropy": entropy, "approx_kl": approx_kl, "clip_fraction": clip_fraction}
-
-
-class _PolicyGradientFunction(torch.autograd.Function):
-    """``-mean(log pi(a|s) * A) - c * mean(H)`` with its gradient in the policy's outputs in
-    closed form, as ``_ClippedSurrogateFunction`` (a unit test compares it with autograd)."""
-
-    @staticmethod
-    def forward(ctx: Any, terms: type[_CategoricalTerms] | type[_GaussianTerms],
-                entropy_weight: float, actions: torch.Tensor, advantages: torch.Tensor,
-                *outputs: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        policy = terms(outputs, actions)
-        n = advantages.numel()
-        loss = (policy.log_prob * advantages).mean().neg_()
-        entropy = policy.entropy.mean()
-        if entropy_weight > 0:
-            loss = loss - entropy_weight * entropy
-        ctx.grads = policy.grads(advantages / -n, -entropy_weight / n)
-        ctx.mark_non_differentiable(entropy)
-        return loss, entropy
-
-    @staticmethod
-    def backward(ctx: Any, grad_loss: torch.Tensor, *_: Any) -> tuple[torch.Tensor | None, ...]:
-        return (None,) * 4 + tuple(grad * grad_loss for grad in ctx.grads)
-
-
-@register_loss(PolicyGradientLoss)
-@dataclass(slots=True)
-class PolicyGradient:
-    """The likelihood-ratio policy gradient (REINFORCE, A2C/A3C) minus an entropy bonus."""
-
-    head: Head
-
-    def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
-        spec: PolicyGradientLoss = self.head.loss
-        outputs = tuple(out[name] for name in self.head.distribution_outputs())
-        loss, entropy = _PolicyGradientFunction.apply(
-            _policy_terms(self.head), spec.entropy_weight, batch[B.ACTIONS],
-            _advantages(batch, spec.normalize_advantages), *outputs)
-        return loss, {"entropy": entropy}
 
 
 def squashed_gaussian_sample(mean: torch.Tensor, log_std: torch.Tensor,

@@ -1,0 +1,47 @@
+"""Which torch loss trains a head: a registry keyed by the loss spec's type, and the steps
+every loss shares (importance weights, advantage normalisation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from coachrl.core import batch as B
+from coachrl.errors import ConfigError
+from coachrl.networks.heads import Head
+
+Tensors = dict[str, torch.Tensor]
+
+
+def weighted_mean(values: torch.Tensor, batch: Tensors) -> torch.Tensor:
+    """Mean over the batch, weighted by importance weights when the memory supplies them."""
+    weights = batch.get(B.WEIGHTS)
+    return values.mean() if weights is None else (values * weights).mean()
+
+
+def normalize(advantages: torch.Tensor) -> torch.Tensor:
+    return (advantages - advantages.mean()) / (advantages.std(unbiased=False) + 1e-8)
+
+
+Loss = Callable[..., tuple[torch.Tensor, "Tensors"]]
+LOSSES: dict[type, Callable[[Head], Loss]] = {}
+
+
+def register_loss(spec_type: type) -> Callable[[Any], Any]:
+    """Class decorator: the loss that trains heads whose ``loss`` is a ``spec_type``."""
+    def register(cls: Any) -> Any:
+        LOSSES[spec_type] = cls
+        return cls
+    return register
+
+
+def loss_for(head: Head) -> Loss:
+    """The loss the head's loss spec names."""
+    factory = LOSSES.get(type(head.loss))
+    if factory is None:
+        raise ConfigError(
+            f"head {head.name!r} carries a {type(head.loss).__name__}, which no torch loss "
+            f"implements; registered: {', '.join(sorted(t.__name__ for t in LOSSES))}")
+    return factory(head)
