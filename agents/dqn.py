@@ -14,20 +14,20 @@ from coachrl.agent import (
 )
 from coachrl.core import batch as B
 from coachrl.core.returns import n_step_targets
-from coachrl.networks import QHead, QLoss
-from coachrl.params.check import one_of
+from coachrl.networks import QHead, QLoss, Regression
+from coachrl.params.check import choice
 
 
 @dataclass(slots=True, kw_only=True)
 class DQNAlgorithmParams(ValueOptimizationAlgorithmParams):
     """Defaults: Mnih et al. 2015, with Huber loss."""
 
-    loss: str = "huber"  # TD loss: "huber" or "mse"
+    loss: Regression = Regression.HUBER  # the TD loss
     noisy: bool = False  # NoisyNet output layer (Fortunato et al. 2018); pair with Greedy()
 
     def __post_init__(self) -> None:
         ValueOptimizationAlgorithmParams.__post_init__(self)
-        one_of("loss", self.loss, ("huber", "mse"))
+        self.loss = choice("loss", self.loss, Regression)
 
 
 @dataclass(slots=True, kw_only=True)

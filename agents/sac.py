@@ -22,7 +22,7 @@ from coachrl.networks import (
     TemperatureLoss,
     action_value_spec,
 )
-from coachrl.params.base import AgentParams, MemoryParams, NetworkParams
+from coachrl.params import Activation, AgentParams, InferenceBackend, MemoryParams, NetworkParams
 from coachrl.params.check import at_most, in_range, one_of, positive
 
 
@@ -52,11 +52,11 @@ class SACParams(AgentParams):
     agent_path: ClassVar[str] = "coachrl.agents.sac:SACAgent"
     algorithm: SACAlgorithmParams = field(default_factory=SACAlgorithmParams)
     network: NetworkParams = field(default_factory=lambda: NetworkParams(
-        hidden_sizes=(256, 256), activation="relu", ortho_init=False))
+        hidden_sizes=(256, 256), activation=Activation.RELU, ortho_init=False))
     memory: MemoryParams = field(default_factory=lambda: MemoryParams(capacity=1_000_000))
     exploration: SquashedGaussian = field(default_factory=SquashedGaussian)
     adam_epsilon: float = 1e-8  # Adam epsilon (torch's default, as SB3's SAC)
-    inference_backend: str = "torch"  # "numpy" acts too (rollout workers always do)
+    inference_backend: InferenceBackend = InferenceBackend.TORCH  # workers act in numpy
 
     def __post_init__(self) -> None:
         AgentParams.__post_init__(self)
@@ -99,7 +99,7 @@ class SACAgent(ReplayAgent):
                 actor=self.actor, critic=self.critic, target=self.target,
                 temperature=TemperatureLoss(target_entropy=entropy,
                                             initial_temperature=p.initial_temperature),
-                optimizer=OptimizerSpec(learning_rate=params.learning_rate,
+                optimizer=OptimizerSpec(learning_rate=self.learning_rate(0),
                                         adam_epsilon=params.adam_epsilon))
 
     def act(self, observations: NDArray, *, step: int, explore: bool) -> ActionInfo:

@@ -51,7 +51,7 @@ def single_process(preset: Any, weights: dict, *, length: int, seconds: float) -
     worker.sample(length=length, step=0)  # warm-up
     steps, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        steps += worker.sample(length=length, step=0)["env_steps"]
+        steps += worker.sample(length=length, step=0).env_steps
     return steps / (time.perf_counter() - start)
 
 
@@ -70,7 +70,7 @@ def with_workers(preset: Any, weights: dict, *, workers: int, length: int, secon
     while time.perf_counter() - start < seconds:
         ready, _ = ray.wait(list(pending), num_returns=1)
         index = pending.pop(ready[0])
-        steps += ray.get(ready[0])["env_steps"]
+        steps += ray.get(ready[0]).env_steps
         done += 1
         if done % workers == 0:  # a new broadcast once per round
             ref = ray.put(weights)

@@ -1,4 +1,4 @@
-"""Agent base classes: what the runtime calls, and the shared machinery of the two big families.
+"""Agent base classes: what the runtime calls, the two drivers, and the family bases on them.
 
     info = agent.act(observations, step=env_steps, explore=True)
     result, finished = env.step(info.actions)
@@ -6,9 +6,13 @@
     if agent.ready_to_train(env_steps):
         metrics = agent.train(env_steps)
 
-``ValueOptimizationAgent`` (DQN family: replay + e-greedy + target network) and
-``PolicyOptimizationAgent`` (PPO/A2C family: rollout buffer + stochastic policy) hold all the
-bookkeeping; a concrete agent adds its params, its heads and one ``learn_from_batch``.
+Drivers: ``ReplayAgent`` (replay.py: a memory of declared columns, n-step transitions, gradient
+steps on sampled batches, target updates) and ``RolloutAgent`` (rollout.py: collect, finish with
+GAE, epochs of minibatches). Families on them: ``ValueOptimizationAgent`` (value.py: the DQN
+family) and ``PolicyOptimizationAgent`` (policy.py: actor-critics); SAC sits on ``ReplayAgent``
+directly. A concrete agent adds its params, its heads and one ``learn_from_batch``. The runtime
+and distributed/ ask what an agent can do through the protocols in base.py
+(``LearnsFromReplay``, ``LearnsFromRollouts``, ``EstimatesValues``), never which class it is.
 """
 
 from coachrl.agent.base import (
@@ -24,6 +28,7 @@ from coachrl.agent.policy import (
     PolicyOptimizationParams,
 )
 from coachrl.agent.replay import NSTEP_COMPUTED, ReplayAgent, ReplayAlgorithmParams
+from coachrl.agent.rollout import RolloutAgent, RolloutAlgorithmParams
 from coachrl.agent.value import (
     NOISE_BUFFERS,
     ValueOptimizationAgent,
@@ -35,4 +40,5 @@ __all__ = ["NOISE_BUFFERS", "NSTEP_COMPUTED", "Agent", "AgentContext", "Estimate
            "LearnsFromReplay", "LearnsFromRollouts",
            "PolicyOptimizationAgent", "PolicyOptimizationAlgorithmParams",
            "PolicyOptimizationParams", "ReplayAgent", "ReplayAlgorithmParams",
+           "RolloutAgent", "RolloutAlgorithmParams",
            "ValueOptimizationAgent", "ValueOptimizationAlgorithmParams", "ValueOptimizationParams"]

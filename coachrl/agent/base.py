@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 
-from coachrl.backend import Backend, Network, State
+from coachrl.backend import Backend, Network, State, Weights
 from coachrl.core.batch import ActionInfo, StepResult
 from coachrl.core.spaces import (
     BoxActions,
@@ -26,7 +27,7 @@ from coachrl.networks.spec import (
     OptimizerSpec,
     embedder_for,
 )
-from coachrl.params.base import AgentParams
+from coachrl.params.base import AgentParams, LearningRateDecay
 
 
 @dataclass(slots=True, kw_only=True)
@@ -76,7 +77,7 @@ class Agent(ABC):
     def build_network(self, name: str, spec: NetworkSpec, *, trainable: bool = True) -> Network:
         """A learner network registered under ``name`` (checkpointed with that name)."""
         p = self.params
-        optimizer = OptimizerSpec(learning_rate=p.learning_rate, adam_epsilon=p.adam_epsilon,
+        optimizer = OptimizerSpec(learning_rate=self.learning_rate(0), adam_epsilon=p.adam_epsilon,
                                   max_grad_norm=p.max_grad_norm) if trainable else None
         network = self.context.learner.build(spec, optimizer=optimizer)
         self.networks[name] = network
@@ -91,7 +92,11 @@ class Agent(ABC):
         return acting
 
     def learning_rate(self, step: int) -> float:
-        if self.params.learning_rate_decay == "linear":
+        """The optimiser's step size ``step`` env steps into the run: ``learning_rate_schedule``,
+        or ``learning_rate`` decayed as ``learning_rate_decay`` says."""
+        if self.params.learning_rate_schedule is not None:
+            return self.params.learning_rate_schedule.value(step)
+        if self.params.learning_rate_decay is LearningRateDecay.LINEAR:
             remaining = max(1.0 - step / max(self.context.total_steps, 1), 0.0)
             return self.params.learning_rate * remaining
         return self.params.learning_rate
@@ -158,6 +163,24 @@ class Agent(ABC):
     def sync_acting(self) -> None:  # noqa: B027 (an optional hook: empty by default)
         """Bring acting copies up to date after training."""
 
+    def weights(self) -> dict[str, Weights]:
+        """The trainable networks' weights by name: what a learner sends its workers."""
+        return {name: self.networks[name].get_weights() for name in self.trainable}
+
+    def set_weights(self, weights: dict[str, Weights]) -> None:
+        """Load networks' weights by name (a worker's copy of the learner's), acting copies
+        included."""
+        for name, network_weights in weights.items():
+            self.networks[name].set_weights(network_weights)
+        self.sync_acting()
+
+    def rng_state(self) -> Mapping[str, Any]:
+        """The state of the generator the agent acts and samples with."""
+        return self.rng.bit_generator.state
+
+    def set_rng_state(self, state: Mapping[str, Any]) -> None:
+        self.rng.bit_generator.state = state
+
     # -- checkpointing -----------------------------------------------------------------------
     def state_dict(self) -> State:
         state: State = {"networks": {name: net.state_dict() for name, net in self.networks.items()},
@@ -194,6 +217,10 @@ class LearnsFromReplay(Protocol):
         ...
 
     def initial_priorities(self, transitions: dict[str, NDArray]) -> NDArray | None: ...
+
+    def steps_to_training(self, step: int) -> int:
+        """Env steps before the next training call can fall due (a lower bound, >= 1)."""
+        ...
 
 
 @runtime_checkable

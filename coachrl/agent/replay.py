@@ -149,6 +149,12 @@ class ReplayAgent(Agent):
         del transitions
         return None
 
+    def steps_to_training(self, step: int) -> int:
+        """Env steps before the agent can next be ready to train, ``step`` env steps into the
+        run (a lower bound, at least 1): a sync rollout worker's fragment ends there."""
+        p = self.replay
+        return max(p.learning_starts - step, p.train_frequency - self._steps_since_train, 1)
+
     # -- the replay driver: gradient steps on sampled batches, target updates ----------------
     @property
     def replay(self) -> ReplayAlgorithmParams:

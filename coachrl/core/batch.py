@@ -6,7 +6,9 @@ constants below, never string literals repeated across files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +30,7 @@ WEIGHTS = "weights"  # importance-sampling weights of prioritised replay
 INDICES = "indices"  # slots of sampled transitions, to update their priorities
 MASKS = "masks"  # per-member bootstrap masks of an ensemble (Bootstrapped DQN)
 DISCOUNTS = "discounts"  # the discount of a transition's bootstrap: gamma^m after m rewards
+VALID = "valid"  # the step was a transition (not Gymnasium's autoreset step)
 
 Batch = dict[str, NDArray]
 
@@ -74,3 +77,67 @@ class ActionInfo:
 
     actions: NDArray  # [N] int64 or [N, action_dim] float32
     extras: dict[str, NDArray]
+
+
+STEP_COLUMNS = (OBSERVATIONS, ACTIONS, REWARDS, TERMINATED, TRUNCATED, VALID, VALUES, LOG_PROBS)
+
+
+@dataclass(slots=True, kw_only=True)
+class Fragment:
+    """``T`` steps of a rollout worker's ``K`` envs: what a worker sends its learner.
+
+    ``steps`` holds ``[T, K, ...]`` columns (``STEP_COLUMNS``: what the agent saw and did, and,
+    for on-policy agents, the behaviour policy's values and log-probs). A replay learner gets the
+    transitions the worker built (``transitions``, ``transition_counts[t]`` of them completed at
+    step t, with their Ape-X ``priorities`` when the agent computes them); an async-gradient
+    learner (A3C) gets ``gradients`` and no steps.
+    """
+
+    steps: Batch
+    last_observations: NDArray  # [K, ...]: the observations after the last step
+    episodes: EpisodeStats  # the episodes that ended in the fragment
+    env_steps: int  # valid env steps in the fragment
+    worker: int = 0
+    version: int = -1  # the learner's train steps when the acting weights were sent
+    seconds: float = 0.0  # the worker's time to collect it
+    rng_state: Mapping[str, Any] | None = None  # the acting generator's state afterwards
+    transitions: Batch | None = None
+    transition_counts: NDArray | None = None  # [T]
+    priorities: NDArray | None = None
+    gradients: dict[str, Any] | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        """Time steps (``T``)."""
+        return len(self.steps[VALID]) if VALID in self.steps else 0
+
+    def step(self, t: int) -> tuple[NDArray, ActionInfo, StepResult]:
+        """Step ``t`` as the agent's ``observe`` takes it: observations, actions, result."""
+        s = self.steps
+        following = s[OBSERVATIONS][t + 1] if t + 1 < len(self) else self.last_observations
+        extras = {key: s[key][t] for key in (VALUES, LOG_PROBS) if key in s}
+        return (s[OBSERVATIONS][t], ActionInfo(s[ACTIONS][t], extras),
+                StepResult(following, s[REWARDS][t], s[TERMINATED][t], s[TRUNCATED][t],
+                           s[VALID][t]))
+
+    def transitions_of(self, t: int) -> tuple[Batch, NDArray | None]:
+        """The transitions step ``t`` completed, and their priorities (None: none sent)."""
+        assert self.transitions is not None and self.transition_counts is not None
+        end = int(self.transition_counts[: t + 1].sum())
+        rows = slice(end - int(self.transition_counts[t]), end)
+        priorities = None if self.priorities is None else self.priorities[rows]
+        return {key: value[rows] for key, value in self.transitions.items()}, priorities
+
+    @staticmethod
+    def side_by_side(fragments: list[Fragment]) -> Fragment:
+        """Equal-length fragments of several workers as one ``[T, N*K]`` fragment (sync mode);
+        the first worker's generator state is kept (it acted with the learner's)."""
+        first = fragments[0]
+        return Fragment(
+            steps={key: np.concatenate([f.steps[key] for f in fragments], axis=1)
+                   for key in first.steps},
+            last_observations=np.concatenate([f.last_observations for f in fragments]),
+            episodes=EpisodeStats(np.concatenate([f.episodes.returns for f in fragments]),
+                                  np.concatenate([f.episodes.lengths for f in fragments])),
+            env_steps=sum(f.env_steps for f in fragments), worker=first.worker,
+            version=first.version, seconds=max(f.seconds for f in fragments),
+            rng_state=first.rng_state)

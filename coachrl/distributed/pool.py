@@ -16,6 +16,7 @@ from typing import Any
 import ray
 from ray.exceptions import RayActorError, RayTaskError
 
+from coachrl.core.batch import Fragment
 from coachrl.distributed.config import DistributedConfig
 from coachrl.distributed.worker import EnvFailure, RolloutWorker
 from coachrl.errors import ClusterError, WorkerFailed, WorkerHung
@@ -69,7 +70,7 @@ class WorkerPool:
         self.version = version
 
     def request(self, index: int, *, length: int, step: int,
-                rng_state: Mapping[str, Any] | None = None) -> Any:
+                rng_state: Mapping[str, Any] | None = None, priorities: bool = True) -> Any:
         """Ask worker ``index`` for a fragment; fresh weights travel only when it lacks them."""
         fresh = self._sent[index] != self.version
         self._sent[index] = self.version
@@ -78,9 +79,9 @@ class WorkerPool:
         method = actor.gradients if self.gradients else actor.sample
         return method.remote(
             length=length, step=step, weights=self.weights_ref if fresh else None,
-            version=self.version, rng_state=rng_state)
+            version=self.version, rng_state=rng_state, priorities=priorities)
 
-    def next(self, pending: dict[Any, int]) -> tuple[int, dict[str, Any] | None]:
+    def next(self, pending: dict[Any, int]) -> tuple[int, Fragment | None]:
         """The next finished request (removed from ``pending``); None when its worker failed.
 
         A worker whose request has run longer than ``config.worker_timeout`` is taken for hung

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from coachrl.core.batch import Fragment
+
 
 class WorkerStats:
     """What the learner saw of its workers since the last log."""
@@ -15,10 +17,9 @@ class WorkerStats:
         self.lags: list[int] = []  # learner version - fragment's weights version, per fragment
         self.fragments = 0
 
-    def record(self, fragment: dict[str, Any], *, learner_version: int) -> None:
-        index = int(fragment["worker"])
-        self.rates[index] = fragment["env_steps"] / max(float(fragment["seconds"]), 1e-9)
-        self.lags.append(learner_version - int(fragment["version"]))
+    def record(self, fragment: Fragment, *, learner_version: int) -> None:
+        self.rates[fragment.worker] = fragment.env_steps / max(fragment.seconds, 1e-9)
+        self.lags.append(learner_version - fragment.version)
         self.fragments += 1
 
     def scalars(self, pool: Any) -> dict[str, float]:

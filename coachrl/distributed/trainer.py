@@ -3,17 +3,19 @@
     trainer = DistributedTrainer(preset, run_dir=run_dir, config=DistributedConfig(workers=2))
     outcome = trainer.run()
 
-Sync mode (on-policy agents): every worker collects ``rollout_length`` steps of K envs, the
-learner's rollout buffer (N*K envs wide) is filled and trained as in one process, then the new
-weights are broadcast. Async mode (Ape-X, off-policy agents): each worker has one fragment in
-flight; the learner adds fragments to replay as they arrive, trains at the preset's ratio of
-gradient steps to env steps and broadcasts every ``broadcast_period`` gradient steps.
+Sync mode (the default of on-policy agents): every worker collects a fragment, the learner
+learns from all of them, then the new weights are broadcast. An on-policy learner's rollout
+buffer (N*K envs wide) is filled and trained as in one process; a replay learner gets fragments
+that end where it next trains. Worker 0 acts with the learner's own random generator, so one
+worker repeats the single-process run. Async mode (Ape-X, the default of off-policy agents):
+each worker has one fragment in flight; the learner adds fragments to replay as they arrive,
+trains at the preset's ratio of gradient steps to env steps and broadcasts every
+``broadcast_period`` gradient steps.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from functools import partial
+import math
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ import numpy as np
 
 from coachrl.agent import LearnsFromReplay, LearnsFromRollouts
 from coachrl.core import batch as B
-from coachrl.core.batch import ActionInfo, EpisodeStats, StepResult
+from coachrl.core.batch import Fragment
 from coachrl.distributed.config import (
     AsyncGradientAgent,
     DistributedConfig,
@@ -31,23 +33,10 @@ from coachrl.distributed.config import (
 )
 from coachrl.distributed.pool import WorkerPool
 from coachrl.distributed.stats import WorkerStats
-from coachrl.distributed.worker import (
-    EPISODE_LENGTHS,
-    EPISODE_RETURNS,
-    GRADIENTS,
-    LAST_OBSERVATIONS,
-    PRIORITIES,
-    TRANSITION_COUNTS,
-    TRANSITIONS,
-    VALID,
-)
 from coachrl.exploration import EGreedy
 from coachrl.params.base import Preset
 from coachrl.params.tree import load_class
 from coachrl.runtime.loop import Trainer
-
-STEP_COLUMNS = (B.OBSERVATIONS, B.ACTIONS, B.REWARDS, B.TERMINATED, B.TRUNCATED, VALID,
-                B.VALUES, B.LOG_PROBS)
 
 
 def _worker_epsilons(preset: Preset, workers: int) -> list[float] | None:
@@ -80,7 +69,7 @@ class DistributedTrainer(Trainer):
             raise
         self._resize_buffer()
         self.stats = WorkerStats(config.workers)
-        self.pool.broadcast(self._weights(), self.agent.train_steps)
+        self.pool.broadcast(self.agent.weights(), self.agent.train_steps)
 
     # -- pieces ------------------------------------------------------------------------------
     def _resize_buffer(self) -> None:
@@ -93,19 +82,23 @@ class DistributedTrainer(Trainer):
         self._resize_buffer()
         super().load_checkpoint(path, evaluation_state=evaluation_state)
 
-    def _weights(self) -> dict[str, Any]:
-        return {name: self.agent.networks[name].get_weights() for name in self.agent.trainable}
-
     def _fragment_length(self) -> int:
-        if isinstance(self.agent, LearnsFromRollouts):  # sync PPO; A3C: the buffer's length
+        """Steps per env of the next fragment: an on-policy rollout (sync PPO; A3C: its buffer's
+        length); in sync mode, a replay learner's next training call at the latest; in async
+        mode, ``fragment_length``."""
+        if isinstance(self.agent, LearnsFromRollouts):
             return self.agent.rollout_length()
+        if self.mode is Mode.SYNC and isinstance(self.agent, LearnsFromReplay):
+            steps = self.agent.steps_to_training(self.counters.env_steps)
+            return max(math.ceil(steps / (self.pool.size * self.envs_per_worker)), 1)
         return self.config.fragment_length
 
-    def _request(self, index: int) -> Any:
-        hand_over = self.mode is Mode.SYNC and not self.value_based and index == 0
-        rng_state = self.agent.rng.bit_generator.state if hand_over else None
-        return self.pool.request(index, length=self._fragment_length(),
-                                 step=self.counters.env_steps, rng_state=rng_state)
+    def _request(self, index: int, length: int | None = None) -> Any:
+        sync = self.mode is Mode.SYNC
+        rng_state = self.agent.rng_state() if sync and index == 0 else None
+        return self.pool.request(index, length=length or self._fragment_length(),
+                                 step=self.counters.env_steps, rng_state=rng_state,
+                                 priorities=not sync)
 
     # -- the loops ---------------------------------------------------------------------------
     def _loop(self, start: float) -> str:
@@ -120,22 +113,28 @@ class DistributedTrainer(Trainer):
             if self._stop_signal is not None:
                 return "interrupted"
             fragments = self._gather_all()
-            if not self.value_based:  # worker 0 acted with the learner's generator: take it back
-                self.agent.rng.bit_generator.state = fragments[0]["rng_state"]
-            self._ingest(merge(fragments))
-            self.pool.broadcast(self._weights(), self.agent.train_steps)
+            rng_state = fragments[0].rng_state  # worker 0 acted with the learner's generator
+            if rng_state is not None:
+                self.agent.set_rng_state(rng_state)
+            if self.value_based:  # each worker's transitions in turn
+                for fragment in fragments:
+                    self._ingest(fragment)
+            else:  # one rollout of every worker's envs side by side
+                self._ingest(Fragment.side_by_side(fragments))
+            self.pool.broadcast(self.agent.weights(), self.agent.train_steps)
             if self._due(start):
                 return "threshold"
         return "finished"
 
-    def _gather_all(self) -> list[dict[str, Any]]:
-        pending = {self._request(i): i for i in range(self.pool.size)}
-        fragments: dict[int, dict[str, Any]] = {}
+    def _gather_all(self) -> list[Fragment]:
+        length = self._fragment_length()
+        pending = {self._request(i, length): i for i in range(self.pool.size)}
+        fragments: dict[int, Fragment] = {}
         while pending:
             index, fragment = self.pool.next(pending)
             if fragment is None:  # the worker was replaced: ask the new one
                 self._report_restart(index)
-                pending[self._request(index)] = index
+                pending[self._request(index, length)] = index
             else:
                 self.stats.record(fragment, learner_version=self.agent.train_steps)
                 fragments[index] = fragment
@@ -169,57 +168,42 @@ class DistributedTrainer(Trainer):
             return self._periodic()
         return False
 
-    def _ingest(self, fragment: dict[str, Any]) -> None:
+    def _ingest(self, fragment: Fragment) -> None:
         """Feed a [T, envs] fragment to the agent step by step, training whenever it is ready:
         the transitions the worker built (with their initial priorities) for a replay learner,
         the steps themselves for a rollout learner."""
         c, heatup = self.counters, int(self.preset.schedule.heatup_steps)
-        valid = fragment[VALID]
-        for t, store in enumerate(self._steps_of(fragment)):
-            store()
-            c.env_steps += int(np.count_nonzero(valid[t]))
+        valid = fragment.steps[B.VALID]
+        replay = self.agent if (fragment.transitions is not None
+                                and isinstance(self.agent, LearnsFromReplay)) else None
+        for t in range(len(fragment)):
+            env_steps = int(np.count_nonzero(valid[t]))
+            if replay is not None:
+                transitions, priorities = fragment.transitions_of(t)
+                replay.store(transitions, env_steps=env_steps, priorities=priorities)
+            else:
+                self.agent.observe(*fragment.step(t))
+            c.env_steps += env_steps
             if c.env_steps >= heatup and self.agent.ready_to_train(c.env_steps):
                 self._train_step()
                 if (self.mode is Mode.ASYNC and self.agent.train_steps - self.pool.version
                         >= self.config.broadcast_period):
-                    self.pool.broadcast(self._weights(), self.agent.train_steps)
-        finished = EpisodeStats(fragment[EPISODE_RETURNS], fragment[EPISODE_LENGTHS])
-        if len(finished):
-            self._record_episodes(finished)
+                    self.pool.broadcast(self.agent.weights(), self.agent.train_steps)
+        if len(fragment.episodes):
+            self._record_episodes(fragment.episodes)
 
-    def _steps_of(self, fragment: dict[str, Any]) -> Iterator[Callable[[], None]]:
-        """One call per time step of the fragment that hands that step to the agent."""
-        valid = fragment[VALID]
-        if TRANSITIONS in fragment and isinstance(self.agent, LearnsFromReplay):
-            agent, transitions, priorities = self.agent, fragment[TRANSITIONS], fragment[PRIORITIES]
-            ends = np.cumsum(fragment[TRANSITION_COUNTS])
-            for t, end in enumerate(ends):
-                rows = slice(int(end - fragment[TRANSITION_COUNTS][t]), int(end))
-                yield partial(agent.store, {k: v[rows] for k, v in transitions.items()},
-                              env_steps=int(np.count_nonzero(valid[t])),
-                              priorities=None if priorities is None else priorities[rows])
-            return
-        observations = fragment[B.OBSERVATIONS]
-        next_observations = np.concatenate([observations[1:], fragment[LAST_OBSERVATIONS][None]])
-        extras = [key for key in (B.VALUES, B.LOG_PROBS) if key in fragment]
-        for t in range(len(observations)):
-            info = ActionInfo(fragment[B.ACTIONS][t], {key: fragment[key][t] for key in extras})
-            result = StepResult(next_observations[t], fragment[B.REWARDS][t],
-                                fragment[B.TERMINATED][t], fragment[B.TRUNCATED][t], valid[t])
-            yield partial(self.agent.observe, observations[t], info, result)
-
-    def _apply_gradients(self, fragment: dict[str, Any]) -> None:
+    def _apply_gradients(self, fragment: Fragment) -> None:
         """A3C: apply one worker's gradients in arrival order, then broadcast the new weights."""
         c = self.counters
-        c.env_steps += int(fragment["env_steps"])
-        metrics = self.agent.apply_gradients(fragment[GRADIENTS],  # type: ignore[attr-defined]
+        c.env_steps += fragment.env_steps
+        assert fragment.gradients is not None
+        metrics = self.agent.apply_gradients(fragment.gradients,  # type: ignore[attr-defined]
                                              step=c.env_steps)
         if not metrics.get("loss/nonfinite"):
             self.last_metrics = metrics
-        self.pool.broadcast(self._weights(), self.agent.train_steps)
-        finished = EpisodeStats(fragment[EPISODE_RETURNS], fragment[EPISODE_LENGTHS])
-        if len(finished):
-            self._record_episodes(finished)
+        self.pool.broadcast(self.agent.weights(), self.agent.train_steps)
+        if len(fragment.episodes):
+            self._record_episodes(fragment.episodes)
 
     # -- reporting ---------------------------------------------------------------------------
     def _report_restart(self, index: int) -> None:
@@ -250,11 +234,3 @@ def _elapsed(start: float) -> float:
 
     return time.perf_counter() - start
 
-
-def merge(fragments: list[dict[str, Any]]) -> dict[str, Any]:
-    """Fragments of several workers side by side: [T, K] columns become [T, N*K]."""
-    merged: dict[str, Any] = {key: np.concatenate([f[key] for f in fragments], axis=1)
-                              for key in STEP_COLUMNS if key in fragments[0]}
-    for key in (LAST_OBSERVATIONS, EPISODE_RETURNS, EPISODE_LENGTHS):
-        merged[key] = np.concatenate([f[key] for f in fragments])
-    return merged

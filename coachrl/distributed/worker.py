@@ -3,13 +3,12 @@
 Plain Python (no Ray): ``coachrl.distributed.pool`` runs it as a Ray actor.
 
     worker = RolloutWorker(preset, index=0, n_envs=4)
-    fragment = worker.sample(length=128, weights={"main": ...}, version=0, step=0)
+    fragment = worker.sample(length=128, weights={"main": ...}, version=0, step=0)  # a Fragment
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import os
 import time
 import traceback
@@ -21,18 +20,16 @@ from numpy.typing import NDArray
 from coachrl.agent import LearnsFromReplay
 from coachrl.backend import Weights, make_backend
 from coachrl.core import batch as B
+from coachrl.core.batch import EpisodeStats, Fragment
 from coachrl.core.schedules import Constant
 from coachrl.core.seeding import derive_seed
 from coachrl.exploration import EGreedy
 from coachrl.params.base import Preset
 from coachrl.registry import env_adapter
 from coachrl.runtime.build import AGENT_STREAM, ENV_STREAM, make_agent, make_filters
+from coachrl.runtime.stepping import EnvStepper
 
 WORKER_STREAM = 1_000  # seed streams of worker i > 0 (and of replacements) start here
-TRANSITIONS, TRANSITION_COUNTS, PRIORITIES = "transitions", "transition_counts", "priorities"
-LAST_OBSERVATIONS, VALID, GRADIENTS = "last_observations", "valid", "gradients"
-EPISODE_RETURNS, EPISODE_LENGTHS = "episode_returns", "episode_lengths"
-SUMMARY = (EPISODE_RETURNS, EPISODE_LENGTHS, "env_steps", "version", "worker", "seconds")
 
 
 class EnvFailure(Exception):
@@ -78,10 +75,10 @@ class RolloutWorker:
         learner = make_backend("torch", threads=1) if gradients else numpy_backend
         self.agent = make_agent(acting_preset(preset, epsilon), self.env, learner,
                                 numpy_backend)
-        self.agent.rng.bit_generator.state = np.random.default_rng(agent_seed).bit_generator.state
-        self.heatup = int(preset.schedule.heatup_steps)
-        self.rewards = make_filters(preset, self.env).rewards
-        self.observations = self.env.reset()
+        self.agent.set_rng_state(np.random.default_rng(agent_seed).bit_generator.state)
+        self.stepper = EnvStepper(self.env, self.agent, make_filters(preset, self.env),
+                                  heatup=int(preset.schedule.heatup_steps))
+        self.observations = self.stepper.reset()
         self.version = -1
 
     def pid(self) -> int:
@@ -93,28 +90,33 @@ class RolloutWorker:
 
         return ray.get_runtime_context().get_node_id()
 
-    def set_weights(self, weights: Weights | dict[str, Weights], version: int) -> None:
-        for name, network_weights in weights.items():
-            self.agent.networks[name].set_weights(network_weights)  # type: ignore[arg-type]
-        self.agent.sync_acting()
+    def set_weights(self, weights: dict[str, Weights], version: int) -> None:
+        self.agent.set_weights(weights)
         self.version = version
 
     def sample(self, *, length: int, step: int, weights: dict[str, Weights] | None = None,
-               version: int = -1, rng_state: dict | None = None) -> dict[str, Any]:
-        """``length`` steps of every env; env errors come back as ``EnvFailure``."""
+               version: int = -1, rng_state: dict | None = None,
+               priorities: bool = True) -> Fragment:
+        """``length`` steps of every env; env errors come back as ``EnvFailure``.
+
+        ``rng_state``: the learner's generator, to act with (sync mode, worker 0: the run then
+        draws its random numbers in the order of one process). ``priorities=False``: send no
+        initial priorities (the learner gives new transitions the largest, as in one process).
+        """
         if weights is not None:
             self.set_weights(weights, version)
-        if rng_state is not None:  # sync mode, worker 0: the learner's generator travels along
-            self.agent.rng.bit_generator.state = rng_state
+        if rng_state is not None:
+            self.agent.set_rng_state(rng_state)
         try:
-            return self._with_behaviour(self._collect(length, step))
+            return self._collect(length, step, priorities=priorities)
         except Exception:
             raise EnvFailure(self.index, self.env_id, traceback.format_exc()) from None
 
     def gradients(self, *, length: int, step: int, weights: dict[str, Weights] | None = None,
-                  version: int = -1, rng_state: dict | None = None) -> dict[str, Any]:
+                  version: int = -1, rng_state: dict | None = None,
+                  priorities: bool = True) -> Fragment:
         """A3C: a rollout of ``length`` steps fed to the agent, returned as its loss gradient."""
-        del rng_state
+        del rng_state, priorities
         if weights is not None:
             self.set_weights(weights, version)
         try:
@@ -122,36 +124,24 @@ class RolloutWorker:
             gradients = self.agent.rollout_gradients()  # type: ignore[attr-defined]
         except Exception:
             raise EnvFailure(self.index, self.env_id, traceback.format_exc()) from None
-        kept = {key: fragment[key] for key in SUMMARY}
-        return kept | {GRADIENTS: gradients}
+        fragment.steps, fragment.gradients = {}, gradients
+        return fragment
 
-    def _with_behaviour(self, fragment: dict[str, Any]) -> dict[str, Any]:
-        """Add the behaviour policy's values and log-probs [T, envs] (on-policy agents), from
-        the weights that acted: the learner may have newer ones when the fragment arrives."""
-        observations, actions = fragment[B.OBSERVATIONS], fragment[B.ACTIONS]
-        steps = observations.shape[:2]
-        extras = self.agent.behaviour(observations.reshape(-1, *observations.shape[2:]),
-                                      actions.reshape(-1, *actions.shape[2:]))
-        return fragment | {key: value.reshape(steps) for key, value in extras.items()}
-
-    def _collect(self, length: int, step: int, *, observe: bool = False) -> dict[str, Any]:
+    def _collect(self, length: int, step: int, *, observe: bool = False,
+                 priorities: bool = True) -> Fragment:
+        """Step every env ``length`` times. The agent observes the steps itself (A3C), or the
+        fragment carries them: the transitions a replay learner stores (built here, n-step
+        windows kept per worker env, with Ape-X's initial priorities), the behaviour values and
+        log-probs a rollout learner needs."""
         start = time.perf_counter()
-        # an agent that learns from replay gets its transitions built here (n-step windows
-        # kept per worker env) with their initial priorities, as Ape-X's actors do
         replay = self.agent if isinstance(self.agent, LearnsFromReplay) and not observe else None
         built: list[dict[str, NDArray]] = []
         columns: dict[str, list[NDArray]] = {}
-        returns: list[NDArray] = []
-        lengths: list[NDArray] = []
+        finished: list[EpisodeStats] = []
         env_steps = 0
         for _ in range(length):
             observations = self.observations
-            if step + env_steps < self.heatup:
-                info = self.agent.random_actions(self.env.n_envs)
-            else:
-                info = self.agent.act(observations, step=step + env_steps, explore=True)
-            result, finished = self.env.step(info.actions)
-            result = dataclasses.replace(result, rewards=self.rewards(result.rewards))
+            info, result, ended = self.stepper.step(observations, step + env_steps)
             if observe:
                 self.agent.observe(observations, info, result)
             elif replay is not None:
@@ -159,23 +149,34 @@ class RolloutWorker:
                 built.append(replay.transitions(observations, info, result))
             row = {B.OBSERVATIONS: observations, B.ACTIONS: info.actions,
                    B.REWARDS: result.rewards, B.TERMINATED: result.terminated,
-                   B.TRUNCATED: result.truncated, VALID: result.valid, **info.extras}
+                   B.TRUNCATED: result.truncated, B.VALID: result.valid, **info.extras}
             for key, value in row.items():
                 columns.setdefault(key, []).append(np.asarray(value))
-            returns.append(finished.returns)
-            lengths.append(finished.lengths)
+            finished.append(ended)
             env_steps += int(np.count_nonzero(result.valid))
             self.observations = result.observations
-        fragment: dict[str, Any] = {key: np.stack(value) for key, value in columns.items()}
+        fragment = Fragment(
+            steps={key: np.stack(value) for key, value in columns.items()},
+            last_observations=np.asarray(self.observations),
+            episodes=EpisodeStats(np.concatenate([e.returns for e in finished]),
+                                  np.concatenate([e.lengths for e in finished])),
+            env_steps=env_steps, worker=self.index, version=self.version)
         if replay is not None:
             transitions = {key: np.concatenate([t[key] for t in built]) for key in built[0]}
-            fragment |= {TRANSITIONS: transitions,
-                         TRANSITION_COUNTS: np.array([len(t[B.REWARDS]) for t in built]),
-                         PRIORITIES: replay.initial_priorities(transitions)}
-        fragment |= {LAST_OBSERVATIONS: np.asarray(self.observations),
-                     EPISODE_RETURNS: np.concatenate(returns),
-                     EPISODE_LENGTHS: np.concatenate(lengths), "env_steps": env_steps,
-                     "version": self.version, "worker": self.index,
-                     "seconds": time.perf_counter() - start,
-                     "rng_state": self.agent.rng.bit_generator.state}
+            fragment.transitions = transitions
+            fragment.transition_counts = np.array([len(t[B.REWARDS]) for t in built])
+            fragment.priorities = replay.initial_priorities(transitions) if priorities else None
+        elif not observe:
+            self._add_behaviour(fragment)
+        fragment.seconds = time.perf_counter() - start
+        fragment.rng_state = self.agent.rng_state()
         return fragment
+
+    def _add_behaviour(self, fragment: Fragment) -> None:
+        """The behaviour policy's values and log-probs [T, envs] (on-policy agents), from the
+        weights that acted: the learner may have newer ones when the fragment arrives."""
+        observations, actions = fragment.steps[B.OBSERVATIONS], fragment.steps[B.ACTIONS]
+        steps = observations.shape[:2]
+        extras = self.agent.behaviour(observations.reshape(-1, *observations.shape[2:]),
+                                      actions.reshape(-1, *actions.shape[2:]))
+        fragment.steps |= {key: value.reshape(steps) for key, value in extras.items()}

@@ -10,23 +10,29 @@ Callers may override a hyperparameter per update (a scheduled clip range).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from coachrl.errors import ConfigError
 
-REGRESSION_KINDS = ("huber", "mse")
+
+class Regression(StrEnum):
+    """The regression loss of value heads."""
+
+    HUBER = "huber"  # smooth L1
+    MSE = "mse"
 
 
 def _check_kind(kind: str) -> None:
-    if kind not in REGRESSION_KINDS:
+    if kind not in tuple(Regression):
         raise ConfigError(f"loss kind {kind!r} is not known; expected one of "
-                          f"{', '.join(REGRESSION_KINDS)}")
+                          f"{', '.join(repr(k.value) for k in Regression)}")
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
 class QLoss:
     """TD regression of Q(s, a) onto targets; Huber (smooth L1) or MSE."""
 
-    kind: str = "huber"  # "huber" or "mse"
+    kind: Regression = Regression.HUBER
 
     def __post_init__(self) -> None:
         _check_kind(self.kind)
@@ -37,7 +43,7 @@ class EnsembleQLoss:
     """TD regression of every member of a Q ensemble onto its own targets [B, K], each sample
     counted by the members its bootstrap mask [B, K] selects (Osband et al. 2016)."""
 
-    kind: str = "huber"
+    kind: Regression = Regression.HUBER
 
     def __post_init__(self) -> None:
         _check_kind(self.kind)

@@ -7,16 +7,67 @@ subclass ``AlgorithmParams``/``AgentParams`` in the agent's own file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import ClassVar
 
 from coachrl.core.schedules import Schedule
 from coachrl.core.steps import EnvSteps, Episodes
-from coachrl.params.check import FieldError, in_range, non_negative, one_of, positive
+from coachrl.params.check import FieldError, choice, in_range, non_negative, positive
 
-ACTIVATIONS = ("tanh", "relu", "elu", "gelu")
-INFERENCE_BACKENDS = ("numpy", "torch")
-DEVICES = ("cpu", "cuda", "auto")
+
+# Options with a fixed set of values. StrEnums: a member equals its text, so presets may give
+# either, ``--set`` takes the text, and config.json stores the text.
+class Activation(StrEnum):
+    """Hidden-layer nonlinearity."""
+
+    TANH = "tanh"
+    RELU = "relu"
+    ELU = "elu"
+    GELU = "gelu"
+
+
+class ImageChannels(StrEnum):
+    """Where an image observation keeps its channels."""
+
+    AUTO = "auto"  # detected from the shape
+    FIRST = "first"  # [C, H, W]
+    LAST = "last"  # [H, W, C]
+
+
+class MemoryKind(StrEnum):
+    """How replay samples: uniformly, or by priority (Schaul et al. 2016)."""
+
+    UNIFORM = "uniform"
+    PRIORITIZED = "prioritized"
+
+
+class LearningRateDecay(StrEnum):
+    """How ``learning_rate`` changes over the run when no ``learning_rate_schedule`` is set."""
+
+    CONSTANT = "constant"
+    LINEAR = "linear"  # to 0 at the end of schedule.improve_steps
+
+
+class InferenceBackend(StrEnum):
+    """The backend an agent acts with."""
+
+    NUMPY = "numpy"  # fast at small batch; what rollout workers always use
+    TORCH = "torch"
+
+
+class Vectorization(StrEnum):
+    """How the training envs run."""
+
+    SYNC = "sync"  # one process
+    ASYNC = "async"  # a subprocess per env
+
+
+class Device(StrEnum):
+    """Where the learner trains."""
+
+    CPU = "cpu"
+    CUDA = "cuda"
+    AUTO = "auto"  # cuda when available
 
 
 @dataclass(slots=True, kw_only=True)
@@ -24,14 +75,14 @@ class NetworkParams:
     """Embedder -> FC middleware -> heads; the embedder is chosen from the observation shape."""
 
     hidden_sizes: tuple[int, ...] = (64, 64)  # FC middleware layer widths
-    activation: str = "tanh"  # one of ACTIVATIONS
+    activation: Activation = Activation.TANH
     separate_towers: bool = False  # give each head its own embedder+middleware (actor/critic)
     ortho_init: bool = True  # orthogonal initialisation (Engstrom et al. 2020)
-    image_channels: str = "auto"  # image axes: "auto" (detected), "first" [C,H,W], "last" [H,W,C]
+    image_channels: ImageChannels = ImageChannels.AUTO  # image axes
 
     def __post_init__(self) -> None:
-        one_of("activation", self.activation, ACTIVATIONS)
-        one_of("image_channels", self.image_channels, ("auto", "first", "last"))
+        self.activation = choice("activation", self.activation, Activation)
+        self.image_channels = choice("image_channels", self.image_channels, ImageChannels)
         for width in self.hidden_sizes:
             positive("hidden_sizes", width)
 
@@ -51,7 +102,7 @@ class MemoryParams:
     """Replay memory: size, sampling (uniform or prioritised, Schaul et al. 2016), checkpointing."""
 
     capacity: int = 100_000  # transitions
-    kind: str = "uniform"  # "uniform" or "prioritized"
+    kind: MemoryKind = MemoryKind.UNIFORM
     priority_exponent: float = 0.6  # alpha: how strongly priorities shape sampling
     importance_exponent: float = 0.4  # beta at the start; annealed linearly to 1 over improve
     save_in_checkpoint: bool = False  # store replay contents in every checkpoint
@@ -61,7 +112,7 @@ class MemoryParams:
     def __post_init__(self) -> None:
         positive("capacity", self.capacity)
         positive("n_step", self.n_step)
-        one_of("kind", self.kind, ("uniform", "prioritized"))
+        self.kind = choice("kind", self.kind, MemoryKind)
         in_range("priority_exponent", self.priority_exponent, 0.0, 1.0)
         in_range("importance_exponent", self.importance_exponent, 0.0, 1.0)
 
@@ -74,17 +125,25 @@ class AgentParams:
     algorithm: AlgorithmParams = field(default_factory=AlgorithmParams)
     network: NetworkParams = field(default_factory=NetworkParams)
     learning_rate: float = 3e-4  # Adam step size
-    learning_rate_decay: str = "constant"  # "constant" or "linear" (to 0 at the end of improve)
+    learning_rate_decay: LearningRateDecay = LearningRateDecay.CONSTANT
+    learning_rate_schedule: Schedule | None = None  # the rate over env steps (as exploration's)
     adam_epsilon: float = 1e-5  # Adam epsilon
     max_grad_norm: float = 0.0  # clip the global gradient norm to this; 0 disables
-    inference_backend: str = "numpy"  # backend that acts: "numpy" (fast at small batch) or "torch"
+    inference_backend: InferenceBackend = InferenceBackend.NUMPY  # the backend that acts
 
     def __post_init__(self) -> None:
         positive("learning_rate", self.learning_rate)
-        one_of("learning_rate_decay", self.learning_rate_decay, ("constant", "linear"))
+        self.learning_rate_decay = choice("learning_rate_decay", self.learning_rate_decay,
+                                          LearningRateDecay)
+        if (self.learning_rate_schedule is not None
+                and self.learning_rate_decay is not LearningRateDecay.CONSTANT):
+            raise FieldError("learning_rate_schedule", "is set, so learning_rate_decay must be "
+                             f"'constant', not {self.learning_rate_decay.value!r}: the schedule "
+                             "alone gives the rate")
         positive("adam_epsilon", self.adam_epsilon)
         non_negative("max_grad_norm", self.max_grad_norm)
-        one_of("inference_backend", self.inference_backend, INFERENCE_BACKENDS)
+        self.inference_backend = choice("inference_backend", self.inference_backend,
+                                        InferenceBackend)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -108,14 +167,14 @@ class EnvironmentParams:
 
     env_id: str = "CartPole-v1"  # gymnasium id or "module:Class"
     n_envs: int = 1  # parallel envs in the training vector env
-    vectorization: str = "sync"  # "sync" (one process) or "async" (subprocesses)
+    vectorization: Vectorization = Vectorization.SYNC
     max_episode_steps: int = 0  # override the env's time limit; 0 keeps it
     env_kwargs: dict[str, object] = field(default_factory=dict)  # passed to gymnasium.make
     filters: FilterParams = field(default_factory=FilterParams)
 
     def __post_init__(self) -> None:
         positive("n_envs", self.n_envs)
-        one_of("vectorization", self.vectorization, ("sync", "async"))
+        self.vectorization = choice("vectorization", self.vectorization, Vectorization)
         non_negative("max_episode_steps", self.max_episode_steps)
 
 
@@ -154,7 +213,7 @@ class RunParams:
     """Seed, device, output, checkpoint policy and rollout workers of one run."""
 
     seed: int = 0  # seeds numpy, torch and every env
-    device: str = "cpu"  # learner device: "cpu", "cuda" or "auto"
+    device: Device = Device.CPU  # the learner's device
     torch_threads: int = 1  # intra-op threads of the learner
     experiment_dir: str = "experiments"  # run directories are created under this
     keep_checkpoints: int = 3  # last K checkpoints kept (plus the best)
@@ -170,7 +229,7 @@ class RunParams:
     worker_timeout: float = 120.0  # seconds a worker may take to answer before it is replaced
 
     def __post_init__(self) -> None:
-        one_of("device", self.device, DEVICES)
+        self.device = choice("device", self.device, Device)
         non_negative("workers", self.workers)
         non_negative("envs_per_worker", self.envs_per_worker)
         non_negative("max_worker_restarts", self.max_worker_restarts)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from coachrl.errors import ConfigError
 
@@ -49,3 +50,19 @@ def at_most(field: str, value: float, other_field: str, other: float) -> None:
     if value > other:
         raise FieldError(field, f"{value!r} is larger than {other_field}={other!r}; "
                                 f"expected {field} <= {other_field}")
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def choice(field: str, value: Any, kind: type[E]) -> E:
+    """``value`` as a member of the enum ``kind`` (a member, or its value as text); otherwise
+    an error that names the field, the value and every valid choice."""
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(repr(member.value) for member in kind)
+        raise FieldError(field, f"{value!r} is not a valid choice; expected one of {choices}") \
+            from None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from coachrl.agent import Agent, AgentContext
 from coachrl.backend import Backend, make_backend
+from coachrl.core.batch import StepResult
 from coachrl.core.environment import VectorEnvironment
 from coachrl.core.seeding import derive_seed, seed_everything
 from coachrl.errors import ConfigError, IncompatibleSpaces
@@ -25,6 +28,23 @@ class Filters:
 
     observations: ObservationNormalizer | None
     rewards: RewardFilter
+
+    def observations_of(self, observations: NDArray, *, update: bool) -> NDArray:
+        """Observations as the agent sees them; ``update`` feeds the normaliser's statistics
+        (training steps), evaluation leaves them alone."""
+        if self.observations is None:
+            return observations
+        if update:
+            self.observations.update(observations)
+        return self.observations(observations)
+
+    def step(self, result: StepResult) -> StepResult:
+        """A training step's result with the observation and reward filters applied."""
+        if self.observations is None and self.rewards.is_identity:
+            return result  # the common case, on the per-step path
+        return dataclasses.replace(
+            result, observations=self.observations_of(result.observations, update=True),
+            rewards=self.rewards(result.rewards))
 
     def state_dict(self) -> dict:
         return {"observations": self.observations.state_dict() if self.observations else {}}

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from coachrl.core.batch import EpisodeStats, StepResult
+from coachrl.core.batch import EpisodeStats
 from coachrl.errors import CheckpointError, TrainingDiverged
 from coachrl.logging import Logger
 from coachrl.params.base import Preset
@@ -29,6 +29,7 @@ from coachrl.runtime import checkpoint as ckpt
 from coachrl.runtime.build import make_agent, make_backends, make_envs, make_filters
 from coachrl.runtime.evaluation import EvaluationResult, evaluate
 from coachrl.runtime.run_dir import CHECKPOINTS, preset_hparams
+from coachrl.runtime.stepping import EnvStepper
 
 BEST = "best"
 
@@ -80,7 +81,9 @@ class Trainer:
         self.last_metrics: dict[str, float] = {}
         self._stop_signal: str | None = None
         self._checkpoint_deadline = math.inf  # time.monotonic() of the next timed checkpoint
-        self.observations = self._filter_observations(self.env.reset(), update=True)
+        self.stepper = EnvStepper(self.env, self.agent, self.filters,
+                                  heatup=int(schedule.heatup_steps))
+        self.observations = self.stepper.reset()
         if resume:
             self._restore_latest()
         self.logger = Logger(run_dir, total_steps=int(schedule.improve_steps), title=preset.name,
@@ -89,22 +92,6 @@ class Trainer:
                              resume_step=self.counters.env_steps if resume else None)
         if log:
             self.logger.layout(run_layouts())  # the dashboard's charts (coachrl.layouts group)
-
-    # -- filters -----------------------------------------------------------------------------
-    def _filter_observations(self, observations: NDArray, *, update: bool) -> NDArray:
-        normalizer = self.filters.observations
-        if normalizer is None:
-            return observations
-        if update:
-            normalizer.update(observations)
-        return normalizer(observations)
-
-    def _filter_step(self, result: StepResult) -> StepResult:
-        if self.filters.observations is None and self.filters.rewards.is_identity:
-            return result  # the common case, on the per-step path
-        return dataclasses.replace(
-            result, observations=self._filter_observations(result.observations, update=True),
-            rewards=self.filters.rewards(result.rewards))
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self) -> Outcome:
@@ -134,19 +121,14 @@ class Trainer:
     def _loop(self, start: float) -> str:
         c, heatup = self.counters, int(self.preset.schedule.heatup_steps)
         improve = int(self.preset.schedule.improve_steps)
-        observations = self.observations
+        observations, step = self.observations, self.stepper.step
         while c.env_steps < improve:
             if self._stop_signal is not None:
                 return "interrupted"
-            if c.env_steps < heatup:
-                info = self.agent.random_actions(self.env.n_envs)
-            else:
-                info = self.agent.act(observations, step=c.env_steps, explore=True)
-            raw, finished = self.env.step(info.actions)
-            result = self._filter_step(raw)
+            info, result, finished = step(observations, c.env_steps)
             self.agent.observe(observations, info, result)
             observations = self.observations = result.observations
-            c.env_steps += int(np.count_nonzero(raw.valid))
+            c.env_steps += int(np.count_nonzero(result.valid))
             if len(finished):
                 self._record_episodes(finished)
             if c.env_steps >= heatup and self.agent.ready_to_train(c.env_steps):
@@ -265,8 +247,8 @@ class Trainer:
     def _log_distributions(self, result: EvaluationResult) -> None:
         """Weight and evaluation-action histograms: once per evaluation, off the hot loop."""
         values: dict[str, Any] = {}
-        for name in self.agent.trainable:
-            for key, array in self.agent.networks[name].get_weights().items():
+        for name, weights in self.agent.weights().items():
+            for key, array in weights.items():
                 if np.issubdtype(array.dtype, np.floating) and array.size > 1:
                     values[f"weights/{name}/{key}"] = array
         if result.actions is not None and result.actions.size:
@@ -279,7 +261,7 @@ class Trainer:
 
     def observation_filter(self, observations: NDArray) -> NDArray:
         """The run's observation filter without updating its statistics (evaluation)."""
-        return self._filter_observations(observations, update=False)
+        return self.filters.observations_of(observations, update=False)
 
     # -- checkpoints -------------------------------------------------------------------------
     def _state(self) -> dict[str, Any]:
@@ -287,7 +269,7 @@ class Trainer:
             "agent": self.agent.state_dict(),
             "counters": dataclasses.asdict(self.counters),
             "filters": self.filters.state_dict(),
-            "rng": {"agent": self.agent.rng.bit_generator.state,
+            "rng": {"agent": self.agent.rng_state(),
                     "learner": self.learner.rng_state()},
             "env": self.env.state_dict(),
             "eval_env": self.eval_env.state_dict(),  # evaluations go on to new episodes
@@ -331,7 +313,7 @@ class Trainer:
         counters = state["counters"]
         self.counters = Counters(**counters)
         self.filters.load_state_dict(state["filters"])
-        self.agent.rng.bit_generator.state = state["rng"]["agent"]
+        self.agent.set_rng_state(state["rng"]["agent"])
         self.learner.set_rng_state(state["rng"]["learner"])
         self.last_metrics = dict(state.get("last_metrics", {}))
         if self.env.load_state_dict(state.get("env", {})):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import ray  # the [ray] extra, installed with [test]
 
+import coachrl
 from coachrl.params.tree import apply_overrides
 from coachrl.registry import load_preset
 from coachrl.runtime.loop import Trainer
@@ -48,15 +49,30 @@ def _training_returns(run_dir: Path) -> list[float]:
         return [float(r["Training Reward"]) for r in csv.DictReader(f) if r["Training Reward"]]
 
 
-def test_one_sync_worker_repeats_the_single_process_episodes(tmp_path: Path) -> None:
-    overrides = ("schedule.improve_steps=3072",)
-    single = Trainer(_preset("CartPole_ClippedPPO", tmp_path / "one", *overrides),
-                     run_dir=create_run_dir(_preset("CartPole_ClippedPPO", tmp_path / "one")),
-                     console=False).run()
-    _, outcome = _train(_preset("CartPole_ClippedPPO", tmp_path / "ray", *overrides), workers=1)
+ONE_WORKER_STEPS = {"Pendulum_SAC": 1_200}  # SAC trains every step: 1-step fragments
+NO_EVALUATION = ("schedule.evaluation_period=1000000", "run.stop_at_threshold=false")
+
+
+@pytest.mark.parametrize("name", coachrl.presets())
+def test_one_sync_worker_repeats_the_single_process_episodes(name: str, tmp_path: Path) -> None:
+    """Every preset: one worker in sync mode acts with the learner's generator and, for a
+    replay learner, sends fragments that end where it trains, so the run is the single-process
+    run (same training episodes, same returns), its exploration schedule included."""
+    from coachrl.distributed.config import Mode
+
+    # workers always act in numpy; a preset that acts in torch in one process (SAC) is
+    # compared with its one-process run acting in numpy (torch's float sums differ in the last
+    # bits, which the returns of later episodes amplify)
+    overrides = (f"schedule.improve_steps={ONE_WORKER_STEPS.get(name, 3_072)}", *NO_EVALUATION,
+                 "agent.inference_backend=numpy")
+    one = _preset(name, tmp_path / "one", *overrides)
+    single = Trainer(one, run_dir=create_run_dir(one), console=False).run()
+    trainer, outcome = _train(_preset(name, tmp_path / "ray", *overrides), workers=1,
+                              mode=Mode.SYNC)
     expected, got = _training_returns(single.run_dir), _training_returns(outcome.run_dir)
-    assert len(expected) > 50
+    assert len(expected) >= 5 and trainer.agent.train_steps > 0
     assert got[:len(expected)] == expected
+    assert trainer.pool.epsilons is None  # one worker explores on the preset's own schedule
 
 
 def test_two_sync_workers_fill_one_rollout_of_both_workers_envs(tmp_path: Path) -> None:

@@ -89,10 +89,10 @@ def test_worker_fragments_carry_the_behaviour_of_the_weights_that_acted() -> Non
     worker = RolloutWorker(preset, index=0, n_envs=2)
     weights = {name: net.get_weights() for name, net in learner_agent.networks.items()}
     fragment = worker.sample(length=5, step=0, weights=weights, version=0)
-    assert fragment[B.VALUES].shape == fragment[B.LOG_PROBS].shape == (5, 2)
+    assert fragment.steps[B.VALUES].shape == fragment.steps[B.LOG_PROBS].shape == (5, 2)
     assert isinstance(worker.agent, PolicyOptimizationAgent)
-    values, log_probs = _step_by_step(worker.agent, fragment[B.OBSERVATIONS],
-                                      fragment[B.ACTIONS])
-    np.testing.assert_allclose(fragment[B.VALUES], values, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(fragment[B.LOG_PROBS], log_probs, rtol=1e-5, atol=1e-6)
+    values, log_probs = _step_by_step(worker.agent, fragment.steps[B.OBSERVATIONS],
+                                      fragment.steps[B.ACTIONS])
+    np.testing.assert_allclose(fragment.steps[B.VALUES], values, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(fragment.steps[B.LOG_PROBS], log_probs, rtol=1e-5, atol=1e-6)
     worker.env.close()

@@ -115,7 +115,7 @@ def test_a_value_of_the_wrong_type_is_a_config_error(dqn, assignment: str, fragm
     ("agent.memory.capacity=10", "batch_size=64 is larger than memory.capacity=10"),
     ("agent.learning_rate=nan", "agent.learning_rate=nan is not a number"),
     ("agent.algorithm.discount=NaN", "agent.algorithm.discount=nan is not a number"),
-    ("agent.network.activation=swish", "'swish' is not a valid choice"),
+    ("agent.network.activation=swish", "'swish' is not one of 'tanh', 'relu', 'elu', 'gelu'"),
     ("env.n_envs=0", "env.n_envs=0 is out of range"),
 ])
 def test_an_out_of_range_value_names_the_field_and_the_range(

@@ -1,0 +1,132 @@
+"""On-policy agents' base: the rollout driver (collect, finish with GAE, epochs of minibatches)."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from coachrl.agent.base import Agent, AgentContext
+from coachrl.backend import State
+from coachrl.core import batch as B
+from coachrl.core.batch import ActionInfo, StepResult
+from coachrl.core.metrics import MetricMeans
+from coachrl.core.spaces import action_layout
+from coachrl.memories import RolloutBuffer
+from coachrl.params.base import AgentParams, AlgorithmParams
+from coachrl.params.check import in_range, positive
+
+
+@dataclass(slots=True, kw_only=True)
+class RolloutAlgorithmParams(AlgorithmParams):
+    """How the rollout driver trains: rollout length, GAE, epochs and minibatches."""
+
+    rollout_length: int = 2048  # env steps per env between updates
+    gae_lambda: float = 0.95  # GAE lambda; 1 = Monte Carlo, 0 = one-step TD
+    epochs: int = 10  # passes over each rollout
+    batch_size: int = 64  # minibatch size
+
+    def __post_init__(self) -> None:
+        AlgorithmParams.__post_init__(self)
+        in_range("gae_lambda", self.gae_lambda, 0.0, 1.0)
+        for name in ("rollout_length", "epochs", "batch_size"):
+            positive(name, getattr(self, name))
+
+
+class RolloutAgent(Agent):
+    """Base of on-policy agents: a rollout buffer ``rollout_length`` steps of every env long,
+    finished with the behaviour policy's values and log-probs and GAE, then ``epochs`` passes
+    of shuffled minibatches through the algorithm's ``learn_from_batch``.
+
+    A subclass supplies ``behaviour`` (V(s) and log pi(a|s) of the acting policy for a batch of
+    steps), ``bootstrap_values`` (V of the observations after the rollout) and
+    ``learn_from_batch``; it acts as any agent does.
+    """
+
+    def __init__(self, params: AgentParams, context: AgentContext) -> None:
+        super().__init__(params, context)
+        shape, dtype = action_layout(self.spaces)
+        self.buffer = RolloutBuffer(
+            horizon=self.rollout.rollout_length, n_envs=context.n_envs,
+            observation_shape=self.spaces.observation.shape,
+            observation_dtype=self.spaces.observation.dtype, action_shape=shape,
+            action_dtype=dtype)
+        self._last_observations: NDArray | None = None
+
+    @property
+    def rollout(self) -> RolloutAlgorithmParams:
+        """The algorithm's rollout-driver settings."""
+        return cast(RolloutAlgorithmParams, self.params.algorithm)
+
+    @abstractmethod
+    def bootstrap_values(self, observations: NDArray) -> NDArray:
+        """V(s) [N] of the observations that follow the rollout (GAE bootstraps from them)."""
+
+    @abstractmethod
+    def learn_from_batch(self, batch: dict[str, NDArray], *, step: int) -> dict[str, float]: ...
+
+    # -- the runtime's calls and the capability protocol (LearnsFromRollouts) ----------------
+    def rollout_length(self) -> int:
+        return self.rollout.rollout_length
+
+    def widen_rollouts(self, n_envs: int) -> None:
+        """A rollout buffer ``n_envs`` wide (the learner of N workers of K envs: N x K)."""
+        old = self.buffer
+        if old.n_envs != n_envs:
+            self.buffer = RolloutBuffer(
+                horizon=old.horizon, n_envs=n_envs, observation_shape=old.observations.shape[2:],
+                observation_dtype=old.observations.dtype, action_shape=old.actions.shape[2:],
+                action_dtype=old.actions.dtype)
+
+    def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None:
+        self.end_episodes(result)
+        self.buffer.add(observations=observations, actions=info.actions,
+                        values=info.extras.get(B.VALUES), log_probs=info.extras.get(B.LOG_PROBS),
+                        rewards=result.rewards, terminated=result.terminated,
+                        dones=result.dones, valid=result.valid)
+        self._last_observations = result.observations
+
+    def ready_to_train(self, step: int) -> bool:
+        return self.buffer.full
+
+    def between_updates(self) -> bool:
+        return self.buffer.step == 0
+
+    def finish_rollout(self) -> None:
+        """Behaviour values and log-probs where the steps came without them, then GAE."""
+        p, buffer = self.rollout, self.buffer
+        assert self._last_observations is not None
+        if not buffer.has_behaviour:
+            flat = buffer.observations.reshape(-1, *buffer.observations.shape[2:])
+            actions = buffer.actions.reshape(-1, *buffer.actions.shape[2:])
+            buffer.set_behaviour(**self.behaviour(flat, actions))
+        buffer.finish(last_values=self.bootstrap_values(self._last_observations),
+                      discount=p.discount, gae_lambda=p.gae_lambda)
+
+    def train(self, step: int) -> dict[str, float]:
+        p = self.rollout
+        self.finish_rollout()
+        self.apply_learning_rate(step)
+        metrics = MetricMeans()
+        for _ in range(p.epochs):
+            for batch in self.buffer.minibatches(p.batch_size, self.rng):
+                metrics.add(self.learn_from_batch(batch, step=step))
+                self.train_steps += 1
+        self.buffer.reset()
+        self.sync_acting()
+        return metrics.means()
+
+    def state_dict(self) -> State:
+        state = super().state_dict()
+        state["buffer"] = self.buffer.state_dict()
+        if self._last_observations is not None:
+            state["last_observations"] = np.asarray(self._last_observations)
+        return state
+
+    def load_state_dict(self, state: State) -> None:
+        super().load_state_dict(state)
+        self.buffer.load_state_dict(state["buffer"])
+        self._last_observations = state.get("last_observations")
