@@ -12,12 +12,14 @@ GAE, epochs of minibatches). Families on them: ``ValueOptimizationAgent`` (value
 family) and ``PolicyOptimizationAgent`` (policy.py: actor-critics); SAC sits on ``ReplayAgent``
 directly. A concrete agent adds its params, its heads and one ``learn_from_batch``. The runtime
 and distributed/ ask what an agent can do through the protocols in base.py
-(``LearnsFromReplay``, ``LearnsFromRollouts``, ``EstimatesValues``), never which class it is.
+(``LearnsFromReplay``, ``LearnsFromRollouts``, ``ComputesGradients``, ``EstimatesValues``),
+never which class it is.
 """
 
 from coachrl.agent.base import (
     Agent,
     AgentContext,
+    ComputesGradients,
     EstimatesValues,
     LearnsFromReplay,
     LearnsFromRollouts,
@@ -36,7 +38,8 @@ from coachrl.agent.value import (
     ValueOptimizationParams,
 )
 
-__all__ = ["NOISE_BUFFERS", "NSTEP_COMPUTED", "Agent", "AgentContext", "EstimatesValues",
+__all__ = ["NOISE_BUFFERS", "NSTEP_COMPUTED", "Agent", "AgentContext", "ComputesGradients",
+           "EstimatesValues",
            "LearnsFromReplay", "LearnsFromRollouts",
            "PolicyOptimizationAgent", "PolicyOptimizationAlgorithmParams",
            "PolicyOptimizationParams", "ReplayAgent", "ReplayAlgorithmParams",

@@ -236,6 +236,16 @@ class LearnsFromRollouts(Protocol):
 
 
 @runtime_checkable
+class ComputesGradients(Protocol):
+    """Turns its own rollout into a loss gradient that a learner applies (A3C's workers send
+    gradients rather than steps)."""
+
+    def rollout_gradients(self) -> dict[str, Any]: ...
+
+    def apply_gradients(self, gradients: dict[str, Any], *, step: int) -> dict[str, float]: ...
+
+
+@runtime_checkable
 class EstimatesValues(Protocol):
     """An agent that can say what it expects a state to be worth (``coachrl.load(...).values``)."""
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Protocol, runtime_checkable
 
-from coachrl.agent import LearnsFromReplay, LearnsFromRollouts
+from coachrl.agent import ComputesGradients, LearnsFromReplay, LearnsFromRollouts
 from coachrl.errors import ConfigError
 from coachrl.params.base import Preset
 from coachrl.params.tree import load_class
@@ -56,20 +55,11 @@ def apex_epsilons(workers: int, *, base: float = 0.4, alpha: float = 7.0) -> lis
     return [base ** (1.0 + alpha * i / (workers - 1)) for i in range(workers)]
 
 
-@runtime_checkable
-class AsyncGradientAgent(Protocol):
-    """An agent whose workers send gradients (A3C) rather than transitions."""
-
-    def rollout_gradients(self) -> dict[str, Any]: ...
-
-    def apply_gradients(self, gradients: dict[str, Any], *, step: int) -> dict[str, float]: ...
-
-
 def resolve_mode(preset: Preset, requested: Mode | None) -> Mode:
     """The requested mode, or the agent's default; a ConfigError for what workers cannot run."""
     agent_class = load_class(type(preset.agent).agent_path)
     asynchronous = (issubclass(agent_class, LearnsFromReplay)
-                    or issubclass(agent_class, AsyncGradientAgent))
+                    or issubclass(agent_class, ComputesGradients))
     if not (asynchronous or issubclass(agent_class, LearnsFromRollouts)):
         raise ConfigError(f"{agent_class.__name__} has no distributed mode (workers feed agents "
                           "that learn from replay, from rollouts or from workers' gradients); "

@@ -21,11 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from coachrl.agent import LearnsFromReplay, LearnsFromRollouts
+from coachrl.agent import ComputesGradients, LearnsFromReplay, LearnsFromRollouts
 from coachrl.core import batch as B
 from coachrl.core.batch import Fragment
 from coachrl.distributed.config import (
-    AsyncGradientAgent,
     DistributedConfig,
     Mode,
     apex_epsilons,
@@ -55,7 +54,7 @@ class DistributedTrainer(Trainer):
         agent_class = load_class(type(preset.agent).agent_path)
         self.value_based = issubclass(agent_class, LearnsFromReplay)  # Ape-X style
         self.mode = resolve_mode(preset, config.mode)
-        self.async_gradients = (issubclass(agent_class, AsyncGradientAgent)
+        self.async_gradients = (issubclass(agent_class, ComputesGradients)
                                 and self.mode is Mode.ASYNC)
         self.config = config
         self.envs_per_worker = config.envs_per_worker or preset.env.n_envs
