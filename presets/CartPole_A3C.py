@@ -10,7 +10,14 @@ over 300k instead, seeds 0-2 reached 500 by 110-130k and then collapsed to 130-3
 
 from coachrl.agents.a3c import A3CAlgorithmParams, A3CParams
 from coachrl.core.steps import EnvSteps, Episodes
-from coachrl.params import EnvironmentParams, NetworkParams, Preset, ScheduleParams, Validation
+from coachrl.params import (
+    Activation,
+    EnvironmentParams,
+    NetworkParams,
+    Preset,
+    ScheduleParams,
+    Validation,
+)
 
 IMPROVE_STEPS = 150_000
 
@@ -26,7 +33,7 @@ schedule = ScheduleParams(
 agent = A3CParams(
     algorithm=A3CAlgorithmParams(discount=0.98, rollout_length=16, gae_lambda=0.95,
                                  entropy_weight=0.0),
-    network=NetworkParams(hidden_sizes=(64, 64), activation="tanh", separate_towers=True),
+    network=NetworkParams(hidden_sizes=(64, 64), activation=Activation.TANH, separate_towers=True),
     learning_rate=1e-3,
     learning_rate_decay="linear",
     max_grad_norm=0.5,

@@ -3,7 +3,14 @@
 from coachrl.agents.clipped_ppo import ClippedPPOAlgorithmParams, ClippedPPOParams
 from coachrl.core.schedules import Linear
 from coachrl.core.steps import EnvSteps, Episodes
-from coachrl.params import EnvironmentParams, NetworkParams, Preset, ScheduleParams, Validation
+from coachrl.params import (
+    Activation,
+    EnvironmentParams,
+    NetworkParams,
+    Preset,
+    ScheduleParams,
+    Validation,
+)
 
 IMPROVE_STEPS = 100_000
 
@@ -21,7 +28,7 @@ agent = ClippedPPOParams(
         discount=0.98, gae_lambda=0.8, rollout_length=32, epochs=20, batch_size=256,
         clip_range=Linear(start=0.2, end=0.0, duration=IMPROVE_STEPS), entropy_weight=0.0,
     ),
-    network=NetworkParams(hidden_sizes=(64, 64), activation="tanh", separate_towers=True),
+    network=NetworkParams(hidden_sizes=(64, 64), activation=Activation.TANH, separate_towers=True),
     learning_rate=1e-3,
     learning_rate_decay="linear",
     max_grad_norm=0.5,

@@ -5,6 +5,7 @@ from coachrl.core.schedules import Linear
 from coachrl.core.steps import EnvSteps, Episodes
 from coachrl.exploration import EGreedy
 from coachrl.params import (
+    Activation,
     EnvironmentParams,
     MemoryParams,
     NetworkParams,
@@ -28,7 +29,7 @@ agent = DQNParams(
         discount=0.99, batch_size=64, train_frequency=256, gradient_steps=128,
         learning_starts=1_000, target_update_period=128,
     ),
-    network=NetworkParams(hidden_sizes=(256, 256), activation="relu", ortho_init=False),
+    network=NetworkParams(hidden_sizes=(256, 256), activation=Activation.RELU, ortho_init=False),
     memory=MemoryParams(capacity=100_000),
     exploration=EGreedy(schedule=Linear(start=1.0, end=0.04, duration=8_000)),
     learning_rate=2.3e-3,

@@ -6,6 +6,7 @@ Adam eps 1e-8."""
 from coachrl.agents.sac import SACAlgorithmParams, SACParams
 from coachrl.core.steps import EnvSteps, Episodes
 from coachrl.params import (
+    Activation,
     EnvironmentParams,
     MemoryParams,
     NetworkParams,
@@ -32,7 +33,7 @@ agent = SACParams(
         learning_starts=100, target_update_tau=0.005, target_update_period=1,
         initial_temperature=1.0,
     ),
-    network=NetworkParams(hidden_sizes=(256, 256), activation="relu", ortho_init=False),
+    network=NetworkParams(hidden_sizes=(256, 256), activation=Activation.RELU, ortho_init=False),
     memory=MemoryParams(capacity=1_000_000),
     learning_rate=1e-3,
     adam_epsilon=1e-8,

@@ -33,15 +33,32 @@ from coachrl.agent.replay import NSTEP_COMPUTED, ReplayAgent, ReplayAlgorithmPar
 from coachrl.agent.rollout import RolloutAgent, RolloutAlgorithmParams
 from coachrl.agent.value import (
     NOISE_BUFFERS,
+    QLearningAlgorithmParams,
     ValueOptimizationAgent,
     ValueOptimizationAlgorithmParams,
     ValueOptimizationParams,
+    taken_values,
 )
 
-__all__ = ["NOISE_BUFFERS", "NSTEP_COMPUTED", "Agent", "AgentContext", "ComputesGradients",
-           "EstimatesValues",
-           "LearnsFromReplay", "LearnsFromRollouts",
-           "PolicyOptimizationAgent", "PolicyOptimizationAlgorithmParams",
-           "PolicyOptimizationParams", "ReplayAgent", "ReplayAlgorithmParams",
-           "RolloutAgent", "RolloutAlgorithmParams",
-           "ValueOptimizationAgent", "ValueOptimizationAlgorithmParams", "ValueOptimizationParams"]
+__all__ = [
+    "NOISE_BUFFERS",
+    "NSTEP_COMPUTED",
+    "Agent",
+    "AgentContext",
+    "ComputesGradients",
+    "EstimatesValues",
+    "LearnsFromReplay",
+    "LearnsFromRollouts",
+    "PolicyOptimizationAgent",
+    "PolicyOptimizationAlgorithmParams",
+    "PolicyOptimizationParams",
+    "QLearningAlgorithmParams",
+    "ReplayAgent",
+    "ReplayAlgorithmParams",
+    "RolloutAgent",
+    "RolloutAlgorithmParams",
+    "ValueOptimizationAgent",
+    "ValueOptimizationAlgorithmParams",
+    "ValueOptimizationParams",
+    "taken_values",
+]

@@ -13,19 +13,21 @@ from coachrl.agent.replay import ReplayAgent, ReplayAlgorithmParams
 from coachrl.backend import State
 from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo
-from coachrl.core.returns import n_step_targets
-from coachrl.core.spaces import (
-    DiscreteActions,
-)
+from coachrl.core.returns import n_step_targets, quantile_targets
+from coachrl.core.spaces import DiscreteActions
 from coachrl.exploration import EGreedy, ExplorationPolicy
-from coachrl.memories import (
-    PrioritizedReplay,
-)
+from coachrl.memories import PrioritizedReplay
 from coachrl.networks.spec import (
+    DuelingQHead,
     HeadSpec,
+    ImplicitQuantileHead,
+    QHead,
+    QLoss,
+    QuantileQHead,
+    Regression,
 )
 from coachrl.params.base import AgentParams, MemoryParams
-from coachrl.params.check import at_most, positive
+from coachrl.params.check import at_most, choice, positive
 
 
 @dataclass(slots=True, kw_only=True)
@@ -37,6 +39,19 @@ class ValueOptimizationAlgorithmParams(ReplayAlgorithmParams):
     def __post_init__(self) -> None:
         ReplayAlgorithmParams.__post_init__(self)
         positive("noise_resample_period", self.noise_resample_period)
+
+
+@dataclass(slots=True, kw_only=True)
+class QLearningAlgorithmParams(ValueOptimizationAlgorithmParams):
+    """Agents that regress Q(s, a) onto scalar targets (DQN, Double DQN, PAL, Munchausen)."""
+
+    loss: Regression = Regression.HUBER  # the TD loss
+    noisy: bool = False  # NoisyNet output layer (Fortunato et al. 2018); pair with Greedy()
+    dueling: bool = False  # dueling value and advantage streams (Wang et al. 2016)
+
+    def __post_init__(self) -> None:
+        ValueOptimizationAlgorithmParams.__post_init__(self)
+        self.loss = choice("loss", self.loss, Regression)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -64,7 +79,8 @@ class ValueOptimizationAgent(ReplayAgent):
     def __init__(self, params: ValueOptimizationParams, context: AgentContext) -> None:
         super().__init__(params, context, memory=params.memory)
         spec = self.network_spec(self.heads())
-        self.q_name = spec.heads[0].name
+        self.q_head = spec.heads[0]  # acting reads Q(s, .) under its name
+        self.q_name = self.q_head.name
         self.online = self.build_network("online", spec)
         self.target = self.build_network("target", spec, trainable=False)
         self.online.copy_to(self.target)
@@ -124,13 +140,71 @@ class ValueOptimizationAgent(ReplayAgent):
     def update_targets(self, tau: float) -> None:
         self.online.copy_to(self.target, tau=tau)
 
+    @property
+    def prioritized(self) -> bool:
+        """Whether the memory samples by priority (and wants new ones after each update)."""
+        return isinstance(self.memory, PrioritizedReplay)
+
     def update_priorities(self, batch: dict[str, NDArray], targets: NDArray) -> None:
         """Give sampled transitions priority |target - Q(s, a)| (prioritised replay only; a
         batch not drawn from the memory has no ``indices`` and changes nothing)."""
-        if isinstance(self.memory, PrioritizedReplay) and B.INDICES in batch:
+        if self.prioritized and B.INDICES in batch:
             q = self.online.predict(batch[B.OBSERVATIONS])[self.q_name]  # [batch, actions]
-            taken = np.take_along_axis(q, batch[B.ACTIONS][:, None].astype(np.int64), 1)[:, 0]
-            self.memory.update_priorities(batch[B.INDICES], targets - taken)
+            self.set_priorities(batch, targets - taken_values(q, batch[B.ACTIONS]))
+
+    def set_priorities(self, batch: dict[str, NDArray], errors: NDArray) -> None:
+        """Priorities |errors| [batch] for the sampled transitions (distributional agents give
+        their per-sample loss); nothing without prioritised replay or ``indices``."""
+        if isinstance(self.memory, PrioritizedReplay) and B.INDICES in batch:
+            self.memory.update_priorities(batch[B.INDICES], errors)
+
+    # -- steps the family's agents share -----------------------------------------------------
+    def q_regression_head(self) -> QHead | DuelingQHead:
+        """Q(s, .) regressed onto scalar targets, as ``QLearningAlgorithmParams`` configure it."""
+        p = self.params.algorithm
+        assert isinstance(p, QLearningAlgorithmParams)
+        head = DuelingQHead if p.dueling else QHead
+        return head(n_actions=self.spaces.action.n,  # type: ignore[union-attr]
+                    noisy=p.noisy, loss=QLoss(kind=p.loss))
+
+    def td_targets(self, batch: dict[str, NDArray], next_values: NDArray) -> NDArray:
+        """r + gamma^m (1 - terminated) V(s') [batch] (``discounts``: an n-step memory's)."""
+        return n_step_targets(
+            rewards=batch[B.REWARDS], next_values=next_values, terminated=batch[B.TERMINATED],
+            discount=self.params.algorithm.discount, discounts=batch.get(B.DISCOUNTS))
+
+    def fit(self, batch: dict[str, NDArray], targets: NDArray) -> dict[str, float]:
+        """One gradient step of Q(s, a) toward ``targets``, importance-weighted from
+        prioritised replay, whose priorities become |TD error| before the update."""
+        train_batch = {B.OBSERVATIONS: batch[B.OBSERVATIONS], B.ACTIONS: batch[B.ACTIONS],
+                       B.TARGETS: targets}
+        if B.WEIGHTS in batch:  # prioritised replay: importance-sampling correction
+            train_batch[B.WEIGHTS] = batch[B.WEIGHTS]
+        self.update_priorities(batch, targets)  # |TD error| before this update
+        return self.online.train_on_batch(train_batch)
+
+    def fit_quantiles(self, batch: dict[str, NDArray], *, double: bool) -> dict[str, float]:
+        """One quantile-regression step (QR-DQN, IQN): target samples r + gamma^m theta_j(s', a*)
+        of the target network, a* by the quantiles' mean; priorities |mean target - Q(s, a)|."""
+        head = self.q_head
+        assert isinstance(head, QuantileQHead | ImplicitQuantileHead)
+        out = self.target.predict(batch[B.NEXT_OBSERVATIONS])
+        best = self.next_actions(batch[B.NEXT_OBSERVATIONS], out[self.q_name], double=double)
+        targets = quantile_targets(
+            next_quantiles=taken_values(out[head.quantiles_name], best),
+            rewards=batch[B.REWARDS], terminated=batch[B.TERMINATED],
+            discount=self.params.algorithm.discount, discounts=batch.get(B.DISCOUNTS))
+        self.update_priorities(batch, targets.mean(-1))
+        return self.online.train_on_batch(
+            {key: batch[key] for key in (B.OBSERVATIONS, B.ACTIONS, B.WEIGHTS) if key in batch}
+            | {B.TARGETS: targets})
+
+    def next_actions(self, next_observations: NDArray, target_q: NDArray, *,
+                     double: bool) -> NDArray:
+        """a* at s' [batch]: argmax of the target network's Q (``target_q``), or of the online
+        network's with ``double`` (van Hasselt et al. 2016)."""
+        q = self.online.predict(next_observations)[self.q_name] if double else target_q
+        return q.argmax(-1)
 
     def initial_priorities(self, transitions: dict[str, NDArray]) -> NDArray | None:
         """|r + gamma^m max_a Q(s', a) - Q(s, a)| by the acting network, for a prioritised
@@ -145,8 +219,7 @@ class ValueOptimizationAgent(ReplayAgent):
                                  terminated=transitions[B.TERMINATED],
                                  discount=self.params.algorithm.discount,
                                  discounts=transitions.get(B.DISCOUNTS))
-        taken = np.take_along_axis(q, transitions[B.ACTIONS][:, None].astype(np.int64), 1)[:, 0]
-        return np.abs(targets - taken)
+        return np.abs(targets - taken_values(q, transitions[B.ACTIONS]))
 
     def sync_acting(self) -> None:
         if self.acting is not self.online:
@@ -168,3 +241,8 @@ class ValueOptimizationAgent(ReplayAgent):
 
 
 NOISE_BUFFERS = (".noise_in", ".noise_out")  # NoisyNet layers' current noise, in the weights
+
+
+def taken_values(values: NDArray, actions: NDArray) -> NDArray:
+    """values[i, actions[i]] of a [batch, actions, ...] array: [batch, ...]."""
+    return values[np.arange(len(actions)), actions.astype(np.int64)]

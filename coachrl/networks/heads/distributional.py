@@ -21,6 +21,26 @@ from coachrl.networks.heads.base import (
 from coachrl.networks.losses import CategoricalQLoss, QuantileHuberLoss
 
 
+def _streams(n_actions: int, size: int, *, noisy: bool,
+             dueling: bool) -> tuple[HeadLayer, ...]:
+    """The output layers of a per-action distribution of ``size`` numbers: one layer, or a
+    value stream and an advantage stream (Wang et al. 2016)."""
+    if dueling:
+        return (LinearLayer("value", size, noisy=noisy),
+                LinearLayer("advantage", n_actions * size, noisy=noisy))
+    return (LinearLayer("linear", n_actions * size, noisy=noisy),)
+
+
+def _per_action(ops: Ops, params: HeadParams, features: Any, n_actions: int, size: int,
+                dueling: bool) -> Any:
+    """[B, n_actions, size] from the layers of ``_streams``."""
+    if not dueling:
+        return ops.reshape(params.linear("linear", features), (-1, n_actions, size))
+    advantage = ops.reshape(params.linear("advantage", features), (-1, n_actions, size))
+    value = ops.reshape(params.linear("value", features), (-1, 1, size))
+    return value + (advantage - ops.mean(advantage, axis=1, keepdims=True))
+
+
 @register_head
 @dataclass(slots=True, frozen=True, kw_only=True)
 class CategoricalQHead(Head):
@@ -32,7 +52,8 @@ class CategoricalQHead(Head):
     v_min: float = -10.0
     v_max: float = 10.0
     name: str = "q"
-    noisy: bool = False  # NoisyNet output layer (Rainbow)
+    noisy: bool = False  # NoisyNet output layers (Rainbow)
+    dueling: bool = False  # logits = V(s) + A(s, a) - mean_a A(s, a), per atom (Rainbow)
     loss: CategoricalQLoss = field(default_factory=CategoricalQLoss)
 
     @property
@@ -45,16 +66,16 @@ class CategoricalQHead(Head):
         return np.linspace(self.v_min, self.v_max, self.atoms, dtype=np.float32)
 
     def layers(self) -> tuple[HeadLayer, ...]:
-        return (LinearLayer("linear", self.n_actions * self.atoms, noisy=self.noisy),)
+        return _streams(self.n_actions, self.atoms, noisy=self.noisy, dueling=self.dueling)
 
     def forward(self, ops: Ops, params: HeadParams, features: Any, out: dict[str, Any]) -> None:
-        logits = ops.reshape(params.linear("linear", features), (-1, self.n_actions, self.atoms))
+        logits = _per_action(ops, params, features, self.n_actions, self.atoms, self.dueling)
         out[self.logits_name] = logits
         out[self.name] = ops.sum(ops.softmax(logits) * ops.constant(self.support, logits), -1)
 
     @classmethod
     def example(cls) -> Self:
-        return cls(n_actions=3, atoms=11, v_min=-5.0, v_max=5.0)
+        return cls(n_actions=3, atoms=11, v_min=-5.0, v_max=5.0, dueling=True)
 
 
 @register_head
@@ -67,7 +88,8 @@ class QuantileQHead(Head):
     n_actions: int
     quantiles: int = 200
     name: str = "q"
-    noisy: bool = False  # NoisyNet output layer
+    noisy: bool = False  # NoisyNet output layers
+    dueling: bool = False  # quantiles = V(s) + A(s, a) - mean_a A(s, a), per fraction
     loss: QuantileHuberLoss = field(default_factory=QuantileHuberLoss)
 
     @property
@@ -80,11 +102,11 @@ class QuantileQHead(Head):
         return ((2 * np.arange(self.quantiles) + 1) / (2.0 * self.quantiles)).astype(np.float32)
 
     def layers(self) -> tuple[HeadLayer, ...]:
-        return (LinearLayer("linear", self.n_actions * self.quantiles, noisy=self.noisy),)
+        return _streams(self.n_actions, self.quantiles, noisy=self.noisy, dueling=self.dueling)
 
     def forward(self, ops: Ops, params: HeadParams, features: Any, out: dict[str, Any]) -> None:
-        quantiles = ops.reshape(params.linear("linear", features),
-                                (-1, self.n_actions, self.quantiles))
+        quantiles = _per_action(ops, params, features, self.n_actions, self.quantiles,
+                                self.dueling)
         out[self.quantiles_name] = quantiles
         out[self.name] = ops.mean(quantiles, -1)
 
