@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from numpy.typing import NDArray
 
@@ -19,7 +19,9 @@ from coachrl.core.spaces import (
 )
 from coachrl.errors import ConfigError
 from coachrl.memories import (
+    MC_RETURNS,
     Column,
+    EpisodeReturnsBuilder,
     FrameReplay,
     NStepBuilder,
     PrioritizedFrameReplay,
@@ -60,6 +62,8 @@ class ReplayAgent(Agent):
     """
 
     memory: ReplayBuffer
+    # transitions wait for their episode's end and carry their Monte-Carlo return (MMC)
+    monte_carlo_returns: ClassVar[bool] = False
 
     def __init__(self, params: AgentParams, context: AgentContext, *,
                  memory: MemoryParams) -> None:
@@ -68,6 +72,15 @@ class ReplayAgent(Agent):
         self._steps_since_train = 0
         carried = self.memory_columns()
         self.n_step: NStepBuilder | None = None
+        self.episode_returns: EpisodeReturnsBuilder | None = None
+        if self.monte_carlo_returns:
+            if memory.n_step > 1:
+                raise ConfigError(f"{type(self).__name__} stores one-step transitions with "
+                                  f"their Monte-Carlo returns; memory.n_step={memory.n_step} "
+                                  "must be 1")
+            self.episode_returns = EpisodeReturnsBuilder(discount=params.algorithm.discount,
+                                                         n_envs=context.n_envs)
+            carried = (*carried, Column(MC_RETURNS))
         if memory.n_step > 1:
             step_columns = [c for c in carried if c.name not in NSTEP_COMPUTED]
             self.n_step = NStepBuilder(n=memory.n_step, discount=params.algorithm.discount,
@@ -126,6 +139,10 @@ class ReplayAgent(Agent):
                                    next_observations=result.observations,
                                    terminated=result.terminated, truncated=result.truncated,
                                    valid=valid)
+        if self.episode_returns is not None:
+            return self.episode_returns.add(
+                step | {B.REWARDS: result.rewards, B.NEXT_OBSERVATIONS: result.observations,
+                        B.TERMINATED: result.terminated}, dones=result.dones, valid=valid)
         transitions = {key: value[valid] for key, value in step.items()}
         transitions[B.REWARDS] = result.rewards[valid]
         transitions[B.NEXT_OBSERVATIONS] = result.observations[valid]
@@ -211,6 +228,8 @@ class ReplayAgent(Agent):
         state["steps_since_train"] = self._steps_since_train
         if self.n_step is not None:  # partial sequences: exact resume needs them
             state["n_step"] = self.n_step.state_dict()
+        if self.episode_returns is not None:  # unfinished episodes, likewise
+            state["episode_returns"] = self.episode_returns.state_dict()
         if self.memory_params.save_in_checkpoint:
             state["memory"] = self.memory.state_dict()
         return state
@@ -220,6 +239,8 @@ class ReplayAgent(Agent):
         self._steps_since_train = int(state["steps_since_train"])
         if self.n_step is not None:
             self.n_step.load_state_dict(state["n_step"])
+        if self.episode_returns is not None:
+            self.episode_returns.load_state_dict(state["episode_returns"])
         if "memory" in state:
             self.memory.load_state_dict(state["memory"])
 

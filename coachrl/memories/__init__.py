@@ -1,6 +1,7 @@
 """Experience memories: preallocated numpy buffers with declared columns, vectorised, saveable."""
 
 from coachrl.memories.columns import Column, transition_columns
+from coachrl.memories.episode_returns import MC_RETURNS, EpisodeReturnsBuilder
 from coachrl.memories.episodic import Episode, EpisodicMemory
 from coachrl.memories.frames import FrameReplay, FrameStore, PrioritizedFrameReplay
 from coachrl.memories.nstep import NStepBuilder
@@ -8,6 +9,7 @@ from coachrl.memories.prioritized import PrioritizedReplay, SumTree
 from coachrl.memories.replay import ReplayBuffer
 from coachrl.memories.rollout import RolloutBuffer
 
-__all__ = ["Column", "Episode", "EpisodicMemory", "FrameReplay", "FrameStore", "NStepBuilder",
+__all__ = ["MC_RETURNS", "Column", "Episode", "EpisodeReturnsBuilder", "EpisodicMemory",
+           "FrameReplay", "FrameStore", "NStepBuilder",
            "PrioritizedFrameReplay", "PrioritizedReplay", "ReplayBuffer", "RolloutBuffer",
            "SumTree", "transition_columns"]

@@ -15,6 +15,7 @@ from coachrl.agents.c51 import C51AlgorithmParams, C51Params
 from coachrl.agents.ddqn import DDQNParams
 from coachrl.agents.dqn import DQNAlgorithmParams
 from coachrl.agents.iqn import IQNAlgorithmParams, IQNParams
+from coachrl.agents.mmc import MMCAlgorithmParams, MMCParams
 from coachrl.agents.munchausen_dqn import MunchausenAlgorithmParams, MunchausenDQNParams
 from coachrl.agents.pal import PALAlgorithmParams, PALParams
 from coachrl.agents.qr_dqn import QRDQNAlgorithmParams, QRDQNParams
@@ -52,6 +53,7 @@ AGENTS = {
                                      exploration=UCB(bonus=0.5)),
     "pal": PALParams(algorithm=PALAlgorithmParams(**SHORT)),
     "munchausen_dqn": MunchausenDQNParams(algorithm=MunchausenAlgorithmParams(**SHORT)),
+    "mmc": MMCParams(algorithm=MMCAlgorithmParams(**SHORT)),
 }
 
 
@@ -83,3 +85,29 @@ def test_each_value_agent_trains_and_round_trips_a_checkpoint(name: str, tmp_pat
     assert fresh.agent.train_steps == agent.train_steps
     np.testing.assert_allclose(fresh.agent.online.predict(observations)[agent.q_name], online,
                                rtol=1e-6)
+
+
+def test_n_step_q_trains_one_step_per_rollout_and_copies_its_target(tmp_path: Path) -> None:
+    from coachrl.agents.n_step_q import NStepQAlgorithmParams, NStepQParams
+
+    params = NStepQParams(algorithm=NStepQAlgorithmParams(rollout_length=5,
+                                                          target_update_period=10))
+    preset = dataclasses.replace(_preset(params, tmp_path), env=EnvironmentParams(
+        env_id="CartPole-v1", n_envs=2), schedule=ScheduleParams(
+        improve_steps=EnvSteps(1_000), evaluation_period=EnvSteps(500),
+        evaluation_episodes=Episodes(2)))
+    trainer = Trainer(preset, run_dir=create_run_dir(preset), console=False)
+    observations = np.zeros((3, 4), np.float32)
+    untrained = trainer.agent.target.predict(observations)["q"]
+    outcome = trainer.run()
+    agent = trainer.agent
+    # one gradient step per rollout of 5 steps of 2 envs (autoreset steps count in the rollout,
+    # not in the env steps, hence a few more than 1000 / 10)
+    assert 100 <= agent.train_steps <= 110 and np.isfinite(outcome.last_metrics["loss/total"])
+    target = agent.target.predict(observations)["q"]
+    assert not np.allclose(target, untrained)  # copied every 10 gradient steps
+    assert not np.allclose(target, agent.online.predict(observations)["q"]) or (
+        agent.train_steps % 10 == 0)
+    fresh = Trainer(preset, run_dir=trainer.run_dir, resume=True, console=False)
+    np.testing.assert_allclose(fresh.agent.target.predict(observations)["q"],
+                               agent.target.predict(observations)["q"], rtol=1e-6)

@@ -128,3 +128,42 @@ def test_bootstrapped_heads_each_follow_their_own_target_under_their_masks() -> 
     q_next = {"q": np.array([[[1.0, 6.0], [4.0, 2.0]]] * 2, np.float32)}  # [B, heads, A]
     seen = _targets(agent, target_next=q_next)
     np.testing.assert_allclose(seen[B.TARGETS], [[1 + GAMMA * 6, 1 + GAMMA * 4], [2.0, 2.0]])
+
+
+def test_n_step_q_regresses_onto_n_step_returns_bootstrapped_by_the_target_network() -> None:
+    from coachrl.agents.n_step_q import NStepQAlgorithmParams, NStepQParams
+    from coachrl.core.batch import StepResult
+
+    agent = _agent(NStepQParams(algorithm=NStepQAlgorithmParams(discount=GAMMA,
+                                                                rollout_length=3)))
+    # Q_target(s) = [x, 2x] where x is the observation's first entry: max = 2x
+    agent.target.predict = lambda obs: {"q": np.stack([obs[:, 0], 2 * obs[:, 0]], 1)}
+    observations = [np.full((1, 4), float(t), np.float32) for t in range(4)]  # s_0..s_3
+    for t, terminated in zip(range(3), (False, False, False), strict=True):
+        agent.observe(observations[t], ActionInfo(np.array([t % 2]), {}),
+                      StepResult(observations[t + 1], np.array([1.0], np.float32),
+                                 np.array([terminated]), np.array([False]), np.array([True])))
+    agent.finish_rollout()
+    # bootstrap from max Q_target(s_3) = 6: G_2 = 1 + 0.5 * 6 = 4, G_1 = 1 + 0.5 * 4 = 3,
+    # G_0 = 1 + 0.5 * 3 = 2.5
+    np.testing.assert_allclose(agent.buffer.returns[:, 0], [2.5, 3.0, 4.0])
+    seen = {}
+    agent.online.train_on_batch = lambda b: seen.update(b) or {"loss/total": 0.0}
+    agent.train(step=3)
+    np.testing.assert_allclose(np.sort(seen[B.TARGETS]), [2.5, 3.0, 4.0])
+    np.testing.assert_array_equal(np.sort(seen[B.ACTIONS]), [0, 0, 1])
+
+
+def test_mmc_mixes_the_double_q_target_with_the_monte_carlo_return() -> None:
+    from coachrl.agents.mmc import MMCAlgorithmParams, MMCParams
+
+    agent = _agent(MMCParams(algorithm=MMCAlgorithmParams(discount=GAMMA,
+                                                          monte_carlo_mixing_rate=0.25)))
+    q_next = {"q": np.array([[30.0, 20.0], [1.0, 2.0]], np.float32)}
+    online = {"q": np.array([[0.0, 1.0], [1.0, 0.0]], np.float32)}
+    batch_returns = np.array([40.0, 2.0], np.float32)
+    original = agent.learn_from_batch
+    agent.learn_from_batch = lambda b: original(b | {"mc_returns": batch_returns})
+    seen = _targets(agent, target_next=q_next, online_next=online)
+    td = np.array([1 + GAMMA * 20, 2.0])
+    np.testing.assert_allclose(seen[B.TARGETS], 0.75 * td + 0.25 * batch_returns, rtol=1e-6)
