@@ -1,6 +1,7 @@
 """Experience memories: preallocated numpy buffers with declared columns, vectorised, saveable."""
 
 from coachrl.memories.columns import Column, transition_columns
+from coachrl.memories.dnd import DifferentiableNeuralDictionary
 from coachrl.memories.episode_returns import MC_RETURNS, EpisodeReturnsBuilder
 from coachrl.memories.episodic import Episode, EpisodicMemory
 from coachrl.memories.frames import FrameReplay, FrameStore, PrioritizedFrameReplay
@@ -9,7 +10,7 @@ from coachrl.memories.prioritized import PrioritizedReplay, SumTree
 from coachrl.memories.replay import ReplayBuffer
 from coachrl.memories.rollout import RolloutBuffer
 
-__all__ = ["MC_RETURNS", "Column", "Episode", "EpisodeReturnsBuilder", "EpisodicMemory",
-           "FrameReplay", "FrameStore", "NStepBuilder",
+__all__ = ["MC_RETURNS", "Column", "DifferentiableNeuralDictionary", "Episode",
+           "EpisodeReturnsBuilder", "EpisodicMemory", "FrameReplay", "FrameStore", "NStepBuilder",
            "PrioritizedFrameReplay", "PrioritizedReplay", "ReplayBuffer", "RolloutBuffer",
            "SumTree", "transition_columns"]

@@ -65,6 +65,13 @@ class QuantileHuberLoss:
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
+class OutputGradientLoss:
+    """For updates computed outside the network: the batch's ``targets`` [B, ...] are dL/d(output)
+    of a loss the agent evaluated itself (NEC's differentiable dictionary), and backpropagation
+    takes them through the network: the surrogate ``sum(output * targets)`` has that gradient."""
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
 class ValueLoss:
     """MSE of V(s) against returns, optionally clipped around the old values (PPO)."""
 

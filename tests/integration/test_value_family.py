@@ -16,6 +16,7 @@ from coachrl.agents.ddqn import DDQNParams
 from coachrl.agents.dqn import DQNAlgorithmParams
 from coachrl.agents.iqn import IQNAlgorithmParams, IQNParams
 from coachrl.agents.mmc import MMCAlgorithmParams, MMCParams
+from coachrl.agents.nec import NECAlgorithmParams, NECParams
 from coachrl.agents.munchausen_dqn import MunchausenAlgorithmParams, MunchausenDQNParams
 from coachrl.agents.pal import PALAlgorithmParams, PALParams
 from coachrl.agents.qr_dqn import QRDQNAlgorithmParams, QRDQNParams
@@ -54,6 +55,8 @@ AGENTS = {
     "pal": PALParams(algorithm=PALAlgorithmParams(**SHORT)),
     "munchausen_dqn": MunchausenDQNParams(algorithm=MunchausenAlgorithmParams(**SHORT)),
     "mmc": MMCParams(algorithm=MMCAlgorithmParams(**SHORT)),
+    "nec": NECParams(algorithm=NECAlgorithmParams(dnd_capacity=500, key_size=8, neighbours=10,
+                                                  **SHORT), memory=MemoryParams(n_step=5)),
 }
 
 
@@ -77,14 +80,17 @@ def test_each_value_agent_trains_and_round_trips_a_checkpoint(name: str, tmp_pat
     assert outcome.reason == "finished" and agent.train_steps == 4 * ((1_200 - 300) // 32 + 1)
     assert np.isfinite(outcome.last_metrics["loss/total"])
     observations = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
-    acting = agent.acting.predict(observations)[agent.q_name]
-    online = agent.online.predict(observations)[agent.q_name]  # torch: the same Q(s, .)
+    output = getattr(agent, "q_name", "embedding")  # NEC: its embedding network's output
+    acting = agent.acting.predict(observations)[output]
+    online = agent.online.predict(observations)[output]  # torch: the same outputs
     if not getattr(agent, "noisy", False):
         np.testing.assert_allclose(acting, online, rtol=1e-4, atol=1e-4)
     fresh = Trainer(preset, run_dir=trainer.run_dir, resume=True, console=False)
     assert fresh.agent.train_steps == agent.train_steps
-    np.testing.assert_allclose(fresh.agent.online.predict(observations)[agent.q_name], online,
+    np.testing.assert_allclose(fresh.agent.online.predict(observations)[output], online,
                                rtol=1e-6)
+    np.testing.assert_allclose(fresh.agent.value_estimates(observations)["q"],
+                               agent.value_estimates(observations)["q"], rtol=1e-5, atol=1e-5)
 
 
 def test_n_step_q_trains_one_step_per_rollout_and_copies_its_target(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from coachrl.networks.losses import (
     CategoricalQLoss,
     DeterministicPolicyLoss,
     EnsembleQLoss,
+    OutputGradientLoss,
     QLoss,
     QuantileHuberLoss,
     SoftPolicyLoss,
@@ -129,6 +130,18 @@ class QuantileHuber:
         rho = (taus.unsqueeze(2) - (u.detach() < 0).to(u.dtype)).abs() * huber
         per_sample = rho.mean(2).sum(1)
         return weighted_mean(per_sample, batch), {"q_mean": theta.detach().mean()}
+
+
+@register_loss(OutputGradientLoss)
+@dataclass(slots=True)
+class OutputGradient:
+    """sum(output * targets): its gradient with respect to the head's output is ``targets``,
+    the dL/d(output) the agent computed; backpropagation carries it into the weights."""
+
+    head: Head
+
+    def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
+        return (out[self.head.name] * batch[B.TARGETS].detach()).sum(), {}
 
 
 @register_loss(ValueLoss)

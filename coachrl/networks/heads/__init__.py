@@ -26,11 +26,12 @@ from coachrl.networks.heads.policy import (
     SquashedGaussianPolicyHead,
 )
 from coachrl.networks.heads.q import DuelingQHead, QEnsembleHead, QHead
-from coachrl.networks.heads.value import ActionValueHead, VHead
+from coachrl.networks.heads.value import ActionValueHead, EmbeddingHead, VHead
 
 __all__ = [
     "HEADS", "ActionValueHead", "CategoricalQHead", "DeterministicPolicyHead",
-    "DiscretePolicyHead", "Distribution", "DuelingQHead", "GaussianPolicyHead", "Head",
+    "DiscretePolicyHead", "Distribution", "DuelingQHead", "EmbeddingHead", "GaussianPolicyHead",
+    "Head",
     "HeadLayer", "HeadParams", "ImplicitQuantileHead", "LinearLayer", "Ops", "ParameterLayer",
     "QEnsembleHead", "QHead", "QuantileQHead", "SquashedGaussianPolicyHead", "VHead",
     "register_head",

@@ -13,7 +13,7 @@ from coachrl.networks.heads.base import (
     Ops,
     register_head,
 )
-from coachrl.networks.losses import SoftQLoss, ValueLoss
+from coachrl.networks.losses import OutputGradientLoss, SoftQLoss, ValueLoss
 
 
 @register_head
@@ -60,3 +60,24 @@ class ActionValueHead(Head):
     @classmethod
     def example(cls) -> Self:
         return cls(action_dim=2)
+
+
+@register_head
+@dataclass(slots=True, frozen=True, kw_only=True)
+class EmbeddingHead(Head):
+    """A learnt embedding h(s) [B, size] for what the agent does outside the network (NEC's
+    dictionary keys); trained by the gradient the agent hands back (``OutputGradientLoss``)."""
+
+    size: int = 64
+    name: str = "embedding"
+    loss: OutputGradientLoss = field(default_factory=OutputGradientLoss)
+
+    def layers(self) -> tuple[HeadLayer, ...]:
+        return (LinearLayer("linear", self.size),)
+
+    def forward(self, ops: Ops, params: HeadParams, features: Any, out: dict[str, Any]) -> None:
+        out[self.name] = params.linear("linear", features)
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(size=5)

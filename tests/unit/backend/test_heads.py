@@ -31,6 +31,7 @@ from coachrl.networks.losses import (
     ClippedSurrogateLoss,
     DeterministicPolicyLoss,
     EnsembleQLoss,
+    OutputGradientLoss,
     PolicyGradientLoss,
     QLoss,
     QuantileHuberLoss,
@@ -155,7 +156,7 @@ def _batch(head: Head, observations: np.ndarray, rng: np.random.Generator) -> di
     n_actions = getattr(head, "n_actions", 0)
     if isinstance(loss, QLoss | EnsembleQLoss | CategoricalQLoss | QuantileHuberLoss):
         batch[B.ACTIONS] = rng.integers(0, n_actions, n)
-    if isinstance(loss, QLoss):
+    if isinstance(loss, QLoss | SoftQLoss):
         batch[B.TARGETS] = rng.normal(size=n).astype(np.float32)
     elif isinstance(loss, EnsembleQLoss):
         members = head.members  # type: ignore[attr-defined]
@@ -170,8 +171,8 @@ def _batch(head: Head, observations: np.ndarray, rng: np.random.Generator) -> di
     elif isinstance(loss, ValueLoss):
         batch[B.RETURNS] = rng.normal(size=n).astype(np.float32)
         batch[B.OLD_VALUES] = rng.normal(size=n).astype(np.float32)
-    elif isinstance(loss, SoftQLoss):
-        batch[B.TARGETS] = rng.normal(size=n).astype(np.float32)
+    elif isinstance(loss, OutputGradientLoss):  # dL/d(embedding) from outside the network
+        batch[B.TARGETS] = rng.normal(size=(n, head.size)).astype(np.float32)  # type: ignore
     elif isinstance(loss, ClippedSurrogateLoss | PolicyGradientLoss):
         if head.distribution is Distribution.CATEGORICAL:
             batch[B.ACTIONS] = rng.integers(0, n_actions, n)
