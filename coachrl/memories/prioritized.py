@@ -15,13 +15,19 @@ class SumTree:
     """Binary tree of priority sums over ``capacity`` leaves; every operation is batched.
 
     Leaves live at [size, 2 * size) of one array (size = capacity rounded up to a power of 2);
-    an update writes the leaves and scatter-adds each leaf's change into its log2(size)
-    ancestors, so k updates cost O(k log n) in a handful of numpy calls.
+    node i's children are 2i and 2i + 1, so level l is the contiguous slice [2^l, 2^(l+1)). An
+    update writes the leaves and scatter-adds each leaf's change into its log2(size) ancestors.
+    A search finds its node on level ``jump`` from that level's prefix sums (one cumsum of
+    2^jump values and one searchsorted, instead of ``jump`` rounds of a level-by-level descent),
+    then descends the remaining levels with in-place numpy steps.
     """
+
+    JUMP = 12  # the level a search reaches in one step (measured best of 10, 12, 14, 16 at 1M)
 
     def __init__(self, capacity: int) -> None:
         self.leaves = 1 << max(int(np.ceil(np.log2(max(capacity, 1)))), 0)
         self.depth = int(np.log2(self.leaves))
+        self.jump = min(self.JUMP, self.depth)
         self.tree = np.zeros(2 * self.leaves, dtype=np.float64)
 
     @property
@@ -41,13 +47,17 @@ class SumTree:
 
     def find(self, masses: NDArray) -> NDArray:
         """Leaf index whose cumulative-sum interval holds each mass (masses in [0, total))."""
-        nodes = np.ones(len(masses), dtype=np.int64)
-        masses = masses.copy()
-        for _ in range(self.depth):
-            left = self.tree[2 * nodes]
+        tree, first = self.tree, 1 << self.jump
+        bounds = np.cumsum(tree[first:2 * first])  # level ``jump``'s cumulative masses
+        start = np.minimum(np.searchsorted(bounds, masses, side="right"), first - 1)
+        masses = masses - np.where(start > 0, bounds[start - 1], 0.0)
+        nodes = start + first
+        for _ in range(self.depth - self.jump):
+            nodes <<= 1
+            left = tree[nodes]
             go_right = masses >= left
-            masses -= np.where(go_right, left, 0.0)
-            nodes = 2 * nodes + go_right
+            np.subtract(masses, left, out=masses, where=go_right)
+            nodes += go_right
         return nodes - self.leaves
 
     def priorities(self, indices: NDArray) -> NDArray:

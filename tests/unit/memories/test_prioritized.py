@@ -48,6 +48,20 @@ def test_find_maps_cumulative_mass_to_leaves() -> None:
                                   [0, 0, 1, 1, 2, 2, 3, 3])
 
 
+@pytest.mark.parametrize("capacity", [3, 4_096, 5_000, 70_000])  # below, at and past the jump
+def test_find_agrees_with_a_search_of_the_whole_cumulative_sum(capacity: int) -> None:
+    tree, rng = SumTree(capacity), np.random.default_rng(capacity)
+    priorities = rng.random(capacity) * (rng.random(capacity) < 0.7)  # zeros are never found
+    tree.update(np.arange(capacity), priorities)
+    masses = np.sort(rng.random(500)) * tree.total
+    bounds = np.cumsum(priorities)
+    expected = np.searchsorted(bounds, masses, side="right")
+    found = tree.find(masses)
+    away = np.abs(bounds[np.minimum(expected, capacity - 1)] - masses) > 1e-9 * tree.total
+    np.testing.assert_array_equal(found[away], expected[away])  # away from rounding ties
+    assert (priorities[found] > 0).all()
+
+
 def test_sampling_frequency_follows_priority_to_the_alpha() -> None:
     memory, rng = _memory(capacity=8), np.random.default_rng(1)
     memory.add(_transitions(4))
