@@ -16,8 +16,8 @@ from coachrl.agents.ddqn import DDQNParams
 from coachrl.agents.dqn import DQNAlgorithmParams
 from coachrl.agents.iqn import IQNAlgorithmParams, IQNParams
 from coachrl.agents.mmc import MMCAlgorithmParams, MMCParams
-from coachrl.agents.nec import NECAlgorithmParams, NECParams
 from coachrl.agents.munchausen_dqn import MunchausenAlgorithmParams, MunchausenDQNParams
+from coachrl.agents.nec import NECAlgorithmParams, NECParams
 from coachrl.agents.pal import PALAlgorithmParams, PALParams
 from coachrl.agents.qr_dqn import QRDQNAlgorithmParams, QRDQNParams
 from coachrl.core.steps import EnvSteps, Episodes
