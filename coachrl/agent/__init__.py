@@ -9,7 +9,8 @@
 Drivers: ``ReplayAgent`` (replay.py: a memory of declared columns, n-step transitions, gradient
 steps on sampled batches, target updates) and ``RolloutAgent`` (rollout.py: collect, finish with
 GAE, epochs of minibatches). Families on them: ``ValueOptimizationAgent`` (value.py: the DQN
-family) and ``PolicyOptimizationAgent`` (policy.py: actor-critics); SAC sits on ``ReplayAgent``
+family), ``PolicyOptimizationAgent`` (policy.py: actor-critics) and
+``DeterministicActorCriticAgent`` (deterministic.py: DDPG, TD3); SAC sits on ``ReplayAgent``
 directly. A concrete agent adds its params, its heads and one ``learn_from_batch``. The runtime
 and distributed/ ask what an agent can do through the protocols in base.py
 (``LearnsFromReplay``, ``LearnsFromRollouts``, ``ComputesGradients``, ``EstimatesValues``),
@@ -23,6 +24,11 @@ from coachrl.agent.base import (
     EstimatesValues,
     LearnsFromReplay,
     LearnsFromRollouts,
+)
+from coachrl.agent.deterministic import (
+    DeterministicActorCriticAgent,
+    DeterministicActorCriticParams,
+    DeterministicAlgorithmParams,
 )
 from coachrl.agent.policy import (
     PolicyOptimizationAgent,
@@ -46,6 +52,9 @@ __all__ = [
     "Agent",
     "AgentContext",
     "ComputesGradients",
+    "DeterministicActorCriticAgent",
+    "DeterministicActorCriticParams",
+    "DeterministicAlgorithmParams",
     "EstimatesValues",
     "LearnsFromReplay",
     "LearnsFromRollouts",

@@ -111,6 +111,13 @@ class ActorCriticBackend(Protocol):
         """Soft Actor-Critic's steps (Haarnoja et al. 2018) over networks this backend built."""
         ...
 
+    def deterministic_actor_critic(self, *, actor: Network, critic: Network,
+                                   target_actor: Network, target_critic: Network,
+                                   target_noise: float = 0.0,
+                                   target_noise_clip: float = 0.5) -> ActorCriticUpdate:
+        """DDPG's steps, and TD3's with twin critics and target smoothing (``target_noise``)."""
+        ...
+
 
 BACKENDS = {
     "torch": "coachrl.backend.torch:TorchBackend",

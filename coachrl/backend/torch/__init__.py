@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from coachrl.backend import Network, State
-from coachrl.backend.torch.actor_critic import SoftActorCritic
+from coachrl.backend.torch.actor_critic import DeterministicActorCritic, SoftActorCritic
 from coachrl.backend.torch.network import TorchNetwork
 from coachrl.errors import ConfigError
 from coachrl.networks.spec import NetworkSpec, OptimizerSpec, TemperatureLoss
@@ -42,6 +42,18 @@ class TorchBackend:
             raise TypeError("soft_actor_critic needs networks built by the torch backend")
         return SoftActorCritic(actor=actor, critic=critic, target=target,
                                temperature=temperature, optimizer=optimizer)
+
+    def deterministic_actor_critic(self, *, actor: Network, critic: Network,
+                                   target_actor: Network, target_critic: Network,
+                                   target_noise: float = 0.0,
+                                   target_noise_clip: float = 0.5) -> DeterministicActorCritic:
+        networks = (actor, critic, target_actor, target_critic)
+        if not all(isinstance(network, TorchNetwork) for network in networks):
+            raise TypeError("deterministic_actor_critic needs networks built by the torch backend")
+        return DeterministicActorCritic(
+            actor=actor, critic=critic, target_actor=target_actor,  # type: ignore[arg-type]
+            target_critic=target_critic, target_noise=target_noise,  # type: ignore[arg-type]
+            target_noise_clip=target_noise_clip)
 
     def seed(self, seed: int) -> None:
         torch.manual_seed(seed)

@@ -1,4 +1,5 @@
-"""Updates that cross networks: Soft Actor-Critic's critic and actor steps (Haarnoja et al. 2018).
+"""Updates that cross networks: Soft Actor-Critic's critic and actor steps (Haarnoja et al. 2018),
+and the deterministic actor-critics' (DDPG, Lillicrap et al. 2016; TD3, Fujimoto et al. 2018).
 
     update = learner.soft_actor_critic(actor=actor, critic=critic, target=target,
                                        temperature=TemperatureLoss(target_entropy=-1.0),
@@ -19,6 +20,7 @@ from numpy.typing import NDArray
 from coachrl.backend import State
 from coachrl.backend.torch import private
 from coachrl.backend.torch.losses import (
+    DeterministicPolicyObjective,
     SoftPolicyObjective,
     SoftQRegression,
     TemperatureObjective,
@@ -151,3 +153,67 @@ class SoftActorCritic:
 
     def load_state_dict(self, state: State) -> None:
         self.temperature.load_state_dict(state["temperature"])
+
+
+class DeterministicActorCritic:
+    """DDPG's and TD3's gradient steps over an actor (``DeterministicPolicyHead``), an ensemble
+    of Q(s, a) critics (``ActionValueHead``; one for DDPG, twins for TD3) and target copies of
+    both. The critics regress onto r + discount (1 - terminated) min_i Q_target,i(s', a') with
+    a' = clip(mu_target(s') + clip(N(0, target_noise^2), +-target_noise_clip), -1, 1) (TD3's
+    target smoothing; no noise for DDPG); the actor ascends Q_1(s, mu(s))."""
+
+    def __init__(self, *, actor: TorchNetwork, critic: TorchNetwork, target_actor: TorchNetwork,
+                 target_critic: TorchNetwork, target_noise: float,
+                 target_noise_clip: float) -> None:
+        (policy_head,), (q_head,) = actor.spec.heads, critic.spec.heads
+        if policy_head.distribution is not Distribution.DETERMINISTIC:
+            raise ValueError(f"the actor's head must be deterministic (DeterministicPolicyHead), "
+                             f"not {type(policy_head).__name__}")
+        if not q_head.ensemble_members():
+            raise ValueError(f"the critic's head must be an ensemble of Q(s, a) critics "
+                             f"(ActionValueHead), not {type(q_head).__name__}")
+        self.actor, self.critic = actor, critic
+        self.target_actor, self.target_critic = target_actor, target_critic
+        self.policy_head, self.q_head = policy_head, q_head
+        self.critic_loss = SoftQRegression(q_head)
+        self.target_noise, self.target_noise_clip = target_noise, target_noise_clip
+
+    def _tensors(self, batch: dict[str, NDArray], keys: tuple[str, ...]) -> list[torch.Tensor]:
+        return [torch.as_tensor(batch[key], device=self.actor.device) for key in keys]
+
+    def critic_step(self, batch: dict[str, NDArray], *, discount: float) -> dict[str, float]:
+        observations, actions, rewards, next_observations, terminated = self._tensors(
+            batch, (B.OBSERVATIONS, B.ACTIONS, B.REWARDS, B.NEXT_OBSERVATIONS, B.TERMINATED))
+        with torch.no_grad():
+            next_actions = self.target_actor.model(next_observations)[self.policy_head.name]
+            if self.target_noise > 0:
+                noise = (torch.randn_like(next_actions) * self.target_noise).clamp(
+                    -self.target_noise_clip, self.target_noise_clip)
+                next_actions = (next_actions + noise).clamp(-1.0, 1.0)
+            next_q = self.target_critic.model(torch.cat((next_observations, next_actions), 1))
+            bootstrap = (self._tensors(batch, (B.DISCOUNTS,))[0] if B.DISCOUNTS in batch
+                         else discount)
+            targets = rewards + bootstrap * (1.0 - terminated) * (
+                next_q[self.q_head.name].min(0).values)
+        out = self.critic.model(torch.cat((observations, actions), 1))
+        loss, extra = self.critic_loss(out, {B.TARGETS: targets})
+        return self.critic.minimize(loss, {"critic/q_mean": extra["q_mean"]},
+                                    loss_key="loss/critic", norm_key="optim/critic_grad_norm")
+
+    def actor_step(self, batch: dict[str, NDArray]) -> dict[str, float]:
+        """-mean Q_1(s, mu(s)) through the first critic, whose weights it leaves alone."""
+        (observations,) = self._tensors(batch, (B.OBSERVATIONS,))
+        actions = self.actor.model(observations)[self.policy_head.name]
+        q = self.critic.model(torch.cat((observations, actions), 1))[self.q_head.name]
+        policy_loss = DeterministicPolicyObjective.loss(q)
+        return self.actor.minimize(policy_loss, {"loss/policy": policy_loss.detach()},
+                                   loss_key=None, norm_key="optim/policy_grad_norm")
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        """The actor's and critics' optimisers follow ``Agent.apply_learning_rate``."""
+
+    def state_dict(self) -> State:
+        return {}
+
+    def load_state_dict(self, state: State) -> None:
+        del state
