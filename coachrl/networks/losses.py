@@ -89,6 +89,18 @@ class ClippedSurrogateLoss:
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
+class KLPenaltySurrogateLoss:
+    """PPO's adaptive-KL objective (Schulman et al. 2017, section 4): ``-mean(ratio * A) +
+    beta * mean(KL) - c * mean(H)``, KL(old || new) estimated per sample as (ratio - 1) -
+    log ratio (unbiased and never negative under the old policy's actions). The agent adapts
+    beta between updates and passes it per update (``kl_weight``)."""
+
+    kl_weight: float = 1.0  # beta, until the agent passes its adapted value
+    entropy_weight: float = 0.0
+    normalize_advantages: bool = True
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
 class PolicyGradientLoss:
     """The likelihood-ratio policy gradient, ``-mean(log pi(a|s) * advantage)``, minus an
     entropy bonus (Williams 1992; A2C/A3C, Mnih et al. 2016)."""

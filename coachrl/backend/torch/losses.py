@@ -25,7 +25,11 @@ from coachrl.backend.torch.loss_registry import (
     register_loss,
     weighted_mean,
 )
-from coachrl.backend.torch.policy_losses import ClippedSurrogate, PolicyGradient  # registered
+from coachrl.backend.torch.policy_losses import (  # registered
+    ClippedSurrogate,
+    KLPenaltySurrogate,
+    PolicyGradient,
+)
 from coachrl.core import batch as B
 from coachrl.networks.heads import Head
 from coachrl.networks.losses import (
@@ -41,8 +45,8 @@ from coachrl.networks.losses import (
     ValueLoss,
 )
 
-__all__ = ["LOSSES", "ClippedSurrogate", "Loss", "PolicyGradient", "loss_for", "normalize",
-           "register_loss", "weighted_mean"]
+__all__ = ["LOSSES", "ClippedSurrogate", "KLPenaltySurrogate", "Loss", "PolicyGradient",
+           "loss_for", "normalize", "register_loss", "weighted_mean"]
 HALF_LOG_2PI, LOG_2 = 0.5 * math.log(2.0 * math.pi), math.log(2.0)  # in double precision
 
 

@@ -1,6 +1,7 @@
 """Likelihood-ratio policy losses: PPO's clipped surrogate and the plain policy gradient, each
 with its gradient in the policy's outputs written out in closed form (tests compare both with
-autograd). They train any head whose ``distribution`` is categorical or Gaussian."""
+autograd), and PPO's KL-penalised surrogate (autograd). They train any head whose
+``distribution`` is categorical or Gaussian."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from coachrl.backend.torch.loss_registry import Tensors, normalize, register_los
 from coachrl.core import batch as B
 from coachrl.errors import ConfigError
 from coachrl.networks.heads import Distribution, Head
-from coachrl.networks.losses import ClippedSurrogateLoss, PolicyGradientLoss
+from coachrl.networks.losses import (
+    ClippedSurrogateLoss,
+    KLPenaltySurrogateLoss,
+    PolicyGradientLoss,
+)
 
 LOG_2PI = float(torch.log(torch.tensor(2.0 * torch.pi)))
 
@@ -175,3 +180,26 @@ class PolicyGradient:
             _policy_terms(self.head), spec.entropy_weight, batch[B.ACTIONS],
             _advantages(batch, spec.normalize_advantages), *outputs)
         return loss, {"entropy": entropy}
+
+
+@register_loss(KLPenaltySurrogateLoss)
+@dataclass(slots=True)
+class KLPenaltySurrogate:
+    """PPO with an adaptive KL penalty: -mean(ratio A) + beta mean((ratio - 1) - log ratio)
+    minus an entropy bonus; beta comes per update (``kl_weight``) from the agent."""
+
+    head: Head
+
+    def __call__(self, out: Tensors, batch: Tensors, **over: float) -> tuple[torch.Tensor, Tensors]:
+        spec: KLPenaltySurrogateLoss = self.head.loss
+        outputs = tuple(out[name] for name in self.head.distribution_outputs())
+        policy = _policy_terms(self.head)(outputs, batch[B.ACTIONS])
+        log_ratio = policy.log_prob - batch[B.LOG_PROBS]
+        ratio = log_ratio.exp()
+        kl = ((ratio - 1.0) - log_ratio).mean()
+        entropy = policy.entropy.mean()
+        surrogate = (ratio * _advantages(batch, spec.normalize_advantages)).mean()
+        loss = -surrogate + over.get("kl_weight", spec.kl_weight) * kl
+        if spec.entropy_weight > 0:
+            loss = loss - spec.entropy_weight * entropy
+        return loss, {"entropy": entropy.detach(), "approx_kl": kl.detach()}

@@ -18,9 +18,13 @@ from coachrl.networks.heads.base import (
 from coachrl.networks.losses import (
     ClippedSurrogateLoss,
     DeterministicPolicyLoss,
+    KLPenaltySurrogateLoss,
     PolicyGradientLoss,
     SoftPolicyLoss,
 )
+
+# the losses that train a policy through log pi(a|s) of its own distribution
+LikelihoodRatioLoss = ClippedSurrogateLoss | KLPenaltySurrogateLoss | PolicyGradientLoss
 
 POLICY_GAIN = 0.01  # a near-uniform (near-zero-mean) policy at the start (Andrychowicz et al.)
 LOG_STD_MIN, LOG_STD_MAX = -20.0, 2.0
@@ -34,7 +38,7 @@ class DiscretePolicyHead(Head):
     distribution = Distribution.CATEGORICAL
     n_actions: int
     name: str = "policy"
-    loss: ClippedSurrogateLoss | PolicyGradientLoss = field(default_factory=ClippedSurrogateLoss)
+    loss: LikelihoodRatioLoss = field(default_factory=ClippedSurrogateLoss)
 
     def layers(self) -> tuple[HeadLayer, ...]:
         return (LinearLayer("linear", self.n_actions, gain=POLICY_GAIN),)
@@ -57,7 +61,7 @@ class GaussianPolicyHead(Head):
     name: str = "policy"
     state_dependent_std: bool = False  # log-std from the features instead of a free parameter
     initial_log_std: float = 0.0
-    loss: ClippedSurrogateLoss | PolicyGradientLoss = field(default_factory=ClippedSurrogateLoss)
+    loss: LikelihoodRatioLoss = field(default_factory=ClippedSurrogateLoss)
 
     @property
     def log_std_name(self) -> str:
