@@ -121,3 +121,34 @@ def quantile_targets(
     bootstrap = discount if discounts is None else np.asarray(discounts)[:, None]
     return (rewards[:, None] + bootstrap * (1.0 - terminated.astype(np.float32))[:, None]
             * next_quantiles).astype(np.float32)
+
+
+def rescale_returns(returns: NDArray, timesteps: NDArray, kind: str) -> NDArray:
+    """Coach's policy-gradient return rescalers over a batch of whole episodes, one row per step.
+
+    Args:
+        returns: [B] each step's discounted return to its episode's end.
+        timesteps: [B] each step's index in its episode (0 starts an episode; the rows of an
+            episode are consecutive).
+        kind: "total_return" (every step gets its episode's whole return), "future_return"
+            (its own return to the end), "future_return_normalized_by_episode" (standardised
+            within its episode) or "future_return_normalized_by_timestep" (standardised over
+            the batch's steps with the same index: a baseline per timestep).
+
+    Returns:
+        [B] float32 advantages.
+    """
+    returns = np.asarray(returns, np.float64)
+    episode = np.cumsum(np.asarray(timesteps) == 0) - 1  # [B] which episode each row is in
+    if kind == "total_return":
+        starts = np.flatnonzero(np.asarray(timesteps) == 0)
+        return returns[starts][episode].astype(np.float32)
+    if kind == "future_return":
+        return returns.astype(np.float32)
+    groups = episode if kind == "future_return_normalized_by_episode" else np.asarray(timesteps)
+    if kind not in ("future_return_normalized_by_episode", "future_return_normalized_by_timestep"):
+        raise ValueError(f"unknown return rescaler {kind!r}")
+    count = np.bincount(groups)
+    mean = np.bincount(groups, returns) / count
+    variance = np.bincount(groups, (returns - mean[groups]) ** 2) / count
+    return ((returns - mean[groups]) / (np.sqrt(variance[groups]) + 1e-8)).astype(np.float32)
