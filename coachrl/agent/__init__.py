@@ -13,7 +13,8 @@ family), ``PolicyOptimizationAgent`` (policy.py: actor-critics) and
 ``DeterministicActorCriticAgent`` (deterministic.py: DDPG, TD3); SAC sits on ``ReplayAgent``
 directly. A concrete agent adds its params, its heads and one ``learn_from_batch``. The runtime
 and distributed/ ask what an agent can do through the protocols in base.py
-(``LearnsFromReplay``, ``LearnsFromRollouts``, ``ComputesGradients``, ``EstimatesValues``),
+(``LearnsFromReplay``, ``LearnsFromRollouts``, ``LearnsFromStaleRollouts``,
+``ComputesGradients``, ``EstimatesValues``),
 never which class it is.
 """
 
@@ -24,6 +25,7 @@ from coachrl.agent.base import (
     EstimatesValues,
     LearnsFromReplay,
     LearnsFromRollouts,
+    LearnsFromStaleRollouts,
 )
 from coachrl.agent.deterministic import (
     DeterministicActorCriticAgent,
@@ -58,6 +60,7 @@ __all__ = [
     "EstimatesValues",
     "LearnsFromReplay",
     "LearnsFromRollouts",
+    "LearnsFromStaleRollouts",
     "PolicyOptimizationAgent",
     "PolicyOptimizationAlgorithmParams",
     "PolicyOptimizationParams",

@@ -236,6 +236,16 @@ class LearnsFromRollouts(Protocol):
 
 
 @runtime_checkable
+class LearnsFromStaleRollouts(Protocol):
+    """Learns from rollouts that an older policy collected, correcting for the lag (V-trace):
+    rollout workers may act asynchronously, each rollout one update (IMPALA)."""
+
+    def rollout_length(self) -> int: ...
+
+    def corrects_policy_lag(self) -> bool: ...
+
+
+@runtime_checkable
 class ComputesGradients(Protocol):
     """Turns its own rollout into a loss gradient that a learner applies (A3C's workers send
     gradients rather than steps)."""

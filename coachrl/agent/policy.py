@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 from coachrl.agent.base import AgentContext
 from coachrl.agent.rollout import RolloutAgent, RolloutAlgorithmParams
+from coachrl.backend import Network
 from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo
 from coachrl.core.distributions import categorical_log_prob, gaussian_log_prob
@@ -72,7 +73,12 @@ class PolicyOptimizationAgent(RolloutAgent):
 
     def behaviour(self, observations: NDArray, actions: NDArray) -> dict[str, NDArray]:
         """V(s) and log pi(a|s) under the acting policy, for a batch of steps [B, ...]."""
-        out = self.acting.predict(observations)
+        return self.values_and_log_probs(self.acting, observations, actions)
+
+    def values_and_log_probs(self, network: Network, observations: NDArray,
+                             actions: NDArray) -> dict[str, NDArray]:
+        """V(s) and log pi(a|s) by ``network`` (the acting copy, or the learner's own)."""
+        out = network.predict(observations)
         head = self.policy_head
         if head.distribution is Distribution.GAUSSIAN:
             log_probs = gaussian_log_prob(actions, *(out[n] for n in head.distribution_outputs()))

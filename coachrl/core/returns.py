@@ -152,3 +152,46 @@ def rescale_returns(returns: NDArray, timesteps: NDArray, kind: str) -> NDArray:
     mean = np.bincount(groups, returns) / count
     variance = np.bincount(groups, (returns - mean[groups]) ** 2) / count
     return ((returns - mean[groups]) / (np.sqrt(variance[groups]) + 1e-8)).astype(np.float32)
+
+
+def vtrace(
+    *, behaviour_log_probs: NDArray, target_log_probs: NDArray, rewards: NDArray,
+    values: NDArray, last_values: NDArray, terminated: NDArray, dones: NDArray,
+    discount: float, rho_clip: float = 1.0, c_clip: float = 1.0,
+) -> tuple[NDArray, NDArray]:
+    """V-trace targets and policy-gradient advantages (Espeholt et al. 2018, section 4.1).
+
+    With rho_t = min(rho_clip, pi/mu) and c_t = min(c_clip, pi/mu) for the action taken,
+    delta_t = rho_t (r_t + gamma V(x_{t+1}) - V(x_t)) and v_t = V(x_t) + delta_t + gamma c_t
+    (v_{t+1} - V(x_{t+1})). Episode ends cut the recursion, as in ``compute_gae``: a
+    terminated step bootstraps from nothing, a truncated one from ``values[t + 1]`` (the value
+    of its true final observation, on the reset step that follows it).
+
+    Args:
+        behaviour_log_probs, target_log_probs: [T, N] log mu(a_t|x_t) of the policy that acted
+            and log pi(a_t|x_t) of the policy being learnt.
+        rewards, values, terminated, dones: [T, N]; last_values: [N] V after the last step.
+
+    Returns:
+        (v_s targets for V, rho_t (r_t + gamma v_{t+1} - V(x_t)) advantages), each [T, N]
+        float32.
+    """
+    ratios = np.exp(np.asarray(target_log_probs, np.float64)
+                    - np.asarray(behaviour_log_probs, np.float64))
+    rho, c = np.minimum(rho_clip, ratios), np.minimum(c_clip, ratios)
+    values = np.asarray(values, np.float64)
+    next_values = np.concatenate([values[1:], np.asarray(last_values, np.float64)[None]], 0)
+    not_terminated = 1.0 - np.asarray(terminated, np.float64)
+    not_done = 1.0 - np.asarray(dones, np.float64)
+    deltas = rho * (rewards + discount * not_terminated * next_values - values)
+    corrections = np.zeros_like(values)  # v_t - V(x_t)
+    running = np.zeros(values.shape[1])
+    for t in range(len(values) - 1, -1, -1):
+        running = deltas[t] + discount * c[t] * not_done[t] * running
+        corrections[t] = running
+    targets = values + corrections
+    # v_{t+1}: the next step's target inside an episode; at its end the raw next value
+    next_targets = np.concatenate([targets[1:], np.asarray(last_values, np.float64)[None]], 0)
+    next_targets = np.where(not_done > 0, next_targets, next_values)
+    advantages = rho * (rewards + discount * not_terminated * next_targets - values)
+    return targets.astype(np.float32), advantages.astype(np.float32)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from coachrl.agent import ComputesGradients, LearnsFromReplay, LearnsFromRollouts
+from coachrl.agent import (
+    ComputesGradients,
+    LearnsFromReplay,
+    LearnsFromRollouts,
+    LearnsFromStaleRollouts,
+)
 from coachrl.errors import ConfigError
 from coachrl.params.base import Preset
 from coachrl.params.tree import load_class
@@ -59,14 +64,15 @@ def resolve_mode(preset: Preset, requested: Mode | None) -> Mode:
     """The requested mode, or the agent's default; a ConfigError for what workers cannot run."""
     agent_class = load_class(type(preset.agent).agent_path)
     asynchronous = (issubclass(agent_class, LearnsFromReplay)
-                    or issubclass(agent_class, ComputesGradients))
+                    or issubclass(agent_class, ComputesGradients)
+                    or issubclass(agent_class, LearnsFromStaleRollouts))
     if not (asynchronous or issubclass(agent_class, LearnsFromRollouts)):
         raise ConfigError(f"{agent_class.__name__} has no distributed mode (workers feed agents "
                           "that learn from replay, from rollouts or from workers' gradients); "
                           "train it with --workers 0")
     mode = requested or (Mode.ASYNC if asynchronous else Mode.SYNC)
     if mode is Mode.ASYNC and not asynchronous:
-        raise ConfigError(f"--mode async needs an off-policy agent or A3C; "
+        raise ConfigError(f"--mode async needs an off-policy agent, A3C or IMPALA; "
                           f"{agent_class.__name__} is on-policy: use --mode sync")
     if preset.env.filters.normalize_observations:
         raise ConfigError("env.filters.normalize_observations=true is not supported with "

@@ -10,7 +10,8 @@ that end where it next trains. Worker 0 acts with the learner's own random gener
 worker repeats the single-process run. Async mode (Ape-X, the default of off-policy agents):
 each worker has one fragment in flight; the learner adds fragments to replay as they arrive,
 trains at the preset's ratio of gradient steps to env steps and broadcasts every
-``broadcast_period`` gradient steps.
+``broadcast_period`` gradient steps. An agent that corrects for policy lag (IMPALA's V-trace)
+learns from each worker's rollout as it arrives and broadcasts after every update.
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from coachrl.agent import ComputesGradients, LearnsFromReplay, LearnsFromRollouts
+from coachrl.agent import (
+    ComputesGradients,
+    LearnsFromReplay,
+    LearnsFromRollouts,
+    LearnsFromStaleRollouts,
+)
 from coachrl.core import batch as B
 from coachrl.core.batch import Fragment
 from coachrl.distributed.config import (
@@ -72,10 +78,12 @@ class DistributedTrainer(Trainer):
 
     # -- pieces ------------------------------------------------------------------------------
     def _resize_buffer(self) -> None:
-        """An on-policy learner's rollouts hold every worker's envs side by side."""
+        """An on-policy learner's rollouts hold every worker's envs side by side (sync), or
+        one worker's at a time (async, IMPALA)."""
         agent = getattr(self, "agent", None)
         if isinstance(agent, LearnsFromRollouts):
-            agent.widen_rollouts(self.config.workers * self.envs_per_worker)
+            workers = 1 if self.mode is Mode.ASYNC else self.config.workers
+            agent.widen_rollouts(workers * self.envs_per_worker)
 
     def load_checkpoint(self, path: Path, *, evaluation_state: bool = True) -> None:
         self._resize_buffer()
@@ -185,8 +193,9 @@ class DistributedTrainer(Trainer):
             c.env_steps += env_steps
             if c.env_steps >= heatup and self.agent.ready_to_train(c.env_steps):
                 self._train_step()
-                if (self.mode is Mode.ASYNC and self.agent.train_steps - self.pool.version
-                        >= self.config.broadcast_period):
+                if self.mode is Mode.ASYNC and (
+                        self.agent.train_steps - self.pool.version >= self.config.broadcast_period
+                        or isinstance(self.agent, LearnsFromStaleRollouts)):  # IMPALA: each
                     self.pool.broadcast(self.agent.weights(), self.agent.train_steps)
         if len(fragment.episodes):
             self._record_episodes(fragment.episodes)

@@ -232,3 +232,26 @@ def test_workers_build_n_step_transitions_and_their_initial_priorities(tmp_path:
     assert two == one == trainer.counters.episodes > 0
     priorities = memory.tree.priorities(np.arange(size))
     assert len(np.unique(priorities)) > size // 2  # rated one by one, not all at the maximum
+
+
+def test_impala_learns_from_async_workers_rollouts_and_reports_their_lag(tmp_path: Path) -> None:
+    """Each worker's rollout is one update as it arrives (V-trace corrects the lag); the
+    learner broadcasts after every update; default mode: async."""
+    from coachrl.agents.impala import IMPALAAlgorithmParams, IMPALAParams
+    from coachrl.core.steps import EnvSteps, Episodes
+    from coachrl.distributed.config import Mode, resolve_mode
+    from coachrl.params import EnvironmentParams, Preset, RunParams, ScheduleParams, Validation
+
+    preset = Preset(agent=IMPALAParams(algorithm=IMPALAAlgorithmParams(rollout_length=16)),
+                    env=EnvironmentParams(env_id="CartPole-v1", n_envs=2),
+                    schedule=ScheduleParams(improve_steps=EnvSteps(3_000),
+                                            evaluation_period=EnvSteps(1_500),
+                                            evaluation_episodes=Episodes(2)),
+                    validation=Validation(min_reward=475.0, max_env_steps=EnvSteps(3_000)),
+                    run=RunParams(experiment_dir=str(tmp_path)), name="IMPALA")
+    assert resolve_mode(preset, None) is Mode.ASYNC
+    trainer, outcome = _train(preset, workers=2)
+    assert outcome.reason == "finished" and trainer.agent.buffer.n_envs == 2  # one worker's
+    assert trainer.agent.train_steps >= 3_000 // 32 - 5  # one update per 16 x 2 rollout
+    lag = trainer.stats.scalars(trainer.pool)
+    assert "workers/env_steps_per_s" in lag and trainer.pool.version == trainer.agent.train_steps
