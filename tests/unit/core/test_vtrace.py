@@ -22,7 +22,7 @@ def test_on_policy_v_trace_is_the_n_step_return_and_gae_at_lambda_one() -> None:
     targets, advantages = vtrace(behaviour_log_probs=logs, target_log_probs=logs, **_columns())
     # v_2 = 3 + 0.5 * 4 = 5; v_1 = 2 + 0.5 * 5 = 4.5; v_0 = 1 + 0.5 * 4.5 = 3.25
     np.testing.assert_allclose(targets[:, 0], [3.25, 4.5, 5.0])
-    gae, returns = compute_gae(gae_lambda=1.0, **_columns())
+    _, returns = compute_gae(gae_lambda=1.0, **_columns())
     np.testing.assert_allclose(targets, returns, rtol=1e-6)
     # advantages: r_t + gamma v_{t+1} - V(x_t)
     np.testing.assert_allclose(advantages[:, 0], [1 + 0.5 * 4.5 - 0.5, 2 + 0.5 * 5 - 1,
