@@ -33,6 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, help="random seed (default: the preset's, 0)")
     train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override a parameter, e.g. agent.learning_rate=5e-4 (repeatable)")
+    train.add_argument("--env", metavar="ID_OR_MODULE:CLASS",
+                       help="run the preset's agent on another env: a Gymnasium id or a class "
+                            "from your module (env.env_id)")
+    train.add_argument("--level", metavar="NAME",
+                       help="one of the preset's levels (`coachrl presets` lists them)")
+    train.add_argument("--no-env-check", action="store_true",
+                       help="skip Gymnasium's env checker on a module:Class env")
     train.add_argument("--experiment-dir", help="parent directory of run directories")
     train.add_argument("--device", choices=("cpu", "cuda", "auto"), help="learner device")
     train.add_argument("--stop-at-threshold", action="store_true",

@@ -19,8 +19,21 @@ if TYPE_CHECKING:
 EXIT_INTERRUPTED = 130
 
 
-def _cli_overrides(args: argparse.Namespace) -> list[str]:
-    overrides = list(args.overrides)
+def _env_overrides(args: argparse.Namespace, preset: Preset) -> list[str]:
+    """--env ID, --level NAME and --no-env-check as ``env.*`` assignments."""
+    env, level = getattr(args, "env", None), getattr(args, "level", None)
+    if level is not None and env is not None:
+        raise ConfigError("--env and --level both choose the env; give one of them")
+    overrides = [f"env.env_id={preset.level_env(level)}"] if level is not None else []
+    if env is not None:
+        overrides.append(f"env.env_id={env}")
+    if getattr(args, "no_env_check", False):
+        overrides.append("env.check=false")
+    return overrides
+
+
+def _cli_overrides(args: argparse.Namespace, preset: Preset) -> list[str]:
+    overrides = [*_env_overrides(args, preset), *args.overrides]
     if args.seed is not None:
         overrides.append(f"run.seed={args.seed}")
     if args.experiment_dir:
@@ -47,13 +60,15 @@ def train(args: argparse.Namespace) -> int:
         preset = load_run_config(Path(args.resume))  # its worker settings included
         changed = [f"--{flag.replace('_', '-')}" for flag, _ in WORKER_FLAGS
                    if getattr(args, flag, None) is not None]
+        changed += [f"--{flag}" for flag in ("env", "level") if getattr(args, flag, None)]
         if args.overrides or changed:
             raise ConfigError(f"{' and '.join(['--set', *changed] if args.overrides else changed)}"
                               " cannot change a resumed run (it resumes with the settings in "
                               "its config.json); start a new run instead")
         outcome = _run(args, preset, Path(args.resume), resume=True)
     elif args.preset:
-        preset = apply_overrides(load_preset(args.preset), _cli_overrides(args))
+        preset = load_preset(args.preset)
+        preset = apply_overrides(preset, _cli_overrides(args, preset))
         with new_run_dir(preset) as run_dir:  # removed again if training cannot start
             outcome = _run(args, preset, run_dir, resume=False)
     else:
@@ -128,8 +143,8 @@ def presets(args: argparse.Namespace) -> int:
         v = preset.validation
         rows.append((name, preset.env.env_id, agent,
                      f">= {v.min_reward:g} over {int(v.episodes)} episodes",
-                     f"{int(v.max_env_steps):,}"))
-    header = ("preset", "env", "agent", "threshold", "step budget")
+                     f"{int(v.max_env_steps):,}", ", ".join(sorted(preset.levels)) or "-"))
+    header = ("preset", "env", "agent", "threshold", "step budget", "levels")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))

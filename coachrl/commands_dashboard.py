@@ -66,18 +66,24 @@ def _seed_argv(args: argparse.Namespace, seed: int, group: Path) -> list[str]:
         argv += ["--device", args.device]
     if args.stop_at_threshold:
         argv.append("--stop-at-threshold")
+    for flag in ("env", "level", "workers", "envs_per_worker", "mode", "address",
+                 "max_worker_restarts", "worker_timeout"):
+        value = getattr(args, flag, None)
+        if value is not None:
+            argv += [f"--{flag.replace('_', '-')}", str(value)]
+    if getattr(args, "no_env_check", False):
+        argv.append("--no-env-check")
     return argv
 
 
 def _group_dir(args: argparse.Namespace) -> Path:
     """Check the preset and overrides once, then name the group directory."""
+    from coachrl.commands import _cli_overrides
     from coachrl.params.tree import apply_overrides
     from coachrl.registry import load_preset
 
-    overrides = list(args.overrides)
-    if args.experiment_dir:
-        overrides.append(f"run.experiment_dir={args.experiment_dir}")
-    preset = apply_overrides(load_preset(args.preset), overrides)
+    preset = load_preset(args.preset)
+    preset = apply_overrides(preset, _cli_overrides(args, preset))
     name = preset.name or Path(args.preset).stem
     return Path(preset.run.experiment_dir) / f"{name}-seeds-{time.strftime('%Y%m%d-%H%M%S')}"
 

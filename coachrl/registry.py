@@ -6,6 +6,7 @@ declare themselves in pyproject.toml's entry points, exactly as a third-party pa
 
 from __future__ import annotations
 
+import copy
 import difflib
 import importlib
 import importlib.util
@@ -68,6 +69,7 @@ def load_preset(name: str) -> Preset:
     preset = getattr(module, "preset", None)
     if not isinstance(preset, Preset):
         raise PresetNotFound(f"{name!r} defines no `preset = Preset(...)`")
+    preset = copy.deepcopy(preset)  # the caller's to change: the module's stays as written
     preset.name = preset.name or label
     return preset
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import os
+import sys
 from typing import Any, cast
 
 import gymnasium as gym
@@ -39,8 +41,10 @@ def make_env(params: EnvironmentParams, *, render_mode: str | None = None) -> gy
     if params.max_episode_steps:
         kwargs["max_episode_steps"] = params.max_episode_steps
     env_id = params.env_id
-    if ":" in env_id and env_id.split(":", 1)[0] not in gym.registry:
+    if is_custom(env_id):
         module_name, _, class_name = env_id.partition(":")
+        if os.getcwd() not in sys.path:  # as `python -m coachrl` would find a module here
+            sys.path.append(os.getcwd())
         try:
             module = __import__(module_name, fromlist=[class_name])
             cls = getattr(module, class_name)
@@ -57,6 +61,23 @@ def make_env(params: EnvironmentParams, *, render_mode: str | None = None) -> gy
     return gym.make(env_id, **kwargs)
 
 
+def is_custom(env_id: str) -> bool:
+    """A ``module:Class`` of the user's, not a registered id."""
+    return ":" in env_id and env_id.split(":", 1)[0] not in gym.registry
+
+
+def check(env: gym.Env, env_id: str) -> None:
+    """Gymnasium's env checker on a user's env: its failures become one clear error."""
+    from gymnasium.utils.env_checker import check_env
+
+    try:
+        check_env(env.unwrapped, skip_render_check=True)
+    except Exception as exc:  # the checker raises AssertionError, TypeError, ValueError, ...
+        raise ConfigError(f"env.env_id={env_id!r} fails Gymnasium's env checker: "
+                          f"{type(exc).__name__}: {exc} (fix the env, or skip the check with "
+                          "--no-env-check / env.check=false)") from None
+
+
 class GymVectorEnv:
     """N Gymnasium envs with NEXT_STEP autoreset made explicit and episode statistics kept.
 
@@ -69,6 +90,8 @@ class GymVectorEnv:
                  render_mode: str | None = None) -> None:
         self.n_envs = n_envs or params.n_envs
         first = make_env(params, render_mode=render_mode)  # fail fast, in this process
+        if params.check and is_custom(params.env_id):
+            check(first, params.env_id)
         observation_space, action_space = first.observation_space, first.action_space
         self.spaces = spaces_from_gym(observation_space, action_space)
         observation = self.spaces.observation

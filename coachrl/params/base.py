@@ -170,6 +170,7 @@ class EnvironmentParams:
     vectorization: Vectorization = Vectorization.SYNC
     max_episode_steps: int = 0  # override the env's time limit; 0 keeps it
     env_kwargs: dict[str, object] = field(default_factory=dict)  # passed to gymnasium.make
+    check: bool = True  # run Gymnasium's env checker on a module:Class env at start-up
     filters: FilterParams = field(default_factory=FilterParams)
 
     def __post_init__(self) -> None:
@@ -262,11 +263,22 @@ class Preset:
     schedule: ScheduleParams = field(default_factory=ScheduleParams)
     validation: Validation
     run: RunParams = field(default_factory=RunParams)
+    levels: dict[str, str] = field(default_factory=dict)  # --level NAME -> env.env_id
     name: str = ""  # filled in by the loader from the module name
 
     def __post_init__(self) -> None:
         if not type(self.agent).agent_path:
             raise FieldError("agent", f"{type(self.agent).__name__} names no agent_path")
+
+    def level_env(self, level: str) -> str:
+        """The env id of one of the preset's levels (an Atari game, a MuJoCo robot, a Doom
+        scenario); a clear error naming the levels there are."""
+        if level not in self.levels:
+            have = (f"its levels are {', '.join(sorted(self.levels))}" if self.levels else
+                    "it has none; choose another env with --env ID")
+            raise FieldError("level", f"{level!r} is not a level of preset {self.name or '?'}; "
+                                      f"{have}")
+        return self.levels[level]
 
 
 __all__ = [

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import pkgutil
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -95,5 +98,24 @@ def make_agent(preset: Preset, env: VectorEnvironment, learner: Backend, actor: 
     )
     try:
         return agent_class(preset.agent, context)
-    except IncompatibleSpaces as exc:  # say which env, so the user knows what to change
-        raise IncompatibleSpaces(f"env.env_id={preset.env.env_id!r}: {exc}") from None
+    except IncompatibleSpaces as exc:  # say which env, and which agents would fit it
+        fitting = agents_for(env.spaces.action)
+        raise IncompatibleSpaces(
+            f"env.env_id={preset.env.env_id!r}: {exc}; its observations are "
+            f"{env.spaces.observation}. Agents that fit its actions: "
+            f"{', '.join(fitting) or 'none installed'} (coachrl presets lists their presets)"
+        ) from None
+
+
+def agents_for(action: Any) -> list[str]:
+    """The built-in agents (``coachrl.agents`` modules) whose action spaces include ``action``."""
+    package = importlib.import_module("coachrl.agents")
+    names = []
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"coachrl.agents.{info.name}")
+        for value in vars(module).values():
+            if (isinstance(value, type) and issubclass(value, Agent)
+                    and value.__module__ == module.__name__
+                    and isinstance(action, value.supported_actions)):
+                names.append(value.__name__.removesuffix("Agent"))
+    return sorted(names)

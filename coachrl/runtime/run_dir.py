@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import platform
@@ -100,7 +101,24 @@ def _module_dirs(config: Any) -> list[str]:
                 walk(value)
 
     walk(config)
-    return found
+    env_root = _env_module_dir(str(config.get("env", {}).get("env_id", "")))
+    return found + ([env_root] if env_root and env_root not in found else [])
+
+
+def _env_module_dir(env_id: str) -> str | None:
+    """Where a user's env class (``--env module:Class``) imports from; None for a registered
+    id, coachrl's own envs, or a module that cannot be found."""
+    module_name = env_id.partition(":")[0].split(".")[0] if ":" in env_id else ""
+    if not module_name or module_name == "coachrl":
+        return None
+    if os.getcwd() not in sys.path:  # as the env adapter imports it: from here too
+        sys.path.append(os.getcwd())
+    with suppress(ImportError, ValueError):
+        spec = importlib.util.find_spec(module_name)
+        if spec is not None and spec.origin:
+            origin = Path(spec.origin)
+            return str(origin.parent.parent if origin.name == "__init__.py" else origin.parent)
+    return None
 
 
 def load_run_config(run_dir: Path) -> Preset:
