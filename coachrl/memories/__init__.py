@@ -5,12 +5,14 @@ from coachrl.memories.dnd import DifferentiableNeuralDictionary
 from coachrl.memories.episode_returns import MC_RETURNS, EpisodeReturnsBuilder
 from coachrl.memories.episodic import Episode, EpisodicMemory
 from coachrl.memories.frames import FrameReplay, FrameStore, PrioritizedFrameReplay
+from coachrl.memories.hindsight import GoalReward, GoalStrategy, hindsight_relabel
 from coachrl.memories.nstep import NStepBuilder
 from coachrl.memories.prioritized import PrioritizedReplay, SumTree
 from coachrl.memories.replay import ReplayBuffer
 from coachrl.memories.rollout import RolloutBuffer
 
 __all__ = ["MC_RETURNS", "Column", "DifferentiableNeuralDictionary", "Episode",
-           "EpisodeReturnsBuilder", "EpisodicMemory", "FrameReplay", "FrameStore", "NStepBuilder",
+           "EpisodeReturnsBuilder", "EpisodicMemory", "FrameReplay", "FrameStore", "GoalReward",
+           "GoalStrategy", "NStepBuilder",
            "PrioritizedFrameReplay", "PrioritizedReplay", "ReplayBuffer", "RolloutBuffer",
-           "SumTree", "transition_columns"]
+           "SumTree", "hindsight_relabel", "transition_columns"]
