@@ -23,7 +23,7 @@ class BitFlip(gym.Env):
     def __init__(self, n_bits: int = 15, max_steps: int | None = None) -> None:
         self.n_bits = n_bits
         self.max_steps = max_steps or n_bits
-        bits = gym.spaces.MultiBinary(n_bits)
+        bits = gym.spaces.Box(0.0, 1.0, (n_bits,), np.float32)  # as goal envs' Boxes
         self.observation_space = gym.spaces.Dict(
             {"observation": bits, "achieved_goal": bits, "desired_goal": bits})
         self.action_space = gym.spaces.Discrete(n_bits)
@@ -32,8 +32,8 @@ class BitFlip(gym.Env):
         self.t = 0
 
     def _observation(self) -> dict[str, NDArray]:
-        return {"observation": self.state.copy(), "achieved_goal": self.state.copy(),
-                "desired_goal": self.goal.copy()}
+        state, goal = self.state.astype(np.float32), self.goal.astype(np.float32)
+        return {"observation": state, "achieved_goal": state.copy(), "desired_goal": goal}
 
     def compute_reward(self, achieved_goal: NDArray, desired_goal: NDArray,
                        info: Any = None) -> NDArray:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, ClassVar, cast
 
+import numpy as np
 from numpy.typing import NDArray
 
 from coachrl.agent.base import Agent, AgentContext
@@ -19,17 +21,24 @@ from coachrl.core.spaces import (
 )
 from coachrl.errors import ConfigError
 from coachrl.memories import (
+    EPISODE_STEPS,
     MC_RETURNS,
     Column,
+    Episode,
     EpisodeReturnsBuilder,
+    EpisodicMemory,
     FrameReplay,
+    GoalReward,
+    GoalStrategy,
     NStepBuilder,
     PrioritizedFrameReplay,
     PrioritizedReplay,
     ReplayBuffer,
+    hindsight_relabel,
     transition_columns,
 )
-from coachrl.params.base import AgentParams, AlgorithmParams, MemoryParams
+from coachrl.memories.episodic import Relabel
+from coachrl.params.base import AgentParams, AlgorithmParams, Hindsight, MemoryKind, MemoryParams
 from coachrl.params.check import in_range, positive
 
 
@@ -61,7 +70,7 @@ class ReplayAgent(Agent):
     transition, n-step or not.
     """
 
-    memory: ReplayBuffer
+    memory: ReplayBuffer | EpisodicMemory
     # transitions wait for their episode's end and carry their Monte-Carlo return (MMC)
     monte_carlo_returns: ClassVar[bool] = False
 
@@ -73,14 +82,15 @@ class ReplayAgent(Agent):
         carried = self.memory_columns()
         self.n_step: NStepBuilder | None = None
         self.episode_returns: EpisodeReturnsBuilder | None = None
-        if self.monte_carlo_returns:
+        episodic = memory.kind is MemoryKind.EPISODIC
+        if self.monte_carlo_returns or episodic:  # transitions wait for their episode's end
             if memory.n_step > 1:
-                raise ConfigError(f"{type(self).__name__} stores one-step transitions with "
-                                  f"their Monte-Carlo returns; memory.n_step={memory.n_step} "
-                                  "must be 1")
+                raise ConfigError(f"{type(self).__name__} with memory.kind={memory.kind.value!r}"
+                                  f" stores whole episodes of one-step transitions; "
+                                  f"memory.n_step={memory.n_step} must be 1")
             self.episode_returns = EpisodeReturnsBuilder(discount=params.algorithm.discount,
                                                          n_envs=context.n_envs)
-            carried = (*carried, Column(MC_RETURNS))
+            carried = (*carried, Column(MC_RETURNS), Column(EPISODE_STEPS, (), np.int64))
         if memory.n_step > 1:
             step_columns = [c for c in carried if c.name not in NSTEP_COMPUTED]
             self.n_step = NStepBuilder(n=memory.n_step, discount=params.algorithm.discount,
@@ -89,7 +99,10 @@ class ReplayAgent(Agent):
         layout: dict[str, Any] = {"capacity": memory.capacity, "columns": carried}
         if memory.kind == "prioritized":
             layout["priority_exponent"] = memory.priority_exponent
-        if memory.store_frames_once:
+        if episodic:
+            self.memory = EpisodicMemory(capacity=memory.capacity, columns=carried,
+                                         relabel=_hindsight(memory), rng=self.rng)
+        elif memory.store_frames_once:
             observation = with_image_channels(self.spaces.observation,
                                               params.network.image_channels)
             if not observation.is_image:
@@ -155,7 +168,12 @@ class ReplayAgent(Agent):
         memory takes ``priorities`` (|TD errors| a rollout worker computed) instead of giving
         new transitions the largest priority seen."""
         self._steps_since_train += env_steps
-        if priorities is not None and isinstance(self.memory, PrioritizedReplay):
+        if isinstance(self.memory, EpisodicMemory):  # whole episodes, each relabelled
+            bounds = [*np.flatnonzero(transitions[EPISODE_STEPS] == 0).tolist(),
+                      len(transitions[B.REWARDS])]
+            for first, end in pairwise(bounds):
+                self.memory.add_episode(Episode({k: v[first:end] for k, v in transitions.items()}))
+        elif priorities is not None and isinstance(self.memory, PrioritizedReplay):
             self.memory.add(transitions, priorities=priorities)
         else:
             self.memory.add(transitions)
@@ -246,3 +264,14 @@ class ReplayAgent(Agent):
 
 
 NSTEP_COMPUTED = frozenset({B.REWARDS, B.NEXT_OBSERVATIONS, B.TERMINATED})  # built by n-step
+
+
+def _hindsight(memory: MemoryParams) -> Relabel | None:
+    """The hindsight relabelling hook the memory params ask for, if any."""
+    if memory.hindsight is Hindsight.NONE:
+        return None
+    success, failure = memory.goal_rewards
+    return hindsight_relabel(strategy=GoalStrategy(memory.hindsight.value),
+                             goals=memory.hindsight_goals,
+                             reward=GoalReward(tolerance=memory.goal_tolerance, success=success,
+                                               failure=failure))

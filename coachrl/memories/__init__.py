@@ -2,7 +2,7 @@
 
 from coachrl.memories.columns import Column, transition_columns
 from coachrl.memories.dnd import DifferentiableNeuralDictionary
-from coachrl.memories.episode_returns import MC_RETURNS, EpisodeReturnsBuilder
+from coachrl.memories.episode_returns import EPISODE_STEPS, MC_RETURNS, EpisodeReturnsBuilder
 from coachrl.memories.episodic import Episode, EpisodicMemory
 from coachrl.memories.frames import FrameReplay, FrameStore, PrioritizedFrameReplay
 from coachrl.memories.hindsight import GoalReward, GoalStrategy, hindsight_relabel
@@ -11,7 +11,7 @@ from coachrl.memories.prioritized import PrioritizedReplay, SumTree
 from coachrl.memories.replay import ReplayBuffer
 from coachrl.memories.rollout import RolloutBuffer
 
-__all__ = ["MC_RETURNS", "Column", "DifferentiableNeuralDictionary", "Episode",
+__all__ = ["EPISODE_STEPS", "MC_RETURNS", "Column", "DifferentiableNeuralDictionary", "Episode",
            "EpisodeReturnsBuilder", "EpisodicMemory", "FrameReplay", "FrameStore", "GoalReward",
            "GoalStrategy", "NStepBuilder",
            "PrioritizedFrameReplay", "PrioritizedReplay", "ReplayBuffer", "RolloutBuffer",

@@ -1,6 +1,7 @@
 """Monte-Carlo returns for replay (mixed Monte-Carlo targets, Ostrovski et al. 2017; Coach's
 MMC agent): each env's transitions wait until its episode ends, then leave together, each with
-its discounted return to the episode's end in the ``mc_returns`` column.
+its discounted return to the episode's end in the ``mc_returns`` column and its index in the
+episode in ``episode_steps``.
 
     builder = EpisodeReturnsBuilder(discount=0.99, n_envs=8)
     transitions = builder.add(step_transitions, dones=result.dones, valid=result.valid)
@@ -21,6 +22,7 @@ from coachrl.core import batch as B
 from coachrl.errors import CheckpointError
 
 MC_RETURNS = "mc_returns"
+EPISODE_STEPS = "episode_steps"  # each transition's index in its episode (0 starts one)
 
 
 class EpisodeReturnsBuilder:
@@ -46,7 +48,8 @@ class EpisodeReturnsBuilder:
                 finished.append(self._release(int(env)))
         if not finished:
             empty = {name: value[:0] for name, value in transitions.items()}
-            return empty | {MC_RETURNS: np.zeros(0, np.float32)}
+            return empty | {MC_RETURNS: np.zeros(0, np.float32),
+                            EPISODE_STEPS: np.zeros(0, np.int64)}
         return {name: np.concatenate([f[name] for f in finished]) for name in finished[0]}
 
     def _release(self, env: int) -> dict[str, NDArray]:
@@ -57,7 +60,8 @@ class EpisodeReturnsBuilder:
         for t in range(len(rows) - 1, -1, -1):
             running = float(episode[B.REWARDS][t]) + self.discount * running
             returns[t] = running
-        return episode | {MC_RETURNS: returns.astype(np.float32)}
+        return episode | {MC_RETURNS: returns.astype(np.float32),
+                          EPISODE_STEPS: np.arange(len(rows), dtype=np.int64)}
 
     def state_dict(self) -> dict[str, Any]:
         return {"open": [{name: np.stack([row[name] for row in rows]) for name in rows[0]}

@@ -35,10 +35,22 @@ class ImageChannels(StrEnum):
 
 
 class MemoryKind(StrEnum):
-    """How replay samples: uniformly, or by priority (Schaul et al. 2016)."""
+    """How replay stores and samples: transitions uniformly, by priority (Schaul et al. 2016),
+    or whole episodes (hindsight replay relabels them)."""
 
     UNIFORM = "uniform"
     PRIORITIZED = "prioritized"
+    EPISODIC = "episodic"
+
+
+class Hindsight(StrEnum):
+    """Hindsight experience replay's goal strategy (Andrychowicz et al. 2017); NONE: off."""
+
+    NONE = "none"
+    FUTURE = "future"
+    FINAL = "final"
+    EPISODE = "episode"
+    RANDOM = "random"
 
 
 class LearningRateDecay(StrEnum):
@@ -108,11 +120,21 @@ class MemoryParams:
     save_in_checkpoint: bool = False  # store replay contents in every checkpoint
     n_step: int = 1  # n of n-step returns: transitions carry n discounted rewards and s_{t+n}
     store_frames_once: bool = False  # stacked image observations: each distinct frame once
+    hindsight: Hindsight = Hindsight.NONE  # relabel episodes with achieved goals (kind episodic)
+    hindsight_goals: int = 4  # k: relabelled copies of each episode
+    goal_tolerance: float = 0.0  # a goal within this Euclidean distance is reached
+    goal_rewards: tuple[float, float] = (0.0, -1.0)  # (reached, not reached), as the env pays
 
     def __post_init__(self) -> None:
         positive("capacity", self.capacity)
         positive("n_step", self.n_step)
         self.kind = choice("kind", self.kind, MemoryKind)
+        self.hindsight = choice("hindsight", self.hindsight, Hindsight)
+        positive("hindsight_goals", self.hindsight_goals)
+        non_negative("goal_tolerance", self.goal_tolerance)
+        if self.hindsight is not Hindsight.NONE and self.kind is not MemoryKind.EPISODIC:
+            raise FieldError("hindsight", f"{self.hindsight.value!r} relabels whole episodes: "
+                                          f"it needs kind='episodic', not {self.kind.value!r}")
         in_range("priority_exponent", self.priority_exponent, 0.0, 1.0)
         in_range("importance_exponent", self.importance_exponent, 0.0, 1.0)
 
