@@ -17,9 +17,9 @@ from coachrl.agent import (
     PolicyOptimizationAgent,
     PolicyOptimizationAlgorithmParams,
     PolicyOptimizationParams,
+    policy_head,
 )
 from coachrl.backend import Weights
-from coachrl.core.spaces import DiscreteActions
 from coachrl.networks import (
     DiscretePolicyHead,
     GaussianPolicyHead,
@@ -66,12 +66,7 @@ class A3CAgent(PolicyOptimizationAgent):
     def heads(self) -> tuple[DiscretePolicyHead | GaussianPolicyHead, VHead]:
         p = self.params.algorithm
         surrogate = PolicyGradientLoss(entropy_weight=p.entropy_weight)
-        action = self.spaces.action
-        policy: DiscretePolicyHead | GaussianPolicyHead
-        if isinstance(action, DiscreteActions):
-            policy = DiscretePolicyHead(n_actions=action.n, loss=surrogate)
-        else:
-            policy = GaussianPolicyHead(action_dim=action.dim, loss=surrogate)
+        policy = policy_head(self.spaces.action, surrogate)
         return policy, VHead(loss=ValueLoss(weight=p.value_weight))
 
     def learn_from_batch(self, batch: dict[str, NDArray], *, step: int) -> dict[str, float]:

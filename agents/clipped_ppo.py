@@ -11,9 +11,9 @@ from coachrl.agent import (
     PolicyOptimizationAgent,
     PolicyOptimizationAlgorithmParams,
     PolicyOptimizationParams,
+    policy_head,
 )
 from coachrl.core.schedules import Constant, Schedule
-from coachrl.core.spaces import DiscreteActions
 from coachrl.networks import (
     ClippedSurrogateLoss,
     DiscretePolicyHead,
@@ -63,12 +63,7 @@ class ClippedPPOAgent(PolicyOptimizationAgent):
         surrogate = ClippedSurrogateLoss(clip_range=p.clip_range.value(0),
                                          entropy_weight=p.entropy_weight,
                                          normalize_advantages=p.normalize_advantages)
-        action = self.spaces.action
-        policy: DiscretePolicyHead | GaussianPolicyHead
-        if isinstance(action, DiscreteActions):
-            policy = DiscretePolicyHead(n_actions=action.n, loss=surrogate)
-        else:
-            policy = GaussianPolicyHead(action_dim=action.dim, loss=surrogate)
+        policy = policy_head(self.spaces.action, surrogate)
         value = VHead(loss=ValueLoss(weight=p.value_weight, clip_range=p.value_clip_range))
         return policy, value
 

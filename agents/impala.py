@@ -17,10 +17,10 @@ from coachrl.agent import (
     PolicyOptimizationAgent,
     PolicyOptimizationAlgorithmParams,
     PolicyOptimizationParams,
+    policy_head,
 )
 from coachrl.core import batch as B
 from coachrl.core.returns import vtrace
-from coachrl.core.spaces import DiscreteActions
 from coachrl.networks import (
     DiscretePolicyHead,
     GaussianPolicyHead,
@@ -72,12 +72,7 @@ class IMPALAAgent(PolicyOptimizationAgent):
     def heads(self) -> tuple[DiscretePolicyHead | GaussianPolicyHead, VHead]:
         p = self.params.algorithm
         gradient = PolicyGradientLoss(entropy_weight=p.entropy_weight)
-        action = self.spaces.action
-        policy: DiscretePolicyHead | GaussianPolicyHead
-        if isinstance(action, DiscreteActions):
-            policy = DiscretePolicyHead(n_actions=action.n, loss=gradient)
-        else:
-            policy = GaussianPolicyHead(action_dim=action.dim, loss=gradient)
+        policy = policy_head(self.spaces.action, gradient)
         return policy, VHead(loss=ValueLoss(weight=p.value_weight))
 
     def corrects_policy_lag(self) -> bool:

@@ -13,15 +13,14 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from coachrl.agent import Agent, AgentContext
+from coachrl.agent import Agent, AgentContext, policy_head
 from coachrl.backend import State
 from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo, StepResult
 from coachrl.core.returns import rescale_returns
-from coachrl.core.spaces import DiscreteActions
 from coachrl.exploration import Categorical, ExplorationPolicy
 from coachrl.memories import MC_RETURNS, EpisodeReturnsBuilder
-from coachrl.networks import DiscretePolicyHead, GaussianPolicyHead, PolicyGradientLoss
+from coachrl.networks import PolicyGradientLoss
 from coachrl.networks.heads import Distribution
 from coachrl.params import AgentParams, AlgorithmParams
 from coachrl.params.check import choice, non_negative, positive
@@ -71,11 +70,8 @@ class PGAgent(Agent):
 
     def __init__(self, params: PGParams, context: AgentContext) -> None:
         super().__init__(params, context)
-        action = self.spaces.action
-        loss = PolicyGradientLoss(entropy_weight=params.algorithm.entropy_weight)
-        self.policy_head = (DiscretePolicyHead(n_actions=action.n, loss=loss)
-                            if isinstance(action, DiscreteActions)
-                            else GaussianPolicyHead(action_dim=action.dim, loss=loss))
+        self.policy_head = policy_head(self.spaces.action, PolicyGradientLoss(
+            entropy_weight=params.algorithm.entropy_weight))
         self.main = self.build_network("main", self.network_spec((self.policy_head,)))
         self.acting = self.build_acting_copy(self.main)
         self.use_exploration(params.exploration)

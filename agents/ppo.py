@@ -14,9 +14,9 @@ from coachrl.agent import (
     PolicyOptimizationAgent,
     PolicyOptimizationAlgorithmParams,
     PolicyOptimizationParams,
+    policy_head,
 )
 from coachrl.backend import State
-from coachrl.core.spaces import DiscreteActions
 from coachrl.networks import (
     DiscretePolicyHead,
     GaussianPolicyHead,
@@ -72,12 +72,7 @@ class PPOAgent(PolicyOptimizationAgent):
         surrogate = KLPenaltySurrogateLoss(kl_weight=p.initial_kl_weight,
                                            entropy_weight=p.entropy_weight,
                                            normalize_advantages=p.normalize_advantages)
-        action = self.spaces.action
-        policy: DiscretePolicyHead | GaussianPolicyHead
-        if isinstance(action, DiscreteActions):
-            policy = DiscretePolicyHead(n_actions=action.n, loss=surrogate)
-        else:
-            policy = GaussianPolicyHead(action_dim=action.dim, loss=surrogate)
+        policy = policy_head(self.spaces.action, surrogate)
         return policy, VHead(loss=ValueLoss(weight=p.value_weight))
 
     def learn_from_batch(self, batch: dict[str, NDArray], *, step: int) -> dict[str, float]:

@@ -36,6 +36,7 @@ from coachrl.agent.policy import (
     PolicyOptimizationAgent,
     PolicyOptimizationAlgorithmParams,
     PolicyOptimizationParams,
+    policy_head,
 )
 from coachrl.agent.replay import NSTEP_COMPUTED, ReplayAgent, ReplayAlgorithmParams
 from coachrl.agent.rollout import RolloutAgent, RolloutAlgorithmParams
@@ -72,5 +73,6 @@ __all__ = [
     "ValueOptimizationAgent",
     "ValueOptimizationAlgorithmParams",
     "ValueOptimizationParams",
+    "policy_head",
     "taken_values",
 ]

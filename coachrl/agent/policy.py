@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,8 +16,10 @@ from coachrl.backend import Network
 from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo
 from coachrl.core.distributions import categorical_log_prob, gaussian_log_prob
+from coachrl.core.spaces import DiscreteActions
 from coachrl.exploration import Categorical, ExplorationPolicy
 from coachrl.networks.heads import Distribution
+from coachrl.networks.heads.policy import LikelihoodRatioLoss
 from coachrl.networks.spec import DiscretePolicyHead, GaussianPolicyHead, VHead
 from coachrl.params.base import AgentParams
 
@@ -33,6 +36,14 @@ class PolicyOptimizationParams(AgentParams):
     algorithm: PolicyOptimizationAlgorithmParams = field(
         default_factory=PolicyOptimizationAlgorithmParams)
     exploration: ExplorationPolicy = field(default_factory=Categorical)
+
+
+def policy_head(action: Any, loss: LikelihoodRatioLoss) -> DiscretePolicyHead | GaussianPolicyHead:
+    """A categorical policy head for discrete actions, a diagonal Gaussian one for Box actions,
+    trained by ``loss``."""
+    if isinstance(action, DiscreteActions):
+        return DiscretePolicyHead(n_actions=action.n, loss=loss)
+    return GaussianPolicyHead(action_dim=action.dim, loss=loss)
 
 
 class PolicyOptimizationAgent(RolloutAgent):
