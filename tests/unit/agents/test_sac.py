@@ -91,7 +91,7 @@ def test_sac_learns_from_replay_so_its_workers_run_asynchronously() -> None:
     from coachrl.distributed.config import Mode, resolve_mode
 
     assert resolve_mode(load_preset("Pendulum_SAC"), None) is Mode.ASYNC
-    with pytest.raises(ConfigError, match="needs an off-policy agent or A3C"):
+    with pytest.raises(ConfigError, match="needs an off-policy agent, A3C or IMPALA"):
         resolve_mode(load_preset("CartPole_ClippedPPO"), Mode.ASYNC)
 
 
