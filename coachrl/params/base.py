@@ -226,7 +226,7 @@ class ScheduleParams:
 class WorkerMode(Enum):
     """How the learner consumes rollout workers' fragments (docs/distributed.md)."""
 
-    AUTO = "auto"  # sync for on-policy agents, async for off-policy agents and A3C
+    AUTO = "auto"  # sync for on-policy agents, async for off-policy ones, A3C and IMPALA
     SYNC = "sync"  # collect from every worker, learn, broadcast
     ASYNC = "async"  # learn from each fragment as it arrives (Ape-X; A3C's gradients)
 
