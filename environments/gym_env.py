@@ -126,6 +126,7 @@ class GymVectorEnv:
         self._resetting = [False] * self.n_envs  # the episode ended: the next step resets it
         self._returns = [0.0] * self.n_envs
         self._lengths = [0] * self.n_envs
+        self._successes: dict[int, float] = {}  # env -> is_success of the episode that ended
 
     def reset(self) -> NDArray:
         """Start new episodes in every env; seeded the first time only, so that later resets
@@ -166,9 +167,13 @@ class GymVectorEnv:
             actions = np.clip(actions, *self._bounds)
         if self.envs is None:  # subprocess envs: Gymnasium steps (and autoresets) them
             assert self.env is not None
-            observations, rewards, terminated, truncated, _ = self.env.step(actions)
+            observations, rewards, terminated, truncated, infos = self.env.step(actions)
             arrays = (self._from_vector(observations), rewards.astype(np.float32),
                       terminated.copy(), truncated.copy())
+            if "is_success" in infos:  # read for the envs whose episode ends on this step
+                said = infos.get("_is_success", np.ones(self.n_envs, bool))
+                self._successes = {int(i): float(infos["is_success"][i])
+                                   for i in np.flatnonzero(said)}
         else:
             n = self.n_envs
             arrays = (self._new_observations(), np.zeros(n, dtype=np.float32),
@@ -176,9 +181,12 @@ class GymVectorEnv:
         valid, ended = self._step_each(actions, *arrays)
         finished = NO_EPISODES
         if ended:
-            returns, lengths = self._returns, self._lengths
+            returns, lengths, successes = self._returns, self._lengths, self._successes
+            said = np.array([successes.get(i, np.nan) for i in ended])
             finished = EpisodeStats(np.array([returns[i] for i in ended]),
-                                    np.array([lengths[i] for i in ended], dtype=np.int64))
+                                    np.array([lengths[i] for i in ended], dtype=np.int64),
+                                    None if np.isnan(said).all() else said)
+            self._successes = {}
             for i in ended:
                 returns[i], lengths[i] = 0.0, 0
         return StepResult(*arrays, valid), finished
@@ -201,8 +209,10 @@ class GymVectorEnv:
                 valid[i] = resetting[i] = False
                 continue
             if envs is not None:  # Python scalars: cheaper to test than array elements
-                observations[i], reward, ends, cut, _ = envs[i].step(actions[i])
+                observations[i], reward, ends, cut, info = envs[i].step(actions[i])
                 rewards[i] = reward
+                if (ends or cut) and "is_success" in info:
+                    self._successes[i] = float(info["is_success"])
             else:
                 reward, ends, cut = rewards[i], terminated[i], truncated[i]
             returns[i] += float(reward)

@@ -58,14 +58,29 @@ class StepResult:
 
 @dataclass(slots=True, frozen=True)
 class EpisodeStats:
-    """Return and length of episodes that ended on one step."""
+    """Return and length of episodes that ended on one step, and whether each reached its goal
+    where the env says so (Gymnasium's ``info["is_success"]``)."""
 
     returns: NDArray  # [k] float64
     lengths: NDArray  # [k] int64
+    successes: NDArray | None = None  # [k] 1.0 or 0.0, NaN where the env did not say; None: none
 
     @staticmethod
     def empty() -> EpisodeStats:
         return EpisodeStats(np.zeros(0), np.zeros(0, dtype=np.int64))
+
+    @staticmethod
+    def concatenate(parts: list[EpisodeStats]) -> EpisodeStats:
+        """Several steps' or workers' episodes as one, in order."""
+        if not parts:
+            return EpisodeStats.empty()
+        said = any(part.successes is not None for part in parts)
+        return EpisodeStats(
+            np.concatenate([part.returns for part in parts]),
+            np.concatenate([part.lengths for part in parts]),
+            np.concatenate([part.successes if part.successes is not None
+                            else np.full(len(part.returns), np.nan) for part in parts])
+            if said else None)
 
     def __len__(self) -> int:
         return len(self.returns)
@@ -136,8 +151,7 @@ class Fragment:
             steps={key: np.concatenate([f.steps[key] for f in fragments], axis=1)
                    for key in first.steps},
             last_observations=np.concatenate([f.last_observations for f in fragments]),
-            episodes=EpisodeStats(np.concatenate([f.episodes.returns for f in fragments]),
-                                  np.concatenate([f.episodes.lengths for f in fragments])),
+            episodes=EpisodeStats.concatenate([f.episodes for f in fragments]),
             env_steps=sum(f.env_steps for f in fragments), worker=first.worker,
             version=first.version, seconds=max(f.seconds for f in fragments),
             rng_state=first.rng_state)

@@ -158,8 +158,7 @@ class RolloutWorker:
         fragment = Fragment(
             steps={key: np.stack(value) for key, value in columns.items()},
             last_observations=np.asarray(self.observations),
-            episodes=EpisodeStats(np.concatenate([e.returns for e in finished]),
-                                  np.concatenate([e.lengths for e in finished])),
+            episodes=EpisodeStats.concatenate(finished),
             env_steps=env_steps, worker=self.index, version=self.version)
         if replay is not None:
             transitions = {key: np.concatenate([t[key] for t in built]) for key in built[0]}

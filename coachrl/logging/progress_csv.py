@@ -9,8 +9,8 @@ from typing import Any
 COLUMNS = (
     "Episode #", "Training Iter", "In Heatup", "Total steps", "Wall-Clock Time",
     "Training Reward", "Episode Length", "Exploration", "Evaluation Reward",
-    "Evaluation Reward Std", "Loss",
-)
+    "Evaluation Reward Std", "Loss", "Success", "Evaluation Success Rate",
+)  # the last two only for envs that report info["is_success"] (goal envs)
 DETERMINISTIC_COLUMNS = tuple(c for c in COLUMNS if c != "Wall-Clock Time")
 
 

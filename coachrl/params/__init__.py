@@ -18,6 +18,7 @@ from coachrl.params.base import (
     RunParams,
     ScheduleParams,
     Validation,
+    ValidationMetric,
     Vectorization,
     WorkerMode,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "RunParams",
     "ScheduleParams",
     "Validation",
+    "ValidationMetric",
     "Vectorization",
     "WorkerMode",
     "apply_overrides",

@@ -43,6 +43,13 @@ class MemoryKind(StrEnum):
     EPISODIC = "episodic"
 
 
+class ValidationMetric(StrEnum):
+    """What a preset's threshold is on."""
+
+    RETURN = "return"  # the mean evaluation return
+    SUCCESS_RATE = "success_rate"  # the share of evaluation episodes with info["is_success"]
+
+
 class Hindsight(StrEnum):
     """Hindsight experience replay's goal strategy (Andrychowicz et al. 2017); NONE: off."""
 
@@ -265,15 +272,20 @@ class RunParams:
 
 @dataclass(slots=True, kw_only=True)
 class Validation:
-    """The preset's promise: mean deterministic return >= min_reward within max_env_steps."""
+    """The preset's promise: the mean deterministic return (or success rate) >= min_reward
+    within max_env_steps."""
 
-    min_reward: float  # threshold on the mean evaluation return
+    min_reward: float  # threshold on the mean evaluation return, or on the success rate
     max_env_steps: EnvSteps  # step budget in which the threshold must be reached
     episodes: Episodes = Episodes(10)  # evaluation episodes averaged
+    metric: ValidationMetric = ValidationMetric.RETURN  # what min_reward is a threshold on
 
     def __post_init__(self) -> None:
         positive("max_env_steps", self.max_env_steps)
         positive("episodes", self.episodes)
+        self.metric = choice("metric", self.metric, ValidationMetric)
+        if self.metric is ValidationMetric.SUCCESS_RATE:
+            in_range("min_reward", self.min_reward, 0.0, 1.0)
 
 
 @dataclass(slots=True, kw_only=True)

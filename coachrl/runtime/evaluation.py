@@ -17,10 +17,18 @@ class EvaluationResult:
     returns: NDArray  # [episodes]
     lengths: NDArray  # [episodes]
     actions: NDArray | None = None  # [steps * live envs, ...] actions taken, for histograms
+    successes: NDArray | None = None  # [episodes] 1/0 where the env said, NaN where not
 
     @property
     def mean(self) -> float:
         return float(self.returns.mean())
+
+    @property
+    def success_rate(self) -> float | None:
+        """The share of episodes that reached their goal; None when the env does not say."""
+        if self.successes is None or np.isnan(self.successes).all():
+            return None
+        return float(np.nanmean(self.successes))
 
     @property
     def std(self) -> float:
@@ -37,6 +45,7 @@ def evaluate(agent: Agent, env: VectorEnvironment, *, step: int,
     """
     n = env.n_envs
     returns, lengths = np.zeros(n), np.zeros(n, dtype=np.int64)
+    successes = np.full(n, np.nan)
     finished = np.zeros(n, dtype=bool)
     observations = env.reset()
     taken: list[NDArray] = []
@@ -44,11 +53,16 @@ def evaluate(agent: Agent, env: VectorEnvironment, *, step: int,
         if on_frame is not None and not finished[0]:
             on_frame(env.render_frames()[0])
         actions = agent.act(observe(observations), step=step, explore=False).actions
-        result, _ = env.step(actions)
+        result, ended = env.step(actions)
         live = result.valid & ~finished
         taken.append(np.asarray(actions)[live])
         returns += np.where(live, result.rewards, 0.0)
         lengths += live
+        if ended.successes is not None:  # ended lists every env whose episode ended, in order
+            enders = np.flatnonzero(result.valid & result.dones)
+            first = live[enders]
+            successes[enders[first]] = ended.successes[first]
         finished |= live & result.dones
         observations = result.observations
-    return EvaluationResult(returns, lengths, np.concatenate(taken) if taken else None)
+    return EvaluationResult(returns, lengths, np.concatenate(taken) if taken else None,
+                            None if np.isnan(successes).all() else successes)

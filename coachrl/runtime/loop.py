@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from coachrl.core.batch import EpisodeStats
 from coachrl.errors import CheckpointError, TrainingDiverged
 from coachrl.logging import Logger
-from coachrl.params.base import Preset
+from coachrl.params.base import Preset, Validation, ValidationMetric
 from coachrl.registry import run_layouts
 from coachrl.runtime import checkpoint as ckpt
 from coachrl.runtime.build import make_agent, make_backends, make_envs, make_filters
@@ -63,6 +63,15 @@ class Outcome:
     last_metrics: dict[str, float] = field(default_factory=dict)
 
 
+def validation_score(validation: Validation, result: EvaluationResult) -> float:
+    """What the preset's threshold is on: the mean return, or the success rate (-inf when
+    the env reports no success)."""
+    if validation.metric is ValidationMetric.SUCCESS_RATE:
+        rate = result.success_rate
+        return float("-inf") if rate is None else rate
+    return result.mean
+
+
 class Trainer:
     """Owns one run: env, agent, filters, logger, checkpoints."""
 
@@ -78,6 +87,7 @@ class Trainer:
                                  next_checkpoint=int(schedule.checkpoint_period))
         self.checkpoint_dir = run_dir / CHECKPOINTS
         self.recent_returns: deque[float] = deque(maxlen=100)
+        self.recent_successes: deque[float] = deque(maxlen=100)  # goal envs only
         self.last_metrics: dict[str, float] = {}
         self._stop_signal: str | None = None
         self._checkpoint_deadline = math.inf  # time.monotonic() of the next timed checkpoint
@@ -165,15 +175,21 @@ class Trainer:
         c = self.counters
         exploration = self.agent.exploration_rate(c.env_steps)
         in_heatup = int(c.env_steps < int(self.preset.schedule.heatup_steps))
-        for episode_return, length in zip(finished.returns, finished.lengths, strict=True):
+        successes = (finished.successes if finished.successes is not None
+                     else np.full(len(finished), np.nan))
+        for episode_return, length, success in zip(finished.returns, finished.lengths, successes,
+                                                   strict=True):
             c.episodes += 1
             self.recent_returns.append(float(episode_return))
+            if success == success:  # the env says whether the goal was reached
+                self.recent_successes.append(float(success))
             self.logger.row({
                 "Episode #": c.episodes, "Training Iter": self.agent.train_steps,
                 "In Heatup": in_heatup, "Total steps": c.env_steps,
                 "Wall-Clock Time": round(c.wall_time, 3), "Training Reward": float(episode_return),
                 "Episode Length": int(length), "Exploration": exploration,
                 "Loss": self.last_metrics.get("loss/total", ""),
+                "Success": int(success) if success == success else "",
             })
             c.csv_rows += 1
             self.logger.scalars({"train/episode_return": float(episode_return),
@@ -207,6 +223,8 @@ class Trainer:
         scalars = {"perf/env_steps_per_s": rate, **self.last_metrics,
                    "exploration/epsilon": self.agent.exploration_rate(c.env_steps),
                    "optim/lr": self.agent.learning_rate(c.env_steps)}
+        if self.recent_successes:
+            scalars["train/success_rate"] = float(np.mean(self.recent_successes))
         if self.recent_returns:
             recent, spread = float(np.mean(self.recent_returns)), float(np.std(self.recent_returns))
             scalars |= {"train/return_mean": recent, "train/return_lower": recent - spread,
@@ -226,10 +244,12 @@ class Trainer:
         result = self.evaluate_now()
         c.evaluations += 1
         c.last_eval = result.mean
+        success_rate = result.success_rate
         self.logger.row({"Episode #": c.episodes, "Training Iter": self.agent.train_steps,
                          "In Heatup": 0, "Total steps": c.env_steps,
                          "Wall-Clock Time": round(c.wall_time, 3),
-                         "Evaluation Reward": result.mean, "Evaluation Reward Std": result.std})
+                         "Evaluation Reward": result.mean, "Evaluation Reward Std": result.std,
+                         "Evaluation Success Rate": "" if success_rate is None else success_rate})
         c.csv_rows += 1
         self.logger.scalars({"eval/return_mean": result.mean, "eval/return_std": result.std,
                              "eval/episode_length": float(result.lengths.mean()),
@@ -239,7 +259,9 @@ class Trainer:
         if result.mean > c.best_eval:
             c.best_eval = result.mean
             self._write_checkpoint(BEST)
-        reached = result.mean >= validation.min_reward
+        if success_rate is not None:
+            self.logger.scalars({"eval/success_rate": success_rate}, c.env_steps)
+        reached = validation_score(validation, result) >= validation.min_reward
         if reached and c.threshold_step is None:
             c.threshold_step = c.env_steps
         return reached and self.preset.run.stop_at_threshold
