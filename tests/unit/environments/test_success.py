@@ -46,7 +46,7 @@ def test_the_threshold_may_be_a_success_rate() -> None:
     silent = EvaluationResult(np.zeros(2), np.ones(2))
     assert silent.success_rate is None and validation_score(validation, silent) == -np.inf
     assert validation_score(Validation(min_reward=1.0, max_env_steps=10), said) == 0.0
-    with pytest.raises(ConfigError, match="min_reward=1.5 is out of range"):
+    with pytest.raises(ConfigError, match=r"min_reward=1\.5 is out of range"):
         Validation(min_reward=1.5, max_env_steps=10, metric=ValidationMetric.SUCCESS_RATE)
 
 
