@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from coachrl.params import ValidationMetric
 from coachrl.registry import load_preset, preset_modules
 
 # SAC takes a gradient step per env step (about 4.5 min for all 20k steps on two cores): stop
@@ -40,14 +41,16 @@ def test_preset_reaches_its_threshold_within_its_budget(name: str, tmp_path: Pat
     (run_dir,) = tmp_path.glob(f"{name}/*")
     with open(run_dir / "progress.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    column = ("Evaluation Success Rate" if validation.metric is ValidationMetric.SUCCESS_RATE
+              else "Evaluation Reward")
     evaluations = [row for row in rows if row["Evaluation Reward"]]
     assert evaluations, "the run logged no evaluation"
     reached = [row for row in evaluations
-               if float(row["Evaluation Reward"]) >= validation.min_reward]
-    best = max(float(row["Evaluation Reward"]) for row in evaluations)
+               if float(row[column] or "-inf") >= validation.min_reward]
+    best = max(float(row[column] or "-inf") for row in evaluations)
     assert reached, f"{name} never reached {validation.min_reward} (best evaluation {best})"
     first = reached[0]
     steps, seconds = int(first["Total steps"]), float(first["Wall-Clock Time"])
-    print(f"{name}: evaluation reward {first['Evaluation Reward']} >= {validation.min_reward} "
+    print(f"{name}: evaluation {validation.metric.value} {first[column]} >= {validation.min_reward} "
           f"at {steps} env steps, {seconds:.1f} s into training (whole run {elapsed:.1f} s)")
     assert steps <= validation.max_env_steps
