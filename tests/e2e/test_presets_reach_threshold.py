@@ -51,6 +51,7 @@ def test_preset_reaches_its_threshold_within_its_budget(name: str, tmp_path: Pat
     assert reached, f"{name} never reached {validation.min_reward} (best evaluation {best})"
     first = reached[0]
     steps, seconds = int(first["Total steps"]), float(first["Wall-Clock Time"])
-    print(f"{name}: evaluation {validation.metric.value} {first[column]} >= {validation.min_reward} "
+    print(f"{name}: evaluation {validation.metric.value} {first[column]} >= "
+          f"{validation.min_reward} "
           f"at {steps} env steps, {seconds:.1f} s into training (whole run {elapsed:.1f} s)")
     assert steps <= validation.max_env_steps
