@@ -18,7 +18,7 @@ from coachrl.params import ScheduleParams
 from coachrl.runtime.run_dir import create_run_dir
 from tests.integration.test_value_family import AGENTS, _preset
 
-pytestmark = pytest.mark.ray
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 WORKER_AGENTS = {**AGENTS, "n_step_q": NStepQParams(algorithm=NStepQAlgorithmParams())}
 
