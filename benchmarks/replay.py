@@ -13,12 +13,14 @@ import time
 
 import numpy as np
 
-from benchmarks.common import COACHRL, SB3, Options, Ratio, Report, interleaved
+from benchmarks.common import COACHRL, SB3, Options, Ratio, Report, Verdict, interleaved
 
 TITLE = "Replay: insert and sample rates at 1M capacity (CartPole transitions)"
 CAPACITY = 1_000_000
 INSERT, SAMPLE = "insert (1 per call)", "sample (batch 64)"
+SAMPLE_256 = "sample (batch 256) + priority update, 1M entries"
 PRIORITISED = "coachrl prioritised"
+TARGET_US = 200.0  # issue #16: a prioritised batch of 256 from 1M with its update, in us
 
 
 def _coachrl_buffer(capacity: int, prioritised: bool) -> object:
@@ -65,6 +67,18 @@ def coachrl_rates(
     return insert_rate, samples / (time.perf_counter() - start)
 
 
+def prioritised_batch_us(buffer: object, samples: int, seed: int) -> float:
+    """Microseconds per batch of 256 sampled from a full prioritised buffer with varied
+    priorities, each followed by its priority update (a learner's step)."""
+    rng = np.random.default_rng(seed)
+    errors = rng.random(256)
+    start = time.perf_counter()
+    for _ in range(samples):
+        batch = buffer.sample(256, rng)  # type: ignore[attr-defined]
+        buffer.update_priorities(batch["indices"], errors)  # type: ignore[attr-defined]
+    return (time.perf_counter() - start) / samples * 1e6
+
+
 def sb3_rates(capacity: int, inserts: int, samples: int, seed: int) -> tuple[float, float]:
     import gymnasium as gym
     from stable_baselines3.common.buffers import ReplayBuffer
@@ -98,9 +112,20 @@ def run(options: Options) -> Report:
         report.add(INSERT, library, "transitions/s", rates[0], repeat)
         report.add(SAMPLE, library, "batches/s", rates[1], repeat)
 
+    big = _coachrl_buffer(capacity, prioritised=True)  # 1M entries of varied priorities
+    chunk = {key: np.zeros((100_000, *shape), dtype) for key, shape, dtype in (
+        ("observations", (4,), np.float32), ("next_observations", (4,), np.float32),
+        ("actions", (), np.int64), ("rewards", (), np.float32), ("terminated", (), np.float32))}
+    fill = np.random.default_rng(0)
+    while len(big) < capacity:
+        big.add(chunk, priorities=fill.random(100_000))  # type: ignore[attr-defined]
+
     interleaved(
         repeats,
         {
+            PRIORITISED + " 256": lambda r: report.add(
+                SAMPLE_256, PRIORITISED, "us per batch", prioritised_batch_us(big, samples // 4, r),
+                r),
             COACHRL: lambda r: record(COACHRL, coachrl_rates(capacity, inserts, samples, r), r),
             SB3: lambda r: record(SB3, sb3_rates(capacity, inserts, samples, r), r),
             PRIORITISED: lambda r: record(
@@ -121,3 +146,11 @@ def summarise(report: Report, quick: bool = False) -> None:
         Ratio(SAMPLE, "batches/s", PRIORITISED, COACHRL, ""),
     ]
     report.notes.append("prioritised sample = sample(64) + update_priorities(64 TD errors)")
+    times = [s.value for s in report.samples if s.case == SAMPLE_256]
+    if times:
+        median = float(np.median(times))
+        report.verdicts.append(Verdict(
+            SAMPLE_256, "us per batch", f"median {median:.0f} us over {len(times)} repeats "
+            f"({min(times):.0f}-{max(times):.0f})", f"<= {TARGET_US:.0f} us (an absolute target, "
+            "not a paired ratio: there is no reference library)",
+            "met" if median <= TARGET_US else "missed"))
