@@ -14,9 +14,10 @@ from numpy.typing import NDArray
 from coachrl.core.batch import EpisodeStats, StepResult
 from coachrl.core.spaces import BoxActions, spaces_from_gym, to_records
 from coachrl.environments import goals
+from coachrl.environments.atari import atari_pipeline, register_ale
 from coachrl.environments.snapshot import restore, snapshot
 from coachrl.errors import ConfigError
-from coachrl.params.base import EnvironmentParams
+from coachrl.params.base import EnvironmentParams, Preprocessing
 
 goals.register()  # coachrl/BitFlip-v0, coachrl/ExplorationChain-v0
 NO_EPISODES = EpisodeStats.empty()  # what a step on which no episode ended reports
@@ -35,9 +36,21 @@ class RecordObservations(gym.ObservationWrapper):
                         dtype=self.dtype)
 
 
-def make_env(params: EnvironmentParams, *, render_mode: str | None = None) -> gym.Env:
-    """One environment from a registered id or ``module:Class``; a clear error for unknown ids."""
+def make_env(params: EnvironmentParams, *, render_mode: str | None = None,
+             training: bool = True) -> gym.Env:
+    """One environment from a registered id or ``module:Class``, with the preprocessing the
+    params name (``training``: the learning pipeline, else the evaluation one); a clear error
+    for unknown ids."""
+    env = _make(params, render_mode=render_mode)
+    if params.preprocessing is Preprocessing.ATARI:
+        return atari_pipeline(env, params.atari, training=training)
+    return env
+
+
+def _make(params: EnvironmentParams, *, render_mode: str | None) -> gym.Env:
     kwargs: dict[str, Any] = dict(params.env_kwargs)
+    if params.preprocessing is Preprocessing.ATARI:
+        kwargs.setdefault("frameskip", 1)  # the pipeline skips frames itself, max-pooling them
     if render_mode is not None:
         kwargs["render_mode"] = render_mode
     if params.max_episode_steps:
@@ -55,6 +68,8 @@ def make_env(params: EnvironmentParams, *, render_mode: str | None = None) -> gy
         limit = kwargs.pop("max_episode_steps", None)
         env = cls(**kwargs)
         return gym.wrappers.TimeLimit(env, limit) if limit else env
+    if env_id.startswith("ALE/") and env_id not in gym.registry:
+        register_ale()
     if env_id not in gym.registry:
         close = difflib.get_close_matches(env_id, list(gym.registry), n=3)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
@@ -89,9 +104,9 @@ class GymVectorEnv:
     """
 
     def __init__(self, params: EnvironmentParams, *, seed: int, n_envs: int | None = None,
-                 render_mode: str | None = None) -> None:
+                 render_mode: str | None = None, training: bool = True) -> None:
         self.n_envs = n_envs or params.n_envs
-        first = make_env(params, render_mode=render_mode)  # fail fast, in this process
+        first = make_env(params, render_mode=render_mode, training=training)  # fail fast here
         if params.check and is_custom(params.env_id) and not params.env_id.startswith("coachrl."):
             check(first, params.env_id)  # a user's class (coachrl's own are tested)
         observation_space, action_space = first.observation_space, first.action_space
@@ -106,12 +121,13 @@ class GymVectorEnv:
         self.envs: list[gym.Env] | None = None  # in-process envs (sync), stepped by this class
         self.env: gym.vector.VectorEnv | None = None  # subprocess envs (async)
         if params.vectorization == "async":
-            fns = [lambda: make_env(params, render_mode=render_mode)] * self.n_envs
+            fns = [lambda: make_env(params, render_mode=render_mode, training=training)
+                   ] * self.n_envs
             fns[0] = lambda: first
             self.env = gym.vector.AsyncVectorEnv(
                 fns, autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
         else:
-            self.envs = [first] + [make_env(params, render_mode=render_mode)
+            self.envs = [first] + [make_env(params, render_mode=render_mode, training=training)
                                    for _ in range(self.n_envs - 1)]
             if self._records is not None:
                 self.envs = [RecordObservations(env, self._records) for env in self.envs]

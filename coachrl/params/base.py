@@ -190,6 +190,31 @@ class FilterParams:
         non_negative("reward_clip", self.reward_clip)
 
 
+class Preprocessing(StrEnum):
+    """Observation and reward pipelines for env families."""
+
+    NONE = "none"
+    ATARI = "atari"  # DeepMind's (Mnih et al. 2015; Machado et al. 2018), env.atari's settings
+
+
+@dataclass(slots=True, kw_only=True)
+class AtariParams:
+    """DeepMind's Atari preprocessing (for env.preprocessing='atari')."""
+
+    noop_max: int = 30  # up to this many no-op actions at the start of an episode
+    frame_skip: int = 4  # each action repeated; the observation max-pools the last two frames
+    screen_size: int = 84  # square frames of this side
+    grayscale: bool = True
+    frame_stack: int = 4  # observations are the last frames, channels first, uint8
+    terminal_on_life_loss: bool = True  # training only: a lost life ends the learning episode
+    clip_rewards: bool = True  # training only: rewards become their sign
+
+    def __post_init__(self) -> None:
+        non_negative("noop_max", self.noop_max)
+        for name in ("frame_skip", "screen_size", "frame_stack"):
+            positive(name, getattr(self, name))
+
+
 @dataclass(slots=True, kw_only=True)
 class EnvironmentParams:
     """A Gymnasium environment: registered id or ``module:Class``, vectorised ``n_envs`` times."""
@@ -200,11 +225,14 @@ class EnvironmentParams:
     max_episode_steps: int = 0  # override the env's time limit; 0 keeps it
     env_kwargs: dict[str, object] = field(default_factory=dict)  # passed to gymnasium.make
     check: bool = True  # run Gymnasium's env checker on a module:Class env at start-up
+    preprocessing: Preprocessing = Preprocessing.NONE
+    atari: AtariParams = field(default_factory=AtariParams)
     filters: FilterParams = field(default_factory=FilterParams)
 
     def __post_init__(self) -> None:
         positive("n_envs", self.n_envs)
         self.vectorization = choice("vectorization", self.vectorization, Vectorization)
+        self.preprocessing = choice("preprocessing", self.preprocessing, Preprocessing)
         non_negative("max_episode_steps", self.max_episode_steps)
 
 

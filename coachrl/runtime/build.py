@@ -61,7 +61,8 @@ def make_envs(preset: Preset, *, eval_episodes: int) -> tuple[VectorEnvironment,
     adapter = env_adapter()
     seed = preset.run.seed
     train = adapter(preset.env, seed=derive_seed(seed, ENV_STREAM))
-    evaluation = adapter(preset.env, seed=derive_seed(seed, EVAL_STREAM), n_envs=eval_episodes)
+    evaluation = adapter(preset.env, seed=derive_seed(seed, EVAL_STREAM), n_envs=eval_episodes,
+                         training=False)  # no training-only preprocessing (Atari's life loss)
     return train, evaluation
 
 

@@ -31,7 +31,7 @@ def write_mp4(path: Path, frames: list[NDArray], fps: int = 30) -> Path:
 def record_video(trainer: Trainer, directory: Path, *, name: str) -> Path:
     """Run one deterministic episode with rendering and save it as ``directory/name.mp4``."""
     env = env_adapter()(trainer.preset.env, seed=trainer.preset.run.seed, n_envs=1,
-                        render_mode="rgb_array")
+                        render_mode="rgb_array", training=False)
     frames: list[NDArray] = []
     try:
         evaluate(trainer.agent, env, step=trainer.counters.env_steps,
