@@ -20,7 +20,8 @@ def test_dqn_trains_on_pong_from_the_cli(tmp_path: Path) -> None:
                  "--set", "env.preprocessing=atari", "--set", "agent.memory.store_frames_once=true",
                  "--set", "agent.memory.capacity=5000", "--set", "schedule.heatup_steps=500",
                  "--set", "schedule.improve_steps=2000", "--set", "schedule.evaluation_period=2000",
-                 "--set", "schedule.evaluation_episodes=1", "--set", "agent.algorithm.batch_size=32",
+                 "--set", "schedule.evaluation_episodes=1",
+                 "--set", "agent.algorithm.batch_size=32",
                  "--set", "agent.algorithm.learning_starts=500",
                  "--set", "agent.algorithm.gradient_steps=4",
                  "--set", "agent.network.hidden_sizes=64"]) == 0
