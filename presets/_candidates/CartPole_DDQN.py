@@ -1,0 +1,9 @@
+"""Double DQN on CartPole-v1: CartPole_DQN's tuned values with the double-Q target."""
+
+from coachrl.agent import QLearningAlgorithmParams
+from coachrl.agents.ddqn import DDQNParams
+from coachrl.params import Preset
+from coachrl.presets._cartpole_value import agent, environment, replay, schedule, validation
+
+preset = Preset(agent=DDQNParams(algorithm=QLearningAlgorithmParams(**replay()), **agent()),
+                env=environment(), schedule=schedule(), validation=validation())

@@ -1,0 +1,10 @@
+"""Mixed Monte-Carlo on CartPole-v1: beta 0.1, CartPole_DQN's tuned values."""
+
+from coachrl.agents.mmc import MMCAlgorithmParams, MMCParams
+from coachrl.params import Preset
+from coachrl.presets._cartpole_value import agent, environment, replay, schedule, validation
+
+preset = Preset(
+    agent=MMCParams(algorithm=MMCAlgorithmParams(monte_carlo_mixing_rate=0.1, **replay()),
+                    **agent()),
+    env=environment(), schedule=schedule(), validation=validation())

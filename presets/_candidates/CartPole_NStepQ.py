@@ -1,0 +1,31 @@
+"""N-step Q-learning on CartPole-v1: 8 envs, 16-step rollouts, one gradient step each, the
+target network copied every 100 gradient steps; with --workers N, asynchronous (Mnih et al.
+2016)."""
+
+from coachrl.agents.n_step_q import NStepQAlgorithmParams, NStepQParams
+from coachrl.core.schedules import Linear
+from coachrl.core.steps import EnvSteps, Episodes
+from coachrl.exploration import EGreedy
+from coachrl.params import (
+    Activation,
+    EnvironmentParams,
+    NetworkParams,
+    Preset,
+    ScheduleParams,
+    Validation,
+)
+
+BUDGET = 200_000
+
+preset = Preset(
+    agent=NStepQParams(
+        algorithm=NStepQAlgorithmParams(discount=0.99, rollout_length=16,
+                                        target_update_period=100),
+        network=NetworkParams(hidden_sizes=(256, 256), activation=Activation.RELU,
+                              ortho_init=False),
+        exploration=EGreedy(schedule=Linear(start=1.0, end=0.04, duration=40_000)),
+        learning_rate=1e-3, adam_epsilon=1e-8, max_grad_norm=10.0),
+    env=EnvironmentParams(env_id="CartPole-v1", n_envs=8),
+    schedule=ScheduleParams(improve_steps=EnvSteps(BUDGET), evaluation_period=EnvSteps(5_000),
+                            evaluation_episodes=Episodes(10), checkpoint_period=EnvSteps(20_000)),
+    validation=Validation(min_reward=475.0, max_env_steps=EnvSteps(BUDGET)))
