@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--seed", type=int, default=None, help="seed of the evaluation envs")
     evaluate.add_argument("--video", action="store_true",
                           help="record the first episode to RUN_DIR/videos/ (needs coachrl[video])")
+    evaluate.add_argument("--render", action="store_true",
+                          help="watch one episode in a window (needs a display)")
 
     commands.add_parser("presets", help="list presets with env, agent and threshold")
     commands_dashboard.add_parsers(commands, train)  # dashboard, compare, train --seeds

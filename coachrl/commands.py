@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from coachrl.api import find_checkpoint
 from coachrl.errors import ConfigError
@@ -106,12 +108,37 @@ def _print_summary(preset: Preset, outcome: Outcome) -> None:
     print(f"checkpoints: {outcome.run_dir / CHECKPOINTS}", flush=True)
 
 
+def _require_display() -> None:
+    """--render opens a window: a clear error where there is no display to open it on."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                 or os.environ.get("WAYLAND_DISPLAY")):
+        raise ConfigError("--render opens a window, but this machine has no display (DISPLAY "
+                          "and WAYLAND_DISPLAY are unset); record the episode instead with "
+                          "--video")
+
+
+def _watch(trainer: Any) -> None:
+    """One deterministic episode in a window (the env's human render mode)."""
+    from coachrl.registry import env_adapter
+    from coachrl.runtime.evaluation import evaluate as run_episode
+
+    env = env_adapter()(trainer.preset.env, seed=trainer.preset.run.seed, n_envs=1,
+                        render_mode="human", training=False)
+    try:
+        run_episode(trainer.agent, env, step=trainer.counters.env_steps,
+                    observe=trainer.observation_filter)
+    finally:
+        env.close()
+
+
 def evaluate(args: argparse.Namespace) -> int:
     from coachrl.runtime.loop import Trainer
     from coachrl.runtime.video import record_video
 
     if args.episodes < 1:
         raise ConfigError(f"--episodes {args.episodes} must be at least 1")
+    if getattr(args, "render", False):
+        _require_display()
     run_dir, checkpoint = find_checkpoint(Path(args.target), args.checkpoint)
     preset = load_run_config(run_dir)
     overrides = [f"schedule.evaluation_episodes={args.episodes}"]
@@ -120,6 +147,8 @@ def evaluate(args: argparse.Namespace) -> int:
     preset = apply_overrides(preset, overrides)
     trainer = Trainer(preset, run_dir=run_dir, console=False, log=False)
     trainer.load_checkpoint(checkpoint, evaluation_state=False)
+    if getattr(args, "render", False):
+        _watch(trainer)
     result = trainer.evaluate_now()
     returns = result.returns
     print(f"checkpoint: {checkpoint}")

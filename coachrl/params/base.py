@@ -248,8 +248,12 @@ class ScheduleParams:
     # wall-clock seconds between checkpoints besides the step period (Coach's
     # --checkpoint_save_secs), so a kill loses at most this much training; 0 turns it off
     checkpoint_seconds: float = 120.0
+    # record one evaluation episode as video every this many evaluations (run_dir/videos/ and
+    # TensorBoard); 0: never (the env must render rgb_array frames)
+    video_every_evaluations: int = 0
 
     def __post_init__(self) -> None:
+        non_negative("video_every_evaluations", self.video_every_evaluations)
         non_negative("heatup_steps", self.heatup_steps)
         positive("improve_steps", self.improve_steps)
         positive("evaluation_period", self.evaluation_period)

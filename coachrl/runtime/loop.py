@@ -244,6 +244,9 @@ class Trainer:
         result = self.evaluate_now()
         c.evaluations += 1
         c.last_eval = result.mean
+        every = int(self.preset.schedule.video_every_evaluations)
+        if every and c.evaluations % every == 0:
+            self._record_video()
         success_rate = result.success_rate
         self.logger.row({"Episode #": c.episodes, "Training Iter": self.agent.train_steps,
                          "In Heatup": 0, "Total steps": c.env_steps,
@@ -265,6 +268,16 @@ class Trainer:
         if reached and c.threshold_step is None:
             c.threshold_step = c.env_steps
         return reached and self.preset.run.stop_at_threshold
+
+    def _record_video(self) -> None:
+        """One more deterministic episode, rendered: an MP4 in run_dir/videos/ and a video
+        (GIF) in TensorBoard's Images tab."""
+        from coachrl.runtime.video import episode_frames, write_mp4
+
+        frames = episode_frames(self)
+        step = self.counters.env_steps
+        write_mp4(self.run_dir / "videos" / f"eval-{step}.mp4", frames)
+        self.logger.video("eval/video", frames, step)
 
     def _log_distributions(self, result: EvaluationResult) -> None:
         """Weight and evaluation-action histograms: once per evaluation, off the hot loop."""

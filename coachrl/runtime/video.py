@@ -30,6 +30,11 @@ def write_mp4(path: Path, frames: list[NDArray], fps: int = 30) -> Path:
 
 def record_video(trainer: Trainer, directory: Path, *, name: str) -> Path:
     """Run one deterministic episode with rendering and save it as ``directory/name.mp4``."""
+    return write_mp4(directory / f"{name}.mp4", episode_frames(trainer))
+
+
+def episode_frames(trainer: Trainer) -> list[NDArray]:
+    """The frames of one deterministic evaluation episode (its own env, rendering rgb_array)."""
     env = env_adapter()(trainer.preset.env, seed=trainer.preset.run.seed, n_envs=1,
                         render_mode="rgb_array", training=False)
     frames: list[NDArray] = []
@@ -41,4 +46,4 @@ def record_video(trainer: Trainer, directory: Path, *, name: str) -> Path:
         env.close()
     if not frames:
         raise ConfigError(f"env {trainer.preset.env.env_id!r} rendered no frames")
-    return write_mp4(directory / f"{name}.mp4", frames)
+    return frames
