@@ -10,6 +10,9 @@ from numpy.typing import NDArray
 
 from coachrl.agent import Agent
 from coachrl.core.environment import VectorEnvironment
+from coachrl.errors import ConfigError
+
+STEP_LIMIT = 1_000_000  # vector steps of one evaluation: an env whose episodes never end
 
 
 @dataclass(slots=True, frozen=True)
@@ -49,7 +52,12 @@ def evaluate(agent: Agent, env: VectorEnvironment, *, step: int,
     finished = np.zeros(n, dtype=bool)
     observations = env.reset()
     taken: list[NDArray] = []
+    steps = 0
     while not finished.all():
+        steps += 1
+        if steps > STEP_LIMIT:
+            raise ConfigError(f"an evaluation episode did not end within {STEP_LIMIT:,} steps; "
+                              "give the env a time limit (env.max_episode_steps)")
         if on_frame is not None and not finished[0]:
             on_frame(env.render_frames()[0])
         actions = agent.act(observe(observations), step=step, explore=False).actions

@@ -63,3 +63,19 @@ def test_progress_csv_carries_successes_of_goal_envs_only(tmp_path: Path) -> Non
     assert training and all(r["Success"] in ("0", "1") for r in training)
     (evaluation,) = [r for r in rows if r["Evaluation Reward"]]
     assert 0.0 <= float(evaluation["Evaluation Success Rate"]) <= 1.0
+
+
+def test_an_evaluation_that_never_ends_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Path) -> None:
+    """An env without a time limit whose episodes the policy never ends (the guard is
+    lowered to keep the test short)."""
+    from coachrl.runtime import evaluation
+
+    monkeypatch.setattr(evaluation, "STEP_LIMIT", 50)
+    preset = apply_overrides(load_preset("CartPole_DQN"), [
+        "env.env_id=coachrl.environments.toy:FixedLengthEnv", "env.env_kwargs={\"length\": 80}",
+        "agent.network.hidden_sizes=8", f"run.experiment_dir={tmp_path}"])
+    trainer = Trainer(preset, run_dir=create_run_dir(preset), console=False, log=False)
+    with pytest.raises(ConfigError, match="did not end within 50 steps; give the env a time "
+                                          "limit"):
+        trainer.evaluate_now()
