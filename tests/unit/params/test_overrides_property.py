@@ -15,6 +15,7 @@ import enum
 import json
 import math
 import re
+import types
 import typing
 from typing import Any
 
@@ -153,6 +154,12 @@ def _expected(text: str, tp: Any, landed: Any) -> Any:  # noqa: C901 - one branc
     Raises ValueError or TypeError when ``text`` spells no value of that type.
     """
     origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):  # X | None: "none"/"null", else an X
+        options = [o for o in typing.get_args(tp) if o is not type(None)]
+        if text.lower() in ("none", "null") and len(options) < len(typing.get_args(tp)):
+            return None
+        (option,) = options
+        return _expected(text, option, landed)
     if tp is bool:
         if text.lower() not in BOOLEANS:
             raise ValueError(f"not one of {sorted(BOOLEANS)}")
