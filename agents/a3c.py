@@ -14,6 +14,7 @@ from typing import ClassVar
 from numpy.typing import NDArray
 
 from coachrl.agent import (
+    WHOLE_ROLLOUT,
     PolicyOptimizationAgent,
     PolicyOptimizationAlgorithmParams,
     PolicyOptimizationParams,
@@ -28,8 +29,6 @@ from coachrl.networks import (
     VHead,
 )
 from coachrl.params.check import non_negative
-
-WHOLE_ROLLOUT = 1 << 30  # a minibatch size that takes every step of the rollout at once
 
 
 @dataclass(slots=True, kw_only=True)
@@ -74,10 +73,7 @@ class A3CAgent(PolicyOptimizationAgent):
 
     def rollout_gradients(self) -> Weights:
         """Worker side: n-step advantages of the full rollout buffer and their gradient."""
-        self.finish_rollout()
-        batch = next(self.buffer.minibatches(WHOLE_ROLLOUT, self.rng))
-        self.buffer.reset()
-        return self.main.compute_gradients(batch)
+        return self.main.compute_gradients(self.whole_rollout())
 
     def apply_gradients(self, gradients: Weights, *, step: int) -> dict[str, float]:
         """Learner side: one optimiser step with a worker's gradients, in arrival order."""

@@ -14,6 +14,7 @@ from typing import ClassVar
 from numpy.typing import NDArray
 
 from coachrl.agent import (
+    WHOLE_ROLLOUT,
     PolicyOptimizationAgent,
     PolicyOptimizationAlgorithmParams,
     PolicyOptimizationParams,
@@ -30,8 +31,6 @@ from coachrl.networks import (
 )
 from coachrl.params import NetworkParams
 from coachrl.params.check import non_negative, positive
-
-WHOLE_ROLLOUT = 1 << 30  # a minibatch size that takes every step of the rollout at once
 
 
 @dataclass(slots=True, kw_only=True)

@@ -12,7 +12,7 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from coachrl.agent import AgentContext, RolloutAgent, RolloutAlgorithmParams
+from coachrl.agent import WHOLE_ROLLOUT, AgentContext, RolloutAgent, RolloutAlgorithmParams
 from coachrl.backend import Weights
 from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo
@@ -21,8 +21,6 @@ from coachrl.exploration import EGreedy, ExplorationPolicy
 from coachrl.networks import QHead, QLoss, Regression
 from coachrl.params import AgentParams
 from coachrl.params.check import choice, positive
-
-WHOLE_ROLLOUT = 1 << 30  # a minibatch size that takes every step of the rollout at once
 
 
 @dataclass(slots=True, kw_only=True)
@@ -114,10 +112,7 @@ class NStepQAgent(RolloutAgent):
         return {"online": self.online.get_weights(), "target": self.target.get_weights()}
 
     def rollout_gradients(self) -> Weights:
-        self.finish_rollout()
-        batch = next(self.buffer.minibatches(WHOLE_ROLLOUT, self.rng))
-        self.buffer.reset()
-        return self.online.compute_gradients(self._q_batch(batch))
+        return self.online.compute_gradients(self._q_batch(self.whole_rollout()))
 
     def apply_gradients(self, gradients: Weights, *, step: int) -> dict[str, float]:
         self.apply_learning_rate(step)

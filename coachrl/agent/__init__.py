@@ -39,7 +39,7 @@ from coachrl.agent.policy import (
     policy_head,
 )
 from coachrl.agent.replay import NSTEP_COMPUTED, ReplayAgent, ReplayAlgorithmParams
-from coachrl.agent.rollout import RolloutAgent, RolloutAlgorithmParams
+from coachrl.agent.rollout import WHOLE_ROLLOUT, RolloutAgent, RolloutAlgorithmParams
 from coachrl.agent.value import (
     NOISE_BUFFERS,
     QLearningAlgorithmParams,
@@ -52,6 +52,7 @@ from coachrl.agent.value import (
 __all__ = [
     "NOISE_BUFFERS",
     "NSTEP_COMPUTED",
+    "WHOLE_ROLLOUT",
     "Agent",
     "AgentContext",
     "ComputesGradients",

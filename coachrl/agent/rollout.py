@@ -19,6 +19,8 @@ from coachrl.memories import RolloutBuffer
 from coachrl.params.base import AgentParams, AlgorithmParams
 from coachrl.params.check import in_range, positive
 
+WHOLE_ROLLOUT = 1 << 30  # a minibatch size that takes every step of the rollout at once
+
 
 @dataclass(slots=True, kw_only=True)
 class RolloutAlgorithmParams(AlgorithmParams):
@@ -118,6 +120,14 @@ class RolloutAgent(Agent):
         self.buffer.reset()
         self.sync_acting()
         return metrics.means()
+
+    def whole_rollout(self) -> dict[str, NDArray]:
+        """The finished rollout as one batch (its valid steps, shuffled); the buffer is emptied
+        (an asynchronous worker's rollout becomes one gradient, A3C and N-step Q)."""
+        self.finish_rollout()
+        batch = next(self.buffer.minibatches(WHOLE_ROLLOUT, self.rng))
+        self.buffer.reset()
+        return batch
 
     def state_dict(self) -> State:
         state = super().state_dict()
