@@ -44,5 +44,8 @@ def test_each_value_agent_learns_from_two_async_workers(name: str, tmp_path: Pat
                                                           fragment_length=50))
     outcome = trainer.run()
     assert outcome.reason == "finished" and outcome.counters.env_steps >= 1_500
-    assert trainer.agent.train_steps > 0 and np.isfinite(outcome.last_metrics["loss/total"])
+    # replay learners report their loss; N-step Q's learner applies gradients whose loss the
+    # workers computed, and reports the update's own figures
+    assert trainer.agent.train_steps > 0 and outcome.last_metrics
+    assert all(np.isfinite(value) for value in outcome.last_metrics.values())
     assert trainer.pool.restarts == 0
