@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 from coachrl.agent import Agent
 from coachrl.core.environment import VectorEnvironment
 from coachrl.errors import ConfigError
+from coachrl.params.base import Validation, ValidationMetric
 
 STEP_LIMIT = 1_000_000  # vector steps of one evaluation: an env whose episodes never end
 
@@ -74,3 +75,12 @@ def evaluate(agent: Agent, env: VectorEnvironment, *, step: int,
         observations = result.observations
     return EvaluationResult(returns, lengths, np.concatenate(taken) if taken else None,
                             None if np.isnan(successes).all() else successes)
+
+
+def validation_score(validation: Validation, result: EvaluationResult) -> float:
+    """What the preset's threshold is on: the mean return, or the success rate (-inf when
+    the env reports no success)."""
+    if validation.metric is ValidationMetric.SUCCESS_RATE:
+        rate = result.success_rate
+        return float("-inf") if rate is None else rate
+    return result.mean

@@ -23,11 +23,11 @@ from numpy.typing import NDArray
 from coachrl.core.batch import EpisodeStats
 from coachrl.errors import CheckpointError, TrainingDiverged
 from coachrl.logging import Logger
-from coachrl.params.base import Preset, Validation, ValidationMetric
+from coachrl.params.base import Preset
 from coachrl.registry import run_layouts
 from coachrl.runtime import checkpoint as ckpt
 from coachrl.runtime.build import make_agent, make_backends, make_envs, make_filters
-from coachrl.runtime.evaluation import EvaluationResult, evaluate
+from coachrl.runtime.evaluation import EvaluationResult, evaluate, validation_score
 from coachrl.runtime.run_dir import CHECKPOINTS, preset_hparams
 from coachrl.runtime.stepping import EnvStepper
 
@@ -61,15 +61,6 @@ class Outcome:
     reason: str  # "finished", "threshold", "interrupted"
     stop_signal: str | None = None  # SIGINT or SIGTERM when interrupted
     last_metrics: dict[str, float] = field(default_factory=dict)
-
-
-def validation_score(validation: Validation, result: EvaluationResult) -> float:
-    """What the preset's threshold is on: the mean return, or the success rate (-inf when
-    the env reports no success)."""
-    if validation.metric is ValidationMetric.SUCCESS_RATE:
-        rate = result.success_rate
-        return float("-inf") if rate is None else rate
-    return result.mean
 
 
 class Trainer:

@@ -14,8 +14,8 @@ from coachrl.errors import ConfigError
 from coachrl.params import EnvironmentParams, Validation, ValidationMetric
 from coachrl.params.tree import apply_overrides
 from coachrl.registry import env_adapter, load_preset
-from coachrl.runtime.evaluation import EvaluationResult
-from coachrl.runtime.loop import Trainer, validation_score
+from coachrl.runtime.evaluation import EvaluationResult, validation_score
+from coachrl.runtime.loop import Trainer
 from coachrl.runtime.run_dir import create_run_dir
 
 
