@@ -195,3 +195,35 @@ def vtrace(
     next_targets = np.where(not_done > 0, next_targets, next_values)
     advantages = rho * (rewards + discount * not_terminated * next_targets - values)
     return targets.astype(np.float32), advantages.astype(np.float32)
+
+
+def retrace(
+    *, rewards: NDArray, q_taken: NDArray, values: NDArray, ratios: NDArray,
+    last_values: NDArray, terminated: NDArray, dones: NDArray, discount: float,
+    clip: float = 1.0,
+) -> NDArray:
+    """Retrace targets for Q(x_t, a_t) (Munos et al. 2016), as ACER uses them (Wang et al. 2017):
+    Q_ret_t = r_t + gamma (c_{t+1} (Q_ret_{t+1} - Q(x_{t+1}, a_{t+1})) + V(x_{t+1})) with
+    c = min(clip, pi/mu) of the action taken and V(x) = sum_a pi(a|x) Q(x, a). An episode end
+    cuts the trace: a terminated step bootstraps from nothing, a truncated one from
+    ``values[t + 1]`` (V of its true final observation, on the reset step after it).
+
+    Args:
+        rewards, q_taken, values, ratios, terminated, dones: [T, N]; q_taken is Q(x_t, a_t),
+            values V(x_t), ratios pi(a_t|x_t) / mu(a_t|x_t).
+        last_values: [N] V of the observation after the last step.
+
+    Returns:
+        [T, N] float32 targets.
+    """
+    values = np.asarray(values, np.float64)
+    next_values = np.concatenate([values[1:], np.asarray(last_values, np.float64)[None]], 0)
+    truncation = np.minimum(clip, np.asarray(ratios, np.float64))
+    not_terminated = 1.0 - np.asarray(terminated, np.float64)
+    targets = np.zeros_like(values)
+    following = np.asarray(last_values, np.float64)  # what step t bootstraps from
+    for t in range(len(values) - 1, -1, -1):
+        bootstrap = np.where(np.asarray(dones[t], bool), next_values[t], following)
+        targets[t] = rewards[t] + discount * not_terminated[t] * bootstrap
+        following = truncation[t] * (targets[t] - q_taken[t]) + values[t]
+    return targets.astype(np.float32)
