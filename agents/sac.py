@@ -5,22 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-import numpy as np
 from numpy.typing import NDArray
 
-from coachrl.agent import AgentContext, ReplayAgent, ReplayAlgorithmParams
-from coachrl.backend import ActorCriticBackend, ActorCriticUpdate, State
+from coachrl.agent import AgentContext, ContinuousActorCriticAgent, ReplayAlgorithmParams
+from coachrl.backend import ActorCriticBackend
 from coachrl.core.batch import ActionInfo
 from coachrl.core.spaces import BoxActions
-from coachrl.errors import ConfigError, IncompatibleSpaces
 from coachrl.exploration import SquashedGaussian
 from coachrl.networks import (
     ActionValueHead,
-    FCMiddleware,
     OptimizerSpec,
     SquashedGaussianPolicyHead,
     TemperatureLoss,
-    action_value_spec,
 )
 from coachrl.params import Activation, AgentParams, InferenceBackend, MemoryParams, NetworkParams
 from coachrl.params.check import at_most, in_range, one_of, positive
@@ -65,34 +61,24 @@ class SACParams(AgentParams):
                 self.memory.capacity)
 
 
-class SACAgent(ReplayAgent):
+class SACAgent(ContinuousActorCriticAgent):
     """Soft Actor-Critic for 1-D Box actions; the policy acts in [-1, 1], mapped onto the bounds."""
 
     params: SACParams
-    supported_actions = (BoxActions,)
-    trainable = ("actor", "critic")
 
     def __init__(self, params: SACParams, context: AgentContext) -> None:
         super().__init__(params, context, memory=params.memory)
-        action, observation = self.spaces.action, self.spaces.observation
+        action = self.spaces.action
         assert isinstance(action, BoxActions)
-        if observation.is_image or observation.is_dict:  # critics append the action to it
-            raise IncompatibleSpaces(f"SACAgent needs flat vector observations, not {observation}")
-        p, net = params.algorithm, params.network
+        p = params.algorithm
         self.policy_head = SquashedGaussianPolicyHead(action_dim=action.dim)
         self.actor = self.build_network("actor", self.network_spec((self.policy_head,)))
-        critic_spec = action_value_spec(
-            observation, ActionValueHead(action_dim=action.dim, critics=p.critics),
-            middleware=FCMiddleware(hidden_sizes=net.hidden_sizes, activation=net.activation),
-            ortho_init=net.ortho_init)
+        critic_spec = self.critic_spec(ActionValueHead(action_dim=action.dim, critics=p.critics))
         self.critic = self.build_network("critic", critic_spec)
         self.target = self.build_network("target", critic_spec, trainable=False)
         self.critic.copy_to(self.target)
         self.acting = self.build_acting_copy(self.actor)
         self.use_exploration(params.exploration)
-        self.low, high = np.asarray(action.low, np.float32), np.asarray(action.high, np.float32)
-        self.half_range = (high - self.low) / 2  # [dim]
-        self.update: ActorCriticUpdate | None = None  # a rollout worker's copy only acts
         if isinstance(context.learner, ActorCriticBackend):
             entropy = -float(action.dim) if p.target_entropy is None else p.target_entropy
             self.update = context.learner.soft_actor_critic(
@@ -107,27 +93,10 @@ class SACAgent(ReplayAgent):
         unit, _ = self.params.exploration.select(  # [N, dim] in [-1, 1]
             out[self.policy_head.name], step=step, rng=self.rng, explore=explore,
             log_std=out[self.policy_head.log_std_name], state=self.exploration_state)
-        return ActionInfo((self.low + (unit + 1.0) * self.half_range).astype(np.float32), {})
-
-    def stored_actions(self, actions: NDArray) -> NDArray:
-        return (actions - self.low) / self.half_range - 1.0  # replay keeps [-1, 1]
-
-    def ready_to_train(self, step: int) -> bool:
-        p = self.params.algorithm
-        return step > p.learning_starts and self._steps_since_train >= p.train_frequency
-
-    def prepare_training(self, step: int) -> None:
-        if self.update is None:
-            raise ConfigError(f"SAC trains on a backend with actor-critic updates (torch), "
-                              f"not {self.context.learner.name!r}")
-        self.update.set_learning_rate(self.apply_learning_rate(step))
+        return ActionInfo(self.to_bounds(unit), {})
 
     def update_targets(self, tau: float) -> None:
         self.critic.copy_to(self.target, tau=tau)
-
-    def sync_acting(self) -> None:
-        if self.acting is not self.actor:  # acting in numpy: follow the trained actor
-            self.acting.set_weights(self.actor.get_weights())
 
     def learn_from_batch(self, batch: dict[str, NDArray]) -> dict[str, float]:
         """Critics onto r + discount (1 - terminated) (min_i Q_target,i(s', a') - alpha log pi),
@@ -137,11 +106,3 @@ class SACAgent(ReplayAgent):
         metrics.update(self.update.actor_step(batch))
         metrics["loss/total"] = metrics.get("loss/critic", 0.0) + metrics.get("loss/policy", 0.0)
         return metrics
-
-    def state_dict(self) -> State:
-        return super().state_dict() | ({"update": self.update.state_dict()} if self.update else {})
-
-    def load_state_dict(self, state: State) -> None:
-        super().load_state_dict(state)
-        if self.update is not None:
-            self.update.load_state_dict(state["update"])

@@ -27,6 +27,7 @@ from coachrl.agent.base import (
     LearnsFromRollouts,
     LearnsFromStaleRollouts,
 )
+from coachrl.agent.continuous import ContinuousActorCriticAgent
 from coachrl.agent.deterministic import (
     DeterministicActorCriticAgent,
     DeterministicActorCriticParams,
@@ -56,6 +57,7 @@ __all__ = [
     "Agent",
     "AgentContext",
     "ComputesGradients",
+    "ContinuousActorCriticAgent",
     "DeterministicActorCriticAgent",
     "DeterministicActorCriticParams",
     "DeterministicAlgorithmParams",

@@ -9,18 +9,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from coachrl.agent.base import AgentContext
-from coachrl.agent.replay import ReplayAgent, ReplayAlgorithmParams
-from coachrl.backend import ActorCriticBackend, ActorCriticUpdate
+from coachrl.agent.continuous import ContinuousActorCriticAgent
+from coachrl.agent.replay import ReplayAlgorithmParams
+from coachrl.backend import ActorCriticBackend
 from coachrl.core.batch import ActionInfo
 from coachrl.core.spaces import BoxActions
-from coachrl.errors import ConfigError, IncompatibleSpaces
 from coachrl.exploration import AdditiveGaussian, ExplorationPolicy
 from coachrl.networks.spec import (
     ActionValueHead,
     DeterministicPolicyHead,
-    FCMiddleware,
     SoftQLoss,
-    action_value_spec,
 )
 from coachrl.params.base import Activation, AgentParams, MemoryParams, NetworkParams
 from coachrl.params.check import at_most, non_negative, positive
@@ -66,39 +64,28 @@ class DeterministicActorCriticParams(AgentParams):
                 self.memory.capacity)
 
 
-class DeterministicActorCriticAgent(ReplayAgent):
-    """mu(s) in [-1, 1]^D mapped onto the action bounds; the replay keeps actions in [-1, 1]."""
+class DeterministicActorCriticAgent(ContinuousActorCriticAgent):
+    """mu(s) in [-1, 1]^D mapped onto the action bounds; target copies of actor and critics."""
 
     params: DeterministicActorCriticParams
-    supported_actions = (BoxActions,)
-    trainable = ("actor", "critic")
 
     def __init__(self, params: DeterministicActorCriticParams, context: AgentContext) -> None:
         super().__init__(params, context, memory=params.memory)
-        action, observation = self.spaces.action, self.spaces.observation
+        action = self.spaces.action
         assert isinstance(action, BoxActions)
-        if observation.is_image or observation.is_dict:  # critics append the action to it
-            raise IncompatibleSpaces(f"{type(self).__name__} needs flat vector observations, "
-                                     f"not {observation}")
-        p, net = params.algorithm, params.network
+        p = params.algorithm
         self.policy_head = DeterministicPolicyHead(action_dim=action.dim)
         actor_spec = self.network_spec((self.policy_head,))
         self.actor = self.build_network("actor", actor_spec)
         self.target_actor = self.build_network("target_actor", actor_spec, trainable=False)
-        critic_spec = action_value_spec(
-            observation, ActionValueHead(action_dim=action.dim, critics=p.critics,
-                                         loss=SoftQLoss(weight=1.0)),
-            middleware=FCMiddleware(hidden_sizes=net.hidden_sizes, activation=net.activation),
-            ortho_init=net.ortho_init)
+        critic_spec = self.critic_spec(ActionValueHead(action_dim=action.dim, critics=p.critics,
+                                                       loss=SoftQLoss(weight=1.0)))
         self.critic = self.build_network("critic", critic_spec)
         self.target_critic = self.build_network("target_critic", critic_spec, trainable=False)
         self.actor.copy_to(self.target_actor)
         self.critic.copy_to(self.target_critic)
         self.acting = self.build_acting_copy(self.actor)
         self.use_exploration(params.exploration)
-        self.low, high = np.asarray(action.low, np.float32), np.asarray(action.high, np.float32)
-        self.half_range = (high - self.low) / 2  # [dim]
-        self.update: ActorCriticUpdate | None = None  # a rollout worker's copy only acts
         if isinstance(context.learner, ActorCriticBackend):
             self.update = context.learner.deterministic_actor_critic(
                 actor=self.actor, critic=self.critic, target_actor=self.target_actor,
@@ -109,24 +96,10 @@ class DeterministicActorCriticAgent(ReplayAgent):
         mu = self.acting.predict(observations)[self.policy_head.name]
         unit, _ = self.params.exploration.select(mu, step=step, rng=self.rng, explore=explore,
                                                  state=self.exploration_state)
-        unit = np.clip(unit, -1.0, 1.0)
-        return ActionInfo((self.low + (unit + 1.0) * self.half_range).astype(np.float32), {})
-
-    def stored_actions(self, actions: NDArray) -> NDArray:
-        return (actions - self.low) / self.half_range - 1.0  # replay keeps [-1, 1]
+        return ActionInfo(self.to_bounds(np.clip(unit, -1.0, 1.0)), {})
 
     def exploration_rate(self, step: int) -> float:
         return self.params.exploration.epsilon(step)
-
-    def ready_to_train(self, step: int) -> bool:
-        p = self.params.algorithm
-        return step > p.learning_starts and self._steps_since_train >= p.train_frequency
-
-    def prepare_training(self, step: int) -> None:
-        if self.update is None:
-            raise ConfigError(f"{type(self).__name__} trains on a backend with actor-critic "
-                              f"updates (torch), not {self.context.learner.name!r}")
-        self.apply_learning_rate(step)
 
     def learn_from_batch(self, batch: dict[str, NDArray]) -> dict[str, float]:
         """A critic step; every ``policy_delay``-th, an actor step too (its targets follow)."""
@@ -143,10 +116,6 @@ class DeterministicActorCriticAgent(ReplayAgent):
     def update_targets(self, tau: float) -> None:
         self.critic.copy_to(self.target_critic, tau=tau)
         self.actor.copy_to(self.target_actor, tau=tau)
-
-    def sync_acting(self) -> None:
-        if self.acting is not self.actor:
-            self.acting.set_weights(self.actor.get_weights())
 
     def value_estimates(self, observations: NDArray) -> dict[str, NDArray]:
         """Q_1(s, mu(s)) of the deterministic policy's own actions."""

@@ -1,0 +1,77 @@
+"""Base of the replay actor-critics for Box actions (SAC, DDPG, TD3): the policy acts in
+[-1, 1]^D, mapped onto the action bounds, and the replay keeps actions in [-1, 1]; Q(s, a)
+critics read [observation, action]; one actor-critic update across the networks comes from
+the learner backend (a rollout worker's copy, on numpy, only acts)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from coachrl.agent.base import AgentContext
+from coachrl.agent.replay import ReplayAgent
+from coachrl.backend import ActorCriticUpdate, Network, State
+from coachrl.core.spaces import BoxActions
+from coachrl.errors import ConfigError, IncompatibleSpaces
+from coachrl.networks.spec import ActionValueHead, FCMiddleware, NetworkSpec, action_value_spec
+from coachrl.params.base import AgentParams, MemoryParams
+
+
+class ContinuousActorCriticAgent(ReplayAgent):
+    """Holds ``actor`` (trainable), ``critic`` (trainable) and ``acting``; a subclass builds
+    them, its target networks and ``update``."""
+
+    supported_actions = (BoxActions,)
+    trainable = ("actor", "critic")
+    actor: Network
+    critic: Network
+    acting: Network
+
+    def __init__(self, params: AgentParams, context: AgentContext, *,
+                 memory: MemoryParams) -> None:
+        super().__init__(params, context, memory=memory)
+        action, observation = self.spaces.action, self.spaces.observation
+        assert isinstance(action, BoxActions)
+        if observation.is_image or observation.is_dict:  # critics append the action to it
+            raise IncompatibleSpaces(f"{type(self).__name__} needs flat vector observations, "
+                                     f"not {observation}")
+        self.low, high = np.asarray(action.low, np.float32), np.asarray(action.high, np.float32)
+        self.half_range = (high - self.low) / 2  # [dim]
+        self.update: ActorCriticUpdate | None = None  # set by a subclass on a torch learner
+
+    def critic_spec(self, head: ActionValueHead) -> NetworkSpec:
+        """Q(s, a) critics over [observation, action] with the agent's middleware."""
+        net = self.params.network
+        return action_value_spec(
+            self.spaces.observation, head,
+            middleware=FCMiddleware(hidden_sizes=net.hidden_sizes, activation=net.activation),
+            ortho_init=net.ortho_init)
+
+    def to_bounds(self, unit: NDArray) -> NDArray:
+        """Actions in [-1, 1]^D as the env's, on its bounds."""
+        return (self.low + (unit + 1.0) * self.half_range).astype(np.float32)
+
+    def stored_actions(self, actions: NDArray) -> NDArray:
+        return (actions - self.low) / self.half_range - 1.0  # replay keeps [-1, 1]
+
+    def ready_to_train(self, step: int) -> bool:
+        p = self.replay
+        return step > p.learning_starts and self._steps_since_train >= p.train_frequency
+
+    def prepare_training(self, step: int) -> None:
+        if self.update is None:
+            raise ConfigError(f"{type(self).__name__} trains on a backend with actor-critic "
+                              f"updates (torch), not {self.context.learner.name!r}")
+        self.update.set_learning_rate(self.apply_learning_rate(step))
+
+    def sync_acting(self) -> None:
+        if self.acting is not self.actor:  # acting in numpy: follow the trained actor
+            self.acting.set_weights(self.actor.get_weights())
+
+    def state_dict(self) -> State:
+        return super().state_dict() | ({"update": self.update.state_dict()} if self.update else {})
+
+    def load_state_dict(self, state: State) -> None:
+        super().load_state_dict(state)
+        if self.update is not None and "update" in state:
+            self.update.load_state_dict(state["update"])
