@@ -27,6 +27,7 @@ SHORTER = {
     ],
     "CartPole_ClippedPPO": ["agent.algorithm.epochs=2"],
     "CartPole_A3C": [],
+    "ExplorationChain_Bootstrapped_DQN": ["agent.memory.save_in_checkpoint=true"],
     "Pendulum_SAC": [  # small networks: a gradient step per env step at 256-256 is slow
         "agent.network.hidden_sizes=[32, 32]", "agent.algorithm.batch_size=32",
         "agent.memory.capacity=10000", "agent.memory.save_in_checkpoint=true",

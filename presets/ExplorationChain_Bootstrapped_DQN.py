@@ -1,6 +1,9 @@
-"""Bootstrapped DQN on a 10-state exploration chain (Osband et al. 2016): the far end pays 1, the
+"""Bootstrapped DQN on a 25-state exploration chain (Osband et al. 2016): the far end pays 1, the
 near end 0.001, so dithering exploration settles for the near end; 10 heads with masks
-p = 0.5. Threshold: the evaluation reaches the far end (return 1) within 100k env steps."""
+p = 0.5, each episode greedy with one head. Threshold: the evaluation reaches the far end
+(return 1) within 100k env steps. Measured, seed 0 (2026-11-30): the far end at 40,000 env
+steps (57 s); DQN with epsilon 1 -> 0.05 over 20k steps and the same network never got past
+the near end in 100k steps (best evaluation 0.034)."""
 
 from coachrl.agents.bootstrapped_dqn import BootstrappedAlgorithmParams, BootstrappedDQNParams
 from coachrl.core.steps import EnvSteps, Episodes
@@ -22,11 +25,11 @@ preset = Preset(
         algorithm=BootstrappedAlgorithmParams(
             heads=10, mask_probability=0.5, discount=0.99, batch_size=64, train_frequency=16,
             gradient_steps=4, learning_starts=500, target_update_period=100),
-        network=NetworkParams(hidden_sizes=(64,), activation=Activation.RELU, ortho_init=False),
+        network=NetworkParams(hidden_sizes=(64,), activation=Activation.TANH, ortho_init=False),
         memory=MemoryParams(capacity=100_000),
         exploration=BootstrappedHeads(),
         learning_rate=1e-3, adam_epsilon=1e-8, max_grad_norm=10.0),
-    env=EnvironmentParams(env_id="coachrl/ExplorationChain-v0", env_kwargs={"n": 10}),
+    env=EnvironmentParams(env_id="coachrl/ExplorationChain-v0", env_kwargs={"n": 25}),
     schedule=ScheduleParams(heatup_steps=EnvSteps(500), improve_steps=EnvSteps(BUDGET),
                             evaluation_period=EnvSteps(2_000), evaluation_episodes=Episodes(1),
                             checkpoint_period=EnvSteps(20_000)),
