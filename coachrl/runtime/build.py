@@ -109,14 +109,16 @@ def make_agent(preset: Preset, env: VectorEnvironment, learner: Backend, actor: 
 
 
 def agents_for(action: Any) -> list[str]:
-    """The built-in agents (``coachrl.agents`` modules) whose action spaces include ``action``."""
+    """The built-in agents whose action spaces include ``action``: each ``coachrl.agents``
+    module's params name the agent they build (``agent_path``), which declares its spaces."""
     package = importlib.import_module("coachrl.agents")
-    names = []
+    names = set()
     for info in pkgutil.iter_modules(package.__path__):
         module = importlib.import_module(f"coachrl.agents.{info.name}")
         for value in vars(module).values():
-            if (isinstance(value, type) and issubclass(value, Agent)
-                    and value.__module__ == module.__name__
-                    and isinstance(action, value.supported_actions)):
-                names.append(value.__name__.removesuffix("Agent"))
+            path = getattr(value, "agent_path", None)
+            if isinstance(path, str) and path.startswith(f"{module.__name__}:"):
+                agent = load_class(path)
+                if isinstance(action, getattr(agent, "supported_actions", ())):
+                    names.add(agent.__name__.removesuffix("Agent"))
     return sorted(names)
