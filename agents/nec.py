@@ -91,11 +91,6 @@ class NECAgent(ReplayAgent):
     def exploration_rate(self, step: int) -> float:
         return self.params.exploration.epsilon(step)
 
-    def ready_to_train(self, step: int) -> bool:
-        p = self.params.algorithm
-        return (step >= p.learning_starts and len(self.memory) >= p.batch_size
-                and self._steps_since_train >= p.train_frequency)
-
     def n_step_targets(self, transitions: dict[str, NDArray]) -> NDArray:
         """R + gamma^m (1 - terminated) max_a Q(s_{t+m}, a), Q from the dictionaries now."""
         next_q = self.dnd.q_values(self.embed(transitions[B.NEXT_OBSERVATIONS]), touch=False)

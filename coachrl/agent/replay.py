@@ -184,6 +184,13 @@ class ReplayAgent(Agent):
         del transitions
         return None
 
+    def ready_to_train(self, step: int) -> bool:
+        """Past ``learning_starts``, a batch in the memory, ``train_frequency`` env steps since
+        the last training call."""
+        p = self.replay
+        return (step >= p.learning_starts and len(self.memory) >= p.batch_size
+                and self._steps_since_train >= p.train_frequency)
+
     def steps_to_training(self, step: int) -> int:
         """Env steps before the agent can next be ready to train, ``step`` env steps into the
         run (a lower bound, at least 1): a sync rollout worker's fragment ends there."""

@@ -122,11 +122,6 @@ class ValueOptimizationAgent(ReplayAgent):
     def exploration_rate(self, step: int) -> float:
         return self.params.exploration.epsilon(step)
 
-    def ready_to_train(self, step: int) -> bool:
-        p = self.params.algorithm
-        return (step >= p.learning_starts and len(self.memory) >= p.batch_size
-                and self._steps_since_train >= p.train_frequency)
-
     def before_gradient_step(self) -> None:
         if self.noisy:  # fresh noise for the online and target networks of this step
             self.online.set_noise(True)
