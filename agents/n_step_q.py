@@ -12,7 +12,13 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from coachrl.agent import WHOLE_ROLLOUT, AgentContext, RolloutAgent, RolloutAlgorithmParams
+from coachrl.agent import (
+    WHOLE_ROLLOUT,
+    AgentContext,
+    PolicyExport,
+    RolloutAgent,
+    RolloutAlgorithmParams,
+)
 from coachrl.backend import Weights
 from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo
@@ -75,6 +81,9 @@ class NStepQAgent(RolloutAgent):
             self.acting.predict(observations)[self.q_name], step=step, rng=self.rng,
             explore=explore, state=self.exploration_state)
         return ActionInfo(actions, {})
+
+    def policy_export(self) -> PolicyExport:
+        return self.exported(self.acting, self.q_name, values={"q": self.q_name})
 
     def exploration_rate(self, step: int) -> float:
         return self.params.exploration.epsilon(step)

@@ -12,12 +12,13 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from coachrl.agent import AgentContext, ReplayAgent, ReplayAlgorithmParams
+from coachrl.agent import AgentContext, PolicyExport, ReplayAgent, ReplayAlgorithmParams
 from coachrl.backend import State, Weights
 from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo
 from coachrl.core.returns import n_step_targets
 from coachrl.core.spaces import DiscreteActions
+from coachrl.errors import ExportError
 from coachrl.exploration import EGreedy, ExplorationPolicy
 from coachrl.memories import DifferentiableNeuralDictionary
 from coachrl.networks import EmbeddingHead
@@ -84,6 +85,11 @@ class NECAgent(ReplayAgent):
         actions, _ = self.params.exploration.select(q, step=step, rng=self.rng, explore=explore,
                                                     state=self.exploration_state)
         return ActionInfo(actions, {})
+
+    def policy_export(self) -> PolicyExport:
+        raise ExportError("NEC's Q-values come from its differentiable neural dictionaries "
+                          "(k-nearest-neighbour lookups over the stored keys), which the ONNX "
+                          "and numpy formats do not carry; act with coachrl.load(run_dir)")
 
     def value_estimates(self, observations: NDArray) -> dict[str, NDArray]:
         return {"q": self.dnd.q_values(self.embed(observations), touch=False)}

@@ -13,7 +13,7 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from coachrl.agent import Agent, AgentContext, policy_head
+from coachrl.agent import Agent, AgentContext, PolicyExport, policy_head
 from coachrl.backend import State
 from coachrl.core import batch as B
 from coachrl.core.batch import ActionInfo, StepResult
@@ -88,6 +88,10 @@ class PGAgent(Agent):
         return ActionInfo(self.params.exploration.actions(
             out[head.name], step=step, rng=self.rng, explore=explore, log_std=log_std,
             state=self.exploration_state), {})
+
+    def policy_export(self) -> PolicyExport:
+        return self.exported(self.acting, self.policy_head.name, values={},
+                             continuous=self.policy_head.distribution is Distribution.GAUSSIAN)
 
     def observe(self, observations: NDArray, info: ActionInfo, result: StepResult) -> None:
         self.end_episodes(result)

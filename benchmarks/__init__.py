@@ -21,4 +21,5 @@ BENCHMARKS = {
     "replay": "benchmarks.replay",
     "scaling": "benchmarks.scaling",
     "frame_memory": "benchmarks.frame_memory",
+    "export_latency": "benchmarks.export_latency",
 }

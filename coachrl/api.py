@@ -3,6 +3,7 @@
     import coachrl
     result = coachrl.train("CartPole_DQN", seed=0, overrides={"agent.learning_rate": 1e-3})
     policy = coachrl.load(result.run_dir)                 # the best checkpoint, else the last
+    policy = coachrl.load("policy.npz")                   # an exported bundle: numpy only
     actions = policy.act(observations, deterministic=True)
     values = policy.values(observations)                  # {"q": ...} or {"value": ...}
     coachrl.presets()                                     # ["CartPole_A3C", ...]
@@ -19,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +28,9 @@ from numpy.typing import NDArray
 from coachrl.core.environment import VectorEnvironment
 from coachrl.errors import CheckpointError, ConfigError
 from coachrl.params.base import Preset
+
+if TYPE_CHECKING:
+    from coachrl.deploy import ExportedPolicy
 
 
 @dataclass(slots=True, frozen=True)
@@ -200,8 +204,16 @@ class Policy:
         return {k: v[0] for k, v in estimates.items()} if single else estimates
 
 
-def load(target: str | Path, *, checkpoint: str = "best") -> Policy:
+def load(target: str | Path, *, checkpoint: str = "best") -> Policy | ExportedPolicy:
     """The policy of a run directory (its best checkpoint, else its last; ``checkpoint="last"``
-    for the last) or of one checkpoint directory."""
+    for the last), of one checkpoint directory, or of a numpy bundle written by
+    ``coachrl export --format numpy`` (run by numpy alone: torch is not imported)."""
+    if Path(target).suffix == ".npz":
+        from coachrl.deploy import ExportedPolicy
+
+        return ExportedPolicy(target)
+    if Path(target).suffix == ".onnx":
+        raise ConfigError(f"{str(target)!r} is an ONNX model: run it with onnxruntime (see "
+                          "docs/deploy.md), or export a numpy bundle for coachrl.load")
     run_dir, path = find_checkpoint(Path(target), checkpoint)
     return Policy(run_dir, path)

@@ -1,4 +1,4 @@
-"""The ``coachrl`` command: train, evaluate, presets."""
+"""The ``coachrl`` command: train, evaluate, export, presets (and the dashboard side)."""
 
 from __future__ import annotations
 
@@ -61,8 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="seconds a worker may take to answer one request before it is "
                               "taken for hung and replaced (default 120)")
 
-    evaluate = commands.add_parser("evaluate", help="evaluate a run or checkpoint")
-    evaluate.add_argument("target", help="run directory or checkpoint directory")
+    evaluate = commands.add_parser("evaluate", help="evaluate a run, checkpoint or exported "
+                                                    "policy")
+    evaluate.add_argument("target", help="run directory, checkpoint directory, or a policy "
+                                         "written by `coachrl export` (.npz or .onnx)")
     evaluate.add_argument("--episodes", type=int, default=10, help="episodes to run (default 10)")
     evaluate.add_argument("--checkpoint", choices=("latest", "best"), default="latest",
                           help="which checkpoint of a run directory (default latest)")
@@ -71,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
                           help="record the first episode to RUN_DIR/videos/ (needs coachrl[video])")
     evaluate.add_argument("--render", action="store_true",
                           help="watch one episode in a window (needs a display)")
+
+    export = commands.add_parser("export", help="write a run's policy as ONNX or as a numpy "
+                                                "bundle that runs without torch")
+    export.add_argument("target", help="run directory or checkpoint directory")
+    export.add_argument("--format", choices=("onnx", "numpy"), required=True,
+                        help="onnx (+ a JSON spec beside it) or numpy (.npz, for coachrl.load)")
+    export.add_argument("--out", required=True, help="file to write (policy.onnx, policy.npz)")
+    export.add_argument("--checkpoint", choices=("latest", "best"), default="best",
+                        help="which checkpoint of a run directory (default best, else latest)")
 
     commands.add_parser("presets", help="list presets with env, agent and threshold")
     commands_dashboard.add_parsers(commands, train)  # dashboard, compare, train --seeds
@@ -82,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from coachrl import commands
 
     handlers = {"train": commands.train, "evaluate": commands.evaluate,
+                "export": commands.export,
                 "presets": commands.presets, "dashboard": commands_dashboard.dashboard,
                 "compare": commands_dashboard.compare}
     if args.command == "train" and args.seeds is not None:

@@ -139,6 +139,8 @@ def evaluate(args: argparse.Namespace) -> int:
         raise ConfigError(f"--episodes {args.episodes} must be at least 1")
     if getattr(args, "render", False):
         _require_display()
+    if Path(args.target).suffix in (".npz", ".onnx"):
+        return _evaluate_exported(args)
     run_dir, checkpoint = find_checkpoint(Path(args.target), args.checkpoint)
     preset = load_run_config(run_dir)
     overrides = [f"schedule.evaluation_episodes={args.episodes}"]
@@ -152,14 +154,39 @@ def evaluate(args: argparse.Namespace) -> int:
     result = trainer.evaluate_now()
     returns = result.returns
     print(f"checkpoint: {checkpoint}")
-    print(f"episodes: {len(returns)}  mean return: {returns.mean():.2f}  std: {returns.std():.2f}  "
-          f"min: {returns.min():.1f}  max: {returns.max():.1f}")
+    _print_returns(returns)
     if args.video:
         path = record_video(trainer, run_dir / "videos", name=checkpoint.name)
         print(f"video: {path}")
         from coachrl.commands_dashboard import video_to_tensorboard
 
         video_to_tensorboard(run_dir, path, step=trainer.counters.env_steps)
+    return 0
+
+
+def _print_returns(returns: Any) -> None:
+    print(f"episodes: {len(returns)}  mean return: {returns.mean():.2f}  std: {returns.std():.2f}  "
+          f"min: {returns.min():.1f}  max: {returns.max():.1f}")
+
+
+def _evaluate_exported(args: argparse.Namespace) -> int:
+    from coachrl.deploy import evaluate_exported
+
+    if args.video or getattr(args, "render", False):
+        raise ConfigError("--video and --render evaluate a run directory; an exported policy "
+                          "is evaluated without them")
+    result = evaluate_exported(args.target, episodes=args.episodes, seed=args.seed)
+    print(f"policy: {args.target}")
+    _print_returns(result.returns)
+    return 0
+
+
+def export(args: argparse.Namespace) -> int:
+    from coachrl.deploy import export_run
+
+    which = "last" if args.checkpoint == "latest" else args.checkpoint
+    for path in export_run(args.target, format=args.format, out=args.out, checkpoint=which):
+        print(f"wrote {path} ({path.stat().st_size / 1024:.1f} KiB)")
     return 0
 
 

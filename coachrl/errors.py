@@ -37,3 +37,7 @@ class WorkerFailed(CoachrlError):
 
 class WorkerHung(CoachrlError):
     """A rollout worker gave no answer within the run's worker timeout."""
+
+
+class ExportError(CoachrlError):
+    """A run's policy cannot be exported in the asked format (what is missing is named)."""

@@ -26,6 +26,7 @@ from coachrl.agent.base import (
     LearnsFromReplay,
     LearnsFromRollouts,
     LearnsFromStaleRollouts,
+    PolicyExport,
 )
 from coachrl.agent.continuous import ContinuousActorCriticAgent
 from coachrl.agent.deterministic import (
@@ -65,6 +66,7 @@ __all__ = [
     "LearnsFromReplay",
     "LearnsFromRollouts",
     "LearnsFromStaleRollouts",
+    "PolicyExport",
     "PolicyOptimizationAgent",
     "PolicyOptimizationAlgorithmParams",
     "PolicyOptimizationParams",

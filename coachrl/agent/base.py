@@ -18,8 +18,8 @@ from coachrl.core.spaces import (
     EnvSpaces,
     with_image_channels,
 )
-from coachrl.errors import IncompatibleSpaces
-from coachrl.exploration import ExplorationPolicy, ExplorationState
+from coachrl.errors import ExportError, IncompatibleSpaces
+from coachrl.exploration import ExplorationPolicy, ExplorationState, GreedyAction
 from coachrl.networks.spec import (
     FCMiddleware,
     HeadSpec,
@@ -40,6 +40,17 @@ class AgentContext:
     actor: Backend  # acts (numpy or torch)
     rng: np.random.Generator
     total_steps: int  # improve_steps, for decaying schedules
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class PolicyExport:
+    """What an exported policy is made of (``coachrl export``): the network that acts, with its
+    weights; the rule that turns its outputs into the deterministic action; and the outputs
+    that are value estimates, by the names ``value_estimates`` gives them."""
+
+    network: Network
+    action: GreedyAction
+    values: Mapping[str, str]  # e.g. {"q": "q"} or {"value": "value"}
 
 
 class Agent(ABC):
@@ -180,6 +191,25 @@ class Agent(ABC):
 
     def set_rng_state(self, state: Mapping[str, Any]) -> None:
         self.rng.bit_generator.state = state
+
+    # -- export ----------------------------------------------------------------------------------
+    def policy_export(self) -> PolicyExport:
+        """The acting network and greedy rule an exported policy runs; agents whose policy is
+        more than one network's forward refuse, saying what the export would miss."""
+        raise ExportError(f"{type(self).__name__} does not describe its policy for export "
+                          "(it defines no policy_export); act with coachrl.load(run_dir)")
+
+    def exported(self, network: Network, scores: str, *, values: Mapping[str, str],
+                 continuous: bool = False,
+                 bounds: tuple[NDArray, NDArray] | None = None) -> PolicyExport:
+        """A ``PolicyExport`` of ``network`` whose output ``scores`` the agent's exploration
+        policy turns into actions (without exploring); ``bounds`` maps [-1, 1] onto them."""
+        assert self.exploration is not None, "use_exploration() first"
+        low, high = ((None, None) if bounds is None else
+                     (tuple(float(v) for v in bounds[0]), tuple(float(v) for v in bounds[1])))
+        return PolicyExport(network=network, values=dict(values), action=GreedyAction(
+            exploration=self.exploration, scores=scores, continuous=continuous, low=low,
+            high=high))
 
     # -- checkpointing -----------------------------------------------------------------------
     def state_dict(self) -> State:

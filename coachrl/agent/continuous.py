@@ -8,12 +8,18 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from coachrl.agent.base import AgentContext
+from coachrl.agent.base import AgentContext, PolicyExport
 from coachrl.agent.replay import ReplayAgent
 from coachrl.backend import ActorCriticUpdate, Network, State
 from coachrl.core.spaces import BoxActions
 from coachrl.errors import ConfigError, IncompatibleSpaces
-from coachrl.networks.spec import ActionValueHead, FCMiddleware, NetworkSpec, action_value_spec
+from coachrl.networks.spec import (
+    ActionValueHead,
+    FCMiddleware,
+    Head,
+    NetworkSpec,
+    action_value_spec,
+)
 from coachrl.params.base import AgentParams, MemoryParams
 
 
@@ -26,6 +32,7 @@ class ContinuousActorCriticAgent(ReplayAgent):
     actor: Network
     critic: Network
     acting: Network
+    policy_head: Head
 
     def __init__(self, params: AgentParams, context: AgentContext, *,
                  memory: MemoryParams) -> None:
@@ -35,8 +42,9 @@ class ContinuousActorCriticAgent(ReplayAgent):
         if observation.is_image or observation.is_dict:  # critics append the action to it
             raise IncompatibleSpaces(f"{type(self).__name__} needs flat vector observations, "
                                      f"not {observation}")
-        self.low, high = np.asarray(action.low, np.float32), np.asarray(action.high, np.float32)
-        self.half_range = (high - self.low) / 2  # [dim]
+        self.low = np.asarray(action.low, np.float32)
+        self.high = np.asarray(action.high, np.float32)
+        self.half_range = (self.high - self.low) / 2  # [dim]
         self.update: ActorCriticUpdate | None = None  # set by a subclass on a torch learner
 
     def critic_spec(self, head: ActionValueHead) -> NetworkSpec:
@@ -46,6 +54,11 @@ class ContinuousActorCriticAgent(ReplayAgent):
             self.spaces.observation, head,
             middleware=FCMiddleware(hidden_sizes=net.hidden_sizes, activation=net.activation),
             ortho_init=net.ortho_init)
+
+    def policy_export(self) -> PolicyExport:
+        """The actor alone: Q(s, a) needs the critics, which the export does not carry."""
+        return self.exported(self.acting, self.policy_head.name, values={}, continuous=True,
+                             bounds=(self.low, self.high))
 
     def to_bounds(self, unit: NDArray) -> NDArray:
         """Actions in [-1, 1]^D as the env's, on its bounds."""

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from coachrl.agent.base import AgentContext
+from coachrl.agent.base import AgentContext, PolicyExport
 from coachrl.agent.rollout import RolloutAgent, RolloutAlgorithmParams
 from coachrl.backend import Network
 from coachrl.core import batch as B
@@ -74,6 +74,11 @@ class PolicyOptimizationAgent(RolloutAgent):
                                                   explore=explore, log_std=log_std,
                                                   state=self.exploration_state)
         return ActionInfo(actions, {})
+
+    def policy_export(self) -> PolicyExport:
+        return self.exported(self.acting, self.policy_head.name,
+                             values={"value": self.value_head.name},
+                             continuous=self.policy_head.distribution is Distribution.GAUSSIAN)
 
     def value_estimates(self, observations: NDArray) -> dict[str, NDArray]:
         """V(s) of the acting network."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from coachrl.agent.base import AgentContext
+from coachrl.agent.base import AgentContext, PolicyExport
 from coachrl.agent.replay import ReplayAgent, ReplayAlgorithmParams
 from coachrl.backend import State
 from coachrl.core import batch as B
@@ -106,6 +106,9 @@ class ValueOptimizationAgent(ReplayAgent):
         if self.noisy:
             self.acting.set_noise(False)
         return {"q": self.q_values(observations)}
+
+    def policy_export(self) -> PolicyExport:
+        return self.exported(self.acting, self.q_name, values={"q": self.q_name})
 
     def act(self, observations: NDArray, *, step: int, explore: bool) -> ActionInfo:
         if self.noisy:

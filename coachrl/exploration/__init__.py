@@ -17,10 +17,11 @@ from coachrl.exploration.policies import (
     ExplorationPolicy,
     ExplorationState,
     Greedy,
+    GreedyAction,
 )
 from coachrl.exploration.squashed import SquashedGaussian
 from coachrl.exploration.stateful import UCB, BootstrappedHeads, OrnsteinUhlenbeck
 
 __all__ = ["UCB", "AdditiveGaussian", "BootstrappedHeads", "Categorical", "EGreedy",
-           "ExplorationPolicy", "ExplorationState", "Greedy", "OrnsteinUhlenbeck",
+           "ExplorationPolicy", "ExplorationState", "Greedy", "GreedyAction", "OrnsteinUhlenbeck",
            "SquashedGaussian"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -13,6 +14,7 @@ from coachrl.core.distributions import (
     gaussian_actions,
     gaussian_log_prob,
 )
+from coachrl.core.ops import Ops
 from coachrl.core.schedules import Constant, Linear, Schedule
 from coachrl.params.check import in_range, non_negative
 
@@ -57,6 +59,36 @@ class ExplorationPolicy:
     def epsilon(self, step: int) -> float:
         """The exploration rate to log; 0 where it has no meaning."""
         return 0.0
+
+    def greedy(self, ops: Ops, scores: Any, *, continuous: bool) -> Any:
+        """The action taken without exploring, written against array ``ops`` (numpy, torch) so
+        that an exported policy computes it: argmax of the scores, or the scores themselves
+        for a continuous policy. ``select(explore=False)`` takes the same action (a policy
+        whose evaluation still explores, such as e-greedy with ``evaluation_epsilon`` > 0,
+        takes this one where a deterministic action is asked for)."""
+        return scores if continuous else ops.argmax(scores)
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class GreedyAction:
+    """An exported policy's action from its network's outputs: ``exploration.greedy`` of the
+    output ``scores``, then, for policies acting in [-1, 1] (``low``/``high`` set), clipped
+    into it and mapped onto the env's bounds. Runs on numpy or torch ``ops``."""
+
+    exploration: ExplorationPolicy
+    scores: str  # the network output the exploration policy reads
+    continuous: bool = False
+    low: tuple[float, ...] | None = None
+    high: tuple[float, ...] | None = None
+
+    def __call__(self, ops: Ops, outputs: dict[str, Any]) -> Any:
+        action = self.exploration.greedy(ops, outputs[self.scores], continuous=self.continuous)
+        if self.low is None or self.high is None:
+            return action
+        low = np.asarray(self.low, np.float32)
+        half_range = (np.asarray(self.high, np.float32) - low) / 2
+        return ops.constant(low, action) + (ops.clip(action, -1.0, 1.0) + 1.0) * ops.constant(
+            half_range, action)
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)

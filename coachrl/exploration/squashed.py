@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from coachrl.core.ops import Ops
 from coachrl.exploration.policies import NO_LOG_PROBS, ExplorationPolicy, ExplorationState
 
 
@@ -14,6 +16,9 @@ from coachrl.exploration.policies import NO_LOG_PROBS, ExplorationPolicy, Explor
 class SquashedGaussian(ExplorationPolicy):
     """tanh(mean + std * noise) in [-1, 1] when exploring, tanh(mean) when not (Haarnoja et al.
     2018); the agent maps [-1, 1] onto the env's action bounds."""
+
+    def greedy(self, ops: Ops, scores: Any, *, continuous: bool) -> Any:
+        return ops.tanh(scores)
 
     def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
                explore: bool, log_std: NDArray | None = None,

@@ -9,10 +9,12 @@ ends. Evaluation (``explore=False``) neither reads nor changes it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from coachrl.core.ops import Ops
 from coachrl.core.schedules import Constant, Schedule
 from coachrl.exploration.policies import NO_LOG_PROBS, ExplorationPolicy, ExplorationState
 from coachrl.params.check import in_range, non_negative, positive
@@ -69,7 +71,7 @@ class BootstrappedHeads(ExplorationPolicy):
                explore: bool, log_std: NDArray | None = None,
                state: ExplorationState | None = None) -> tuple[NDArray, NDArray]:
         count, heads, n_actions = scores.shape
-        if not explore:
+        if not explore:  # as ``greedy``
             votes = (scores.argmax(-1)[..., None] == np.arange(n_actions)).sum(1)  # [N, A]
             return votes.argmax(-1), NO_LOG_PROBS
         if state is None:
@@ -79,6 +81,11 @@ class BootstrappedHeads(ExplorationPolicy):
             chosen = state[HEAD] = np.asarray(rng.integers(0, heads, size=count))
             state[HEADS] = np.array(heads)
         return scores[np.arange(count), chosen].argmax(-1), NO_LOG_PROBS
+
+    def greedy(self, ops: Ops, scores: Any, *, continuous: bool) -> Any:
+        """The majority vote of the heads' greedy actions (ties: the lowest action)."""
+        n_actions = scores.shape[-1]
+        return ops.argmax(ops.sum(ops.one_hot(ops.argmax(scores), n_actions), axis=1))
 
     def end_episodes(self, state: ExplorationState, dones: NDArray,
                      rng: np.random.Generator) -> None:
@@ -102,6 +109,10 @@ class UCB(ExplorationPolicy):
                explore: bool, log_std: NDArray | None = None,
                state: ExplorationState | None = None) -> tuple[NDArray, NDArray]:
         mean = scores.mean(axis=1)  # [N, A]
-        if not explore:
+        if not explore:  # as ``greedy``
             return mean.argmax(-1), NO_LOG_PROBS
         return (mean + self.bonus * scores.std(axis=1)).argmax(-1), NO_LOG_PROBS
+
+    def greedy(self, ops: Ops, scores: Any, *, continuous: bool) -> Any:
+        """argmax of the heads' mean."""
+        return ops.argmax(ops.mean(scores, axis=1))

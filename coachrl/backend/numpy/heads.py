@@ -64,6 +64,14 @@ class NumpyOps:
         return x.transpose(axes)
 
     @staticmethod
+    def argmax(x: NDArray) -> NDArray:
+        return x.argmax(axis=-1)
+
+    @staticmethod
+    def one_hot(indices: NDArray, count: int) -> NDArray:
+        return (indices[..., None] == np.arange(count)).astype(np.float32)
+
+    @staticmethod
     def quantile_fractions(like: NDArray, count: int) -> NDArray:
         """The midpoints: the numpy backend only predicts."""
         midpoints = ((np.arange(count) + 0.5) / count).astype(like.dtype)
@@ -109,6 +117,10 @@ class HeadWeights:
 
     def linear(self, name: str, x: NDArray) -> NDArray:
         weight_t, bias = self.linears[name]
+        if x.ndim > 2:  # [B, N, in] (IQN's taus): one 2-D product; numpy's stacked matmul
+            # takes its own loop, not BLAS (7.4 s against 0.2 s at B=1000, N=32, 64 -> 256)
+            flat = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
+            return (flat @ weight_t + bias).reshape(*x.shape[:-1], weight_t.shape[1])
         return x @ weight_t + bias
 
     def parameter(self, name: str) -> NDArray:

@@ -66,6 +66,15 @@ class TorchOps:
         return x.permute(axes)
 
     @staticmethod
+    def argmax(x: torch.Tensor) -> torch.Tensor:
+        return x.argmax(dim=-1)
+
+    @staticmethod
+    def one_hot(indices: torch.Tensor, count: int) -> torch.Tensor:
+        classes = torch.arange(count, device=indices.device)
+        return (indices.unsqueeze(-1) == classes).to(torch.float32)
+
+    @staticmethod
     def quantile_fractions(like: torch.Tensor, count: int) -> torch.Tensor:
         """Uniform draws where gradients are recorded (training), midpoints where not."""
         if torch.is_grad_enabled():

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, ClassVar, Protocol, Self
 
-from numpy.typing import NDArray
-
+from coachrl.core.ops import Ops
 from coachrl.errors import ConfigError
 
 
@@ -62,39 +61,6 @@ class ParameterLayer:
 
 
 HeadLayer = LinearLayer | ParameterLayer
-
-
-class Ops(Protocol):
-    """The array operations a head's forward may use; numpy and torch each implement them."""
-
-    def squeeze_last(self, x: Any) -> Any: ...
-
-    def clip(self, x: Any, low: float, high: float) -> Any: ...
-
-    def expand_as(self, x: Any, like: Any) -> Any: ...
-
-    def tanh(self, x: Any) -> Any: ...
-
-    def relu(self, x: Any) -> Any: ...
-
-    def cos(self, x: Any) -> Any: ...
-
-    def softmax(self, x: Any) -> Any: ...  # over the last axis
-
-    def mean(self, x: Any, axis: int, keepdims: bool = False) -> Any: ...
-
-    def sum(self, x: Any, axis: int, keepdims: bool = False) -> Any: ...
-
-    def reshape(self, x: Any, shape: tuple[int, ...]) -> Any: ...
-
-    def transpose(self, x: Any, axes: tuple[int, ...]) -> Any: ...
-
-    def quantile_fractions(self, like: Any, count: int) -> Any:
-        """[B, count] fractions tau in (0, 1) for a batch like ``like`` [B, ...]: uniform draws
-        while training, the midpoints (2i + 1) / 2 count when predicting (IQN)."""
-        ...
-
-    def constant(self, array: NDArray, like: Any) -> Any: ...  # on like's device, its dtype
 
 
 class HeadParams(Protocol):

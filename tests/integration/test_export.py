@@ -1,0 +1,298 @@
+"""``coachrl export``: the numpy bundle and the ONNX model act as the agent does.
+
+Every preset (registered and candidate) is exported with its freshly initialised weights and
+observation statistics that are not the identity; on 1,000 observations the bundle's and ONNX
+Runtime's actions equal the agent's deterministic actions (where the scores are not tied within
+1e-5) and their value estimates equal the agent's within 1e-5 of their scale. The bundle runs in
+a process where ``import torch`` fails; a trained run's exported policy evaluates to the same
+returns as ``coachrl evaluate`` of the run with the same seed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from coachrl import deploy
+from coachrl.agent import Agent, EstimatesValues
+from coachrl.backend.numpy.heads import NUMPY_OPS
+from coachrl.cli import main
+from coachrl.core.spaces import EnvSpaces, ObservationSpace, spaces_from_gym
+from coachrl.errors import ConfigError, ExportError
+from coachrl.filters.observation import ObservationNormalizer
+from coachrl.params import Preset
+from coachrl.params.tree import apply_overrides
+from coachrl.registry import env_adapter, load_preset, preset_modules
+from coachrl.runtime.build import make_agent, make_backends
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+CANDIDATES = sorted((REPO / "presets" / "_candidates").glob("*.py"))
+ZOO = [*sorted(preset_modules()), *(str(path) for path in CANDIDATES)]
+REFUSED = {"CartPole_NEC": "differentiable neural dictionaries"}
+OBSERVATIONS = 1_000
+
+
+def _name(preset: str) -> str:
+    return Path(preset).stem
+
+
+def _agent(preset: Preset, spaces: EnvSpaces | None = None) -> tuple[Agent, EnvSpaces]:
+    if spaces is None:
+        env = env_adapter()(preset.env, seed=0, n_envs=1)
+        spaces = env.spaces
+        env.close()
+    learner, actor = make_backends(preset)
+    shape: Any = SimpleNamespace(spaces=spaces, n_envs=1)
+    return make_agent(preset, shape, learner, actor), spaces
+
+
+def _observations(space: ObservationSpace, rng: np.random.Generator) -> np.ndarray:
+    def draw(sub: ObservationSpace) -> np.ndarray:
+        if np.dtype(sub.dtype) == np.uint8:
+            return rng.integers(0, 256, size=(OBSERVATIONS, *sub.shape), dtype=np.uint8)
+        return (2.0 * rng.standard_normal((OBSERVATIONS, *sub.shape)) + 0.5).astype(sub.dtype)
+
+    if not space.is_dict:
+        return draw(space)
+    records = np.empty(OBSERVATIONS, dtype=np.dtype(space.dtype))
+    for key, sub in space.fields:
+        records[key] = draw(sub)
+    return records
+
+
+def _normalizer(preset: Preset, space: ObservationSpace,
+                observations: np.ndarray) -> ObservationNormalizer | None:
+    if not preset.env.filters.normalize_observations:
+        return None
+    normalizer = ObservationNormalizer(space.shape, clip=preset.env.filters.observation_clip)
+    normalizer.update(observations.astype(np.float64) * 1.5 - 0.3)  # not the identity
+    return normalizer
+
+
+def _tied(scores: np.ndarray) -> np.ndarray:
+    """Rows whose two best scores lie within 1e-5 of the scores' scale, along any axis of a
+    head ensemble: an argmax there may go either way between float implementations."""
+    top = np.sort(scores, axis=-1)
+    gap = (top[..., -1] - top[..., -2]).reshape(len(scores), -1).min(axis=1)
+    if scores.ndim == 3:  # an ensemble [B, heads, actions]: its mean is compared too
+        mean = np.sort(scores.mean(axis=1), axis=-1)
+        gap = np.minimum(gap, mean[:, -1] - mean[:, -2])
+    return gap < 1e-5 * max(1.0, float(np.abs(scores).max()))
+
+
+def _assert_same_actions(reference: np.ndarray, actions: np.ndarray, scores: np.ndarray,
+                         continuous: bool) -> None:
+    if continuous:
+        np.testing.assert_allclose(actions, reference, rtol=1e-5, atol=1e-5)
+        return
+    differ = np.asarray(actions) != reference
+    assert not (differ & ~_tied(scores)).any(), f"{differ.sum()} actions differ off ties"
+
+
+def _check(agent: Agent, spaces: EnvSpaces, normalizer: ObservationNormalizer | None,
+           observations: np.ndarray, out: Path, *, onnx: bool) -> None:
+    export = agent.policy_export()
+    spec = deploy.policy_spec(export, spaces, normalizer, preset="test")
+    filtered = observations if normalizer is None else normalizer(observations)
+    reference = agent.act(filtered, step=0, explore=False).actions
+    expected = (agent.value_estimates(filtered) if isinstance(agent, EstimatesValues) and
+                export.values else {})
+    scores = np.asarray(export.network.predict(filtered)[export.action.scores])
+    continuous = np.asarray(reference).dtype.kind == "f"
+    deploy.write_numpy(export, spec, out.with_suffix(".npz"))
+    bundle = deploy.ExportedPolicy(out.with_suffix(".npz"))
+    runners: list[tuple[str, Any]] = [("numpy", bundle)]
+    if onnx:
+        deploy.write_onnx(export, spec, out.with_suffix(".onnx"), normalizer)
+        runners.append(("onnx", deploy.OnnxPolicy(out.with_suffix(".onnx"))))
+    for kind, runner in runners:
+        _assert_same_actions(reference, runner.act(observations), scores, continuous)
+        if not export.values:
+            continue
+        values = (bundle.values(observations) if kind == "numpy" else
+                  {name: runner.run(observations)[name] for name in export.values})
+        assert set(values) == set(expected), kind
+        for name, value in expected.items():
+            scale = max(1.0, float(np.abs(value).max()))
+            np.testing.assert_allclose(values[name], value, rtol=0, atol=1e-5 * scale,
+                                       err_msg=f"{kind} {name}")
+
+
+@pytest.mark.parametrize("preset", ZOO, ids=_name)
+def test_every_preset_exports_a_numpy_bundle_that_acts_as_the_agent(preset: str,
+                                                                     tmp_path: Path) -> None:
+    configured = load_preset(preset)
+    agent, spaces = _agent(configured)
+    if _name(preset) in REFUSED:
+        with pytest.raises(ExportError, match=REFUSED[_name(preset)]):
+            agent.policy_export()
+        return
+    observations = _observations(spaces.observation, np.random.default_rng(0))
+    _check(agent, spaces, _normalizer(configured, spaces.observation, observations),
+           observations, tmp_path / "policy", onnx=False)
+
+
+def _box(shape: tuple[int, ...], dtype: Any = np.float32) -> Any:
+    import gymnasium as gym
+
+    if dtype == np.uint8:
+        return gym.spaces.Box(0, 255, shape, np.uint8)
+    return gym.spaces.Box(-np.inf, np.inf, shape, np.float32)
+
+
+def _spaces(observation: Any, action: Any) -> EnvSpaces:
+    return spaces_from_gym(observation, action)
+
+
+def _onnx_cases() -> dict[str, tuple[str, list[str], Any]]:
+    """Each network kind of the zoo once: every registered preset, and the head kinds, image
+    and Dict inputs they do not cover."""
+    import gymnasium as gym
+
+    candidates = {path.stem: str(path) for path in CANDIDATES}
+    cases: dict[str, tuple[str, list[str], Any]] = {name: (name, [], None)
+                                                    for name in sorted(preset_modules())}
+    for name in ("CartPole_Rainbow", "CartPole_QR_DQN", "CartPole_IQN", "CartPole_UCB_DQN",
+                 "Pendulum_DDPG", "CartPole_Dueling_DDQN"):
+        cases[name] = (candidates[name], [], None)
+    cases["Pendulum_ClippedPPO (Gaussian)"] = (
+        "CartPole_ClippedPPO", ["env.env_id=Pendulum-v1"], None)
+    cases["images_DQN (CNN)"] = ("CartPole_DQN", [], _spaces(
+        _box((84, 84, 4), np.uint8), gym.spaces.Discrete(4)))
+    cases["dict_PPO (Dict)"] = ("CartPole_ClippedPPO", ["env.filters.normalize_observations="
+                                                        "false"], _spaces(
+        gym.spaces.Dict({"goal": _box((3,)), "image": _box((4, 36, 36), np.uint8),
+                         "state": _box((5,))}), gym.spaces.Discrete(3)))
+    return cases
+
+
+ONNX_CASES = _onnx_cases()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ONNX_CASES)
+def test_onnx_and_numpy_exports_equal_the_agent_for_every_network_kind(case: str,
+                                                                       tmp_path: Path) -> None:
+    source, overrides, spaces = ONNX_CASES[case]
+    configured = apply_overrides(load_preset(source), overrides)
+    agent, spaces = _agent(configured, spaces)
+    observations = _observations(spaces.observation, np.random.default_rng(1))
+    _check(agent, spaces, _normalizer(configured, spaces.observation, observations),
+           observations, tmp_path / "policy", onnx=True)
+
+
+def test_exploration_greedy_rules_equal_their_select_without_exploring() -> None:
+    from coachrl.exploration import (
+        UCB,
+        AdditiveGaussian,
+        BootstrappedHeads,
+        Categorical,
+        EGreedy,
+        Greedy,
+        OrnsteinUhlenbeck,
+        SquashedGaussian,
+    )
+
+    rng = np.random.default_rng(0)
+    flat, ensemble = rng.standard_normal((64, 5)), rng.standard_normal((64, 4, 5))
+    cases = [(Greedy(), flat, False), (EGreedy(), flat, False), (Categorical(), flat, False),
+             (Categorical(), flat, True), (AdditiveGaussian(), flat, True),
+             (OrnsteinUhlenbeck(), flat, True), (SquashedGaussian(), flat, True),
+             (BootstrappedHeads(), ensemble, False), (UCB(bonus=1.0), ensemble, False)]
+    for policy, scores, continuous in cases:
+        log_std = np.zeros_like(scores) if continuous else None
+        selected = policy.select(scores, step=0, rng=rng, explore=False, log_std=log_std,
+                                 state={})[0]
+        greedy = policy.greedy(NUMPY_OPS, scores, continuous=continuous)
+        np.testing.assert_array_equal(greedy, selected, err_msg=type(policy).__name__)
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from coachrl.api import train
+
+    result = train("CartPole_DQN", seed=0, experiment_dir=tmp_path_factory.mktemp("runs"),
+                   overrides={"schedule.improve_steps": 6000, "schedule.evaluation_period": 3000})
+    return result.run_dir
+
+
+@pytest.mark.slow
+def test_exported_policies_evaluate_as_the_run_and_the_bundle_needs_no_torch(
+        trained_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bundle, model = tmp_path / "policy.npz", tmp_path / "policy.onnx"
+    for fmt, path in (("numpy", bundle), ("onnx", model)):
+        assert main(["export", str(trained_run), "--format", fmt, "--out", str(path)]) == 0
+    spec = json.loads((tmp_path / "policy.json").read_text())
+    assert spec["values"] == {"q": "q"} and spec["outputs"] == ["action", "q"]
+    capsys.readouterr()
+    means = []
+    for target in (trained_run, bundle, model):
+        assert main(["evaluate", str(target), "--episodes", "5", "--seed", "3",
+                     "--checkpoint", "best"]) == 0
+        means.append(capsys.readouterr().out.strip().splitlines()[-1])
+    assert means[0] == means[1] == means[2], means
+
+    observations = np.random.default_rng(0).standard_normal((50, 4)).astype(np.float32)
+    expected = deploy.ExportedPolicy(bundle).act(observations)
+    script = (
+        "import sys; sys.modules['torch'] = None\n"  # import torch now raises ImportError
+        "import json, numpy as np, coachrl\n"
+        f"policy = coachrl.load({str(bundle)!r})\n"
+        "obs = np.array(json.loads(sys.stdin.read()), dtype=np.float32)\n"
+        "print(json.dumps(policy.act(obs).tolist()))\n"
+        "assert not any(name == 'torch' or name.startswith('torch.') for name, module in "
+        "sys.modules.items() if module is not None), 'torch was imported'\n")
+    done = subprocess.run([sys.executable, "-c", script], input=json.dumps(observations.tolist()),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    np.testing.assert_array_equal(json.loads(done.stdout), expected)
+
+
+def test_export_errors_name_what_is_wrong(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="--format 'tflite' is not one of numpy, onnx"):
+        deploy.export_run(tmp_path, format="tflite", out=tmp_path / "x")
+    not_a_bundle = tmp_path / "weights.npz"
+    np.savez(not_a_bundle, w=np.zeros(3))
+    with pytest.raises(Exception, match="has no __spec__"):
+        deploy.ExportedPolicy(not_a_bundle)
+    onnx_file = tmp_path / "policy.onnx"
+    onnx_file.write_bytes(b"")
+    import coachrl
+
+    with pytest.raises(ConfigError, match="run it with onnxruntime"):
+        coachrl.load(onnx_file)
+    with pytest.raises(SystemExit):
+        main(["export", str(tmp_path), "--format", "tflite", "--out", "x"])
+
+
+def test_a_bundle_without_values_says_so(tmp_path: Path) -> None:
+    configured = load_preset("Pendulum_SAC")
+    agent, spaces = _agent(configured)
+    export = agent.policy_export()
+    deploy.write_numpy(export, deploy.policy_spec(export, spaces, None), tmp_path / "p.npz")
+    policy = deploy.ExportedPolicy(tmp_path / "p.npz")
+    assert policy.act(np.zeros(3, np.float32)).shape == (1,)
+    with pytest.raises(ConfigError, match="carries no value estimates"):
+        policy.values(np.zeros((2, 3), np.float32))
+    with pytest.raises(ConfigError, match="acts deterministically only"):
+        policy.act(np.zeros(3, np.float32), deterministic=False)
+
+
+def test_spec_round_trips_every_registered_head() -> None:
+    from coachrl.core.serialize import from_json, to_json
+    from coachrl.networks.heads import HEADS
+
+    classes = deploy.network_classes()
+    for head_class in HEADS.values():
+        head = head_class.example()
+        assert from_json(json.loads(json.dumps(to_json(head))), classes) == head
+        assert dataclasses.is_dataclass(head)
