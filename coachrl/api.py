@@ -16,7 +16,7 @@ Torch and Ray are imported only by the calls that need them, never by ``import c
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -38,10 +38,11 @@ class TrainResult:
     """Where a run went and how it ended."""
 
     run_dir: Path
-    reason: str  # "finished", "threshold" or "interrupted"
+    reason: str  # "finished", "threshold", "interrupted" or "stopped" (by ``on_evaluation``)
     env_steps: int
     episodes: int
     last_evaluation: float | None  # mean return of the last evaluation
+    best_evaluation: float | None  # the best evaluation's mean return (the best checkpoint's)
     threshold_step: int | None  # env steps at which the preset's threshold was first reached
 
     @property
@@ -73,13 +74,15 @@ def train(preset: str | Preset, *, seed: int | None = None,
           overrides: Mapping[str, Any] | Sequence[str] | None = None,
           experiment_dir: str | Path | None = None, device: str | None = None,
           stop_at_threshold: bool = False, console: bool = False, workers: int = 0,
+          on_evaluation: Callable[[int, float], bool] | None = None,
           **distributed: Any) -> TrainResult:
     """Train ``preset`` (a name, a ``path.py`` or a ``Preset``) as ``coachrl train`` does.
 
     ``overrides`` are ``--set`` assignments, as a mapping (``{"agent.learning_rate": 1e-3}``)
     or as strings; ``workers`` > 0 trains with Ray rollout workers, ``distributed`` taking the
     rest of their settings (``mode``, ``envs_per_worker``, ``address``, ``max_restarts``,
-    ``worker_timeout``).
+    ``worker_timeout``). ``on_evaluation(env_steps, mean_return)`` is called after each
+    evaluation of a single-process run and stops it by returning True (a tuner's pruner).
     """
     from coachrl.params.tree import apply_overrides
     from coachrl.registry import load_preset
@@ -98,6 +101,8 @@ def train(preset: str | Preset, *, seed: int | None = None,
                           "pass workers=N (N >= 1) to use them")
     if workers:
         assignments.append(f"run.workers={workers}")
+        if on_evaluation is not None:
+            raise ConfigError("on_evaluation applies to single-process runs (workers=0)")
     for key, value in distributed.items():
         if key not in WORKER_SETTINGS:
             raise ConfigError(f"train() got {key}={value!r}; the worker settings are "
@@ -114,10 +119,12 @@ def train(preset: str | Preset, *, seed: int | None = None,
         from coachrl.runtime.loop import Trainer
 
         with new_run_dir(configured) as run_dir:
-            outcome = Trainer(configured, run_dir=run_dir, console=console).run()
+            outcome = Trainer(configured, run_dir=run_dir, console=console,
+                              on_evaluation=on_evaluation).run()
     c = outcome.counters
     return TrainResult(run_dir=outcome.run_dir, reason=outcome.reason, env_steps=c.env_steps,
                        episodes=c.episodes, last_evaluation=c.last_eval,
+                       best_evaluation=c.best_eval if c.evaluations else None,
                        threshold_step=c.threshold_step)
 
 

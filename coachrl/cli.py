@@ -83,6 +83,33 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--checkpoint", choices=("latest", "best"), default="best",
                         help="which checkpoint of a run directory (default best, else latest)")
 
+    tune = commands.add_parser("tune", help="search a preset's parameters (Optuna; trials on "
+                                            "Ray); see docs/tune.md")
+    tune.add_argument("preset", help="preset name or path")
+    tune.add_argument("--param", dest="params", action="append", default=[], required=True,
+                      metavar="KEY=KIND:ARGS",
+                      help="a searched key: loguniform:LOW:HIGH, uniform:LOW:HIGH, int:LOW:HIGH, "
+                           "logint:LOW:HIGH or choice:A,B,C (repeatable)")
+    tune.add_argument("--trials", type=int, default=20, help="trials in the study (default 20)")
+    tune.add_argument("--budget", type=int, required=True, metavar="STEPS",
+                      help="env steps each trial trains")
+    tune.add_argument("--workers", type=int, default=1,
+                      help="trials at once, each a Ray task of one CPU (default 1)")
+    tune.add_argument("--address", metavar="ADDR",
+                      help="existing Ray cluster: 'auto' or HOST:PORT (default: a local one)")
+    tune.add_argument("--study-dir", metavar="DIR",
+                      help="where the study, its trials' runs and its table live; the same "
+                           "command resumes it (default experiments/tune/PRESET)")
+    tune.add_argument("--out", metavar="FILE.py", help="write a preset file with the best values")
+    tune.add_argument("--seed", type=int, default=0, help="the trials' seed and the sampler's")
+    tune.add_argument("--evaluation-period", type=int, metavar="STEPS",
+                      help="env steps between the evaluations the pruner sees (default: the "
+                           "preset's)")
+    tune.add_argument("--startup-trials", type=int, default=4,
+                      help="trials before TPE and the pruner act (default 4)")
+    tune.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                      help="a fixed override for every trial (repeatable)")
+
     commands.add_parser("presets", help="list presets with env, agent and threshold")
     commands_dashboard.add_parsers(commands, train)  # dashboard, compare, train --seeds
     return parser
@@ -93,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from coachrl import commands
 
     handlers = {"train": commands.train, "evaluate": commands.evaluate,
-                "export": commands.export,
+                "export": commands.export, "tune": commands.tune,
                 "presets": commands.presets, "dashboard": commands_dashboard.dashboard,
                 "compare": commands_dashboard.compare}
     if args.command == "train" and args.seeds is not None:

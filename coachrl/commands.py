@@ -190,6 +190,20 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
+def tune(args: argparse.Namespace) -> int:
+    from coachrl.tune import ParamRange, TuneSettings
+    from coachrl.tune import tune as run_tune
+
+    settings = TuneSettings(
+        preset=args.preset, params=[ParamRange.parse(p) for p in args.params],
+        trials=args.trials, budget=args.budget, seed=args.seed, workers=args.workers,
+        address=args.address, evaluation_period=args.evaluation_period,
+        startup_trials=args.startup_trials, overrides=list(args.overrides))
+    study_dir = Path(args.study_dir or Path("experiments") / "tune" / Path(args.preset).stem)
+    run_tune(settings, study_dir, out=Path(args.out) if args.out else None)
+    return 0
+
+
 def presets(args: argparse.Namespace) -> int:
     del args
     rows = []

@@ -12,6 +12,7 @@ import signal
 import time
 import warnings
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -58,7 +59,7 @@ class Outcome:
 
     run_dir: Path
     counters: Counters
-    reason: str  # "finished", "threshold", "interrupted"
+    reason: str  # "finished", "threshold", "interrupted", "stopped" (by ``on_evaluation``)
     stop_signal: str | None = None  # SIGINT or SIGTERM when interrupted
     last_metrics: dict[str, float] = field(default_factory=dict)
 
@@ -67,8 +68,14 @@ class Trainer:
     """Owns one run: env, agent, filters, logger, checkpoints."""
 
     def __init__(self, preset: Preset, *, run_dir: Path, resume: bool = False,
-                 console: bool = True, log: bool = True) -> None:
+                 console: bool = True, log: bool = True,
+                 on_evaluation: Callable[[int, float], bool] | None = None) -> None:
+        """``on_evaluation(env_steps, mean_return)`` is called after every periodic
+        evaluation; when it returns True the run stops there (reason "stopped": a tuner's
+        pruner)."""
         self.preset, self.run_dir = preset, run_dir
+        self.on_evaluation = on_evaluation
+        self._stopped_by_caller = False
         schedule = preset.schedule
         self.env, self.eval_env = make_envs(preset, eval_episodes=int(schedule.evaluation_episodes))
         self.filters = make_filters(preset, self.env)
@@ -137,7 +144,7 @@ class Trainer:
             if c.env_steps >= min(c.next_log, c.next_evaluation, c.next_checkpoint):
                 c.wall_time = time.perf_counter() - start
                 if self._periodic():
-                    return "threshold"
+                    return "stopped" if self._stopped_by_caller else "threshold"
         return "finished"
 
     def _train_step(self) -> None:
@@ -258,6 +265,9 @@ class Trainer:
         reached = validation_score(validation, result) >= validation.min_reward
         if reached and c.threshold_step is None:
             c.threshold_step = c.env_steps
+        if self.on_evaluation is not None and self.on_evaluation(c.env_steps, result.mean):
+            self._stopped_by_caller = True
+            return True
         return reached and self.preset.run.stop_at_threshold
 
     def _record_video(self) -> None:
