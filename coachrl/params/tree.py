@@ -91,8 +91,13 @@ def coerce(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per supported
         raise ValueError("; ".join(errors))
     if origin in (tuple, list):
         args = typing.get_args(tp)
+        values = _parse_sequence(value)
+        if origin is tuple and len(args) > 1 and args[-1] is not Ellipsis:  # tuple[float, float]
+            if len(values) != len(args):
+                raise ValueError(f"{value!r} has {len(values)} items; expected {len(args)}")
+            return tuple(coerce(v, t) for v, t in zip(values, args, strict=True))
         item_type = args[0] if args else str
-        items = [coerce(v, item_type) for v in _parse_sequence(value)]
+        items = [coerce(v, item_type) for v in values]
         return tuple(items) if origin is tuple else items
     if origin is dict:
         data = json.loads(value) if isinstance(value, str) else value

@@ -182,6 +182,12 @@ def _expected(text: str, tp: Any, landed: Any) -> Any:  # noqa: C901 - one branc
             return plain
         assert isinstance(landed, tuple) and all(type(v) is int for v in landed), landed
         return coerce(text, tp)  # JSON-ish sequences: a re-parse
+    if origin is tuple and typing.get_args(tp)[:1] == (float,):  # e.g. (reached, missed)
+        args = typing.get_args(tp)
+        values = coerce(text, tuple[float, ...])  # the items, however many
+        if args[-1] is not Ellipsis and len(values) != len(args):
+            raise ValueError(f"{len(values)} items for a tuple of {len(args)}")
+        return values
     if isinstance(tp, type) and issubclass(tp, Schedule):
         if not text.startswith("{"):
             return Constant(constant=float(text))
