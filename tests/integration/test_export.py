@@ -2,7 +2,7 @@
 
 Every preset (registered and candidate) is exported with its freshly initialised weights and
 observation statistics that are not the identity; on 1,000 observations the bundle's and ONNX
-Runtime's actions equal the agent's deterministic actions (where the scores are not tied within
+Runtime's actions equal the deterministic actions of the agent acting through torch (where the scores are not tied within
 1e-5) and their value estimates equal the agent's within 1e-5 of their scale. The bundle runs in
 a process where ``import torch`` fails; a trained run's exported policy evaluates to the same
 returns as ``coachrl evaluate`` of the run with the same seed.
@@ -46,6 +46,8 @@ def _name(preset: str) -> str:
 
 
 def _agent(preset: Preset, spaces: EnvSpaces | None = None) -> tuple[Agent, EnvSpaces]:
+    """The preset's agent with its initial weights, acting through torch: the reference."""
+    preset = apply_overrides(preset, ["agent.inference_backend=torch"])
     if spaces is None:
         env = env_adapter()(preset.env, seed=0, n_envs=1)
         spaces = env.spaces
