@@ -31,6 +31,9 @@ INDICES = "indices"  # slots of sampled transitions, to update their priorities
 MASKS = "masks"  # per-member bootstrap masks of an ensemble (Bootstrapped DQN)
 DISCOUNTS = "discounts"  # the discount of a transition's bootstrap: gamma^m after m rewards
 VALID = "valid"  # the step was a transition (not Gymnasium's autoreset step)
+BEHAVIOUR_PROBS = "behaviour_probs"  # mu(.|s) [B, actions] of the policy that acted (ACER)
+Q_VALUES = "q_values"  # Q(s, .) [B, actions] computed before an update (ACER's baseline)
+AVERAGE_LOGITS = "average_logits"  # the average policy network's logits (ACER's trust region)
 
 Batch = dict[str, NDArray]
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 class MetricMeans:
     """Running means of the metrics of several gradient steps."""
 
-    def __init__(self) -> None:
+    def __init__(self, *metrics: dict[str, float]) -> None:
         self.sums: dict[str, float] = {}
         self.count = 0
+        for step in metrics:
+            self.add(step)
 
     def add(self, metrics: dict[str, float]) -> None:
         for key, value in metrics.items():

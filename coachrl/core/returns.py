@@ -227,3 +227,19 @@ def retrace(
         targets[t] = rewards[t] + discount * not_terminated[t] * bootstrap
         following = truncation[t] * (targets[t] - q_taken[t]) + values[t]
     return targets.astype(np.float32)
+
+
+def retrace_segment(*, probs: NDArray, q: NDArray, actions: NDArray, behaviour_probs: NDArray,
+                    rewards: NDArray, terminated: NDArray, dones: NDArray, discount: float,
+                    clip: float = 1.0) -> NDArray:
+    """``retrace`` targets [T, N] of a segment from the current policy and Q of every step and
+    of the observation after it (``probs``, ``q`` [T + 1, N, A]), the actions [T, N] and the
+    behaviour policy's probabilities ``behaviour_probs`` [T, N, A]: V = sum_a pi Q, ratios
+    pi(a_t|x_t) / mu(a_t|x_t)."""
+    values = (probs * q).sum(-1)
+    taken = np.asarray(actions, np.int64)[..., None]
+    ratios = (np.take_along_axis(probs[:-1], taken, 2) / np.maximum(
+        np.take_along_axis(behaviour_probs, taken, 2), 1e-8))[..., 0]
+    return retrace(rewards=rewards, q_taken=np.take_along_axis(q[:-1], taken, 2)[..., 0],
+                   values=values[:-1], ratios=ratios, last_values=values[-1],
+                   terminated=terminated, dones=dones, discount=discount, clip=clip)

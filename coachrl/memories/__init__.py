@@ -10,9 +10,10 @@ from coachrl.memories.nstep import NStepBuilder
 from coachrl.memories.prioritized import PrioritizedReplay, SumTree
 from coachrl.memories.replay import ReplayBuffer
 from coachrl.memories.rollout import RolloutBuffer
+from coachrl.memories.segments import SegmentReplay
 
 __all__ = ["EPISODE_STEPS", "MC_RETURNS", "Column", "DifferentiableNeuralDictionary", "Episode",
            "EpisodeReturnsBuilder", "EpisodicMemory", "FrameReplay", "FrameStore", "GoalReward",
            "GoalStrategy", "NStepBuilder",
            "PrioritizedFrameReplay", "PrioritizedReplay", "ReplayBuffer", "RolloutBuffer",
-           "SumTree", "hindsight_relabel", "transition_columns"]
+           "SegmentReplay", "SumTree", "hindsight_relabel", "transition_columns"]

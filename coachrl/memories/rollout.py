@@ -100,6 +100,12 @@ class RolloutBuffer:
 
     STORED = ("observations", "actions", "rewards", "terminated", "dones", "valid", "values",
               "log_probs")
+    STEPS = ("observations", "actions", "rewards", "terminated", "dones", "valid")
+
+    def steps(self) -> dict[str, NDArray]:
+        """Copies of what the env gave over the rollout [T, N, ...] (a replay of segments keeps
+        them: ACER)."""
+        return {key: getattr(self, key)[: self.step].copy() for key in self.STEPS}
 
     def state_dict(self) -> dict[str, Any]:
         """The steps collected so far (a checkpoint taken mid-rollout resumes the rollout)."""

@@ -110,6 +110,27 @@ class PolicyGradientLoss:
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
+class ACERPolicyLoss:
+    """ACER's policy loss for a categorical head (Wang et al. 2017): the truncated importance
+    weighted gradient ``min(c, rho_a) log pi(a|s) (Q_ret - V)`` plus the bias correction
+    ``sum_b [1 - c / rho_b]_+ pi(b|s) log pi(b|s) (Q(s, b) - V)`` and an entropy bonus, with the
+    gradient in the logits projected by the trust region: ``z = g - max(0, (k.g - delta) /
+    |k|^2) k``, ``k`` the gradient of KL(average policy || pi) (``trust_region`` delta; 0 turns
+    it off). The batch brings the behaviour policy's probabilities, Q(s, .) and Q_ret computed
+    by the agent, and the average policy network's logits."""
+
+    truncation: float = 10.0  # c
+    entropy_weight: float = 0.01
+    trust_region: float = 1.0  # delta
+
+    def __post_init__(self) -> None:
+        if not self.truncation > 0 or self.entropy_weight < 0 or self.trust_region < 0:
+            raise ConfigError(f"ACERPolicyLoss({self.truncation}, {self.entropy_weight}, "
+                              f"{self.trust_region}): truncation must be > 0, entropy_weight "
+                              "and trust_region >= 0")
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
 class SoftQLoss:
     """Soft Bellman regression of every critic onto one target (Haarnoja et al. 2018):
     ``weight * sum_i MSE(Q_i(s, a), y)``; the target comes precomputed with the batch."""

@@ -29,6 +29,7 @@ from coachrl.networks.heads import (
     VHead,
 )
 from coachrl.networks.losses import (
+    ACERPolicyLoss,
     CategoricalQLoss,
     ClippedSurrogateLoss,
     DeterministicPolicyLoss,
@@ -46,6 +47,7 @@ from coachrl.networks.losses import (
 )
 
 __all__ = [
+    "ACERPolicyLoss",
     "ActionValueHead",
     "CategoricalQHead",
     "CategoricalQLoss",

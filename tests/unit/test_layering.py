@@ -220,3 +220,10 @@ def test_importing_coachrl_and_a_preset_imports_neither_ray_nor_torch(tmp_path: 
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_every_agent_file_is_a_short_composition() -> None:
+    """An agent is one short file over the blocks (issue #15: at most 150 lines, no torch)."""
+    long = {path.name: n for path in (REPO / "agents").glob("*.py")
+            if (n := len(path.read_text().splitlines())) > 150}
+    assert not long, f"agent files over 150 lines: {long}"

@@ -15,6 +15,7 @@ from coachrl.core import batch as B
 from coachrl.errors import ConfigError
 from coachrl.networks.heads import Distribution, Head
 from coachrl.networks.losses import (
+    ACERPolicyLoss,
     ClippedSurrogateLoss,
     KLPenaltySurrogateLoss,
     PolicyGradientLoss,
@@ -203,3 +204,64 @@ class KLPenaltySurrogate:
         if spec.entropy_weight > 0:
             loss = loss - spec.entropy_weight * entropy
         return loss, {"entropy": entropy.detach(), "approx_kl": kl.detach()}
+
+
+def acer_logit_gradient(logits: torch.Tensor, actions: torch.Tensor, behaviour: torch.Tensor,
+                        q_values: torch.Tensor, q_retrace: torch.Tensor,
+                        average_logits: torch.Tensor, spec: ACERPolicyLoss
+                        ) -> tuple[torch.Tensor, Tensors]:
+    """Per sample, the ascent direction of ACER's objective in the logits, after the trust
+    region's projection, and the terms to log (everything here is free of autograd)."""
+    log_p = torch.log_softmax(logits, dim=-1)
+    p = log_p.exp()
+    values = (p * q_values).sum(-1, keepdim=True)  # V(s) = sum_b pi(b|s) Q(s, b)
+    rho = p / behaviour.clamp_min(1e-8)  # [B, A]
+    index = actions.long().unsqueeze(1)
+    c = spec.truncation
+    # the truncated term: min(c, rho_a) (Q_ret - V) d log pi(a) = w (onehot(a) - p)
+    weight = rho.gather(1, index).clamp_max(c) * (q_retrace.unsqueeze(1) - values)
+    grad = -p * weight
+    grad.scatter_add_(1, index, weight)
+    # the bias correction: u_b = [1 - c / rho_b]_+ pi(b) (Q(s, b) - V); d sum_b u_b log pi(b)
+    # = u - p sum_b u_b
+    correction = (1.0 - c / rho.clamp_min(1e-8)).clamp_min(0.0) * p * (q_values - values)
+    grad += correction - p * correction.sum(-1, keepdim=True)
+    entropy = -(p * log_p).sum(-1, keepdim=True)
+    if spec.entropy_weight > 0:  # d H / d logits = -p (log p + H)
+        grad -= spec.entropy_weight * p * (log_p + entropy)
+    active = torch.zeros(len(grad), dtype=grad.dtype, device=grad.device)
+    if spec.trust_region > 0:  # k = d KL(average || pi) / d logits = pi - pi_average
+        k = p - torch.softmax(average_logits, dim=-1)
+        excess = ((k * grad).sum(-1) - spec.trust_region).clamp_min(0.0)
+        scale = excess / (k * k).sum(-1).clamp_min(1e-12)
+        grad -= scale.unsqueeze(1) * k
+        active = (excess > 0).to(grad.dtype)
+    objective = (rho.gather(1, index).clamp_max(c).squeeze(1)
+                 * log_p.gather(1, index).squeeze(1) * (q_retrace - values.squeeze(1))
+                 + (correction * log_p).sum(-1) + spec.entropy_weight * entropy.squeeze(1))
+    return grad, {"objective": objective.mean(), "entropy": entropy.mean(),
+                  "truncated": (rho.gather(1, index) > c).to(grad.dtype).mean(),
+                  "trust_region_active": active.mean()}
+
+
+@register_loss(ACERPolicyLoss)
+@dataclass(slots=True)
+class ACERPolicy:
+    """ACER's policy loss (``ACERPolicyLoss``) for categorical heads: a surrogate whose gradient
+    in the logits is minus the projected ascent direction over the batch size, valued at minus
+    the objective."""
+
+    head: Head
+
+    def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
+        if self.head.distribution is not Distribution.CATEGORICAL:
+            raise ConfigError(f"ACERPolicyLoss trains categorical policy heads; head "
+                              f"{self.head.name!r} is {self.head.distribution}")
+        logits = out[self.head.name]
+        with torch.no_grad():
+            grad, terms = acer_logit_gradient(
+                logits.detach(), batch[B.ACTIONS], batch[B.BEHAVIOUR_PROBS], batch[B.Q_VALUES],
+                batch[B.TARGETS], batch[B.AVERAGE_LOGITS], self.head.loss)
+        surrogate = -(logits * grad).sum(-1).mean()
+        loss = surrogate + (-terms.pop("objective") - surrogate).detach()
+        return loss, terms
