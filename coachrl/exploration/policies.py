@@ -13,12 +13,24 @@ from coachrl.core.distributions import (
     categorical_log_prob,
     gaussian_actions,
     gaussian_log_prob,
+    log_softmax,
 )
 from coachrl.core.ops import Ops
 from coachrl.core.schedules import Constant, Linear, Schedule
+from coachrl.errors import ConfigError
 from coachrl.params.check import in_range, non_negative
 
 NO_LOG_PROBS = np.zeros(0, dtype=np.float32)
+
+
+def one_hot(indices: NDArray, count: int) -> NDArray:
+    return (np.asarray(indices)[..., None] == np.arange(count)).astype(np.float64)
+
+
+def refuse_probabilities(policy: object, *args: Any, **kwargs: Any) -> NDArray:
+    raise ConfigError(f"{type(policy).__name__} acts on continuous actions, which have "
+                      "densities rather than action probabilities; datasets and off-policy "
+                      "estimates take discrete actions")
 # Per-env arrays a policy keeps between steps (OU noise, the head of an episode), created by
 # ``initial_state``, updated in place by ``select`` and ``end_episodes``, saved in checkpoints.
 ExplorationState = dict[str, NDArray]
@@ -59,6 +71,14 @@ class ExplorationPolicy:
     def epsilon(self, step: int) -> float:
         """The exploration rate to log; 0 where it has no meaning."""
         return 0.0
+
+    def probabilities(self, scores: NDArray, *, step: int, explore: bool,
+                      state: ExplorationState | None = None) -> NDArray:
+        """[N, actions]: the probability ``select`` gives each discrete action (a dataset
+        records the one of the action taken, for off-policy evaluation); by default the
+        deterministic action's, 1. Continuous-action policies have densities, not these."""
+        del step, explore, state
+        return one_hot(scores.argmax(axis=-1), scores.shape[-1])
 
     def greedy(self, ops: Ops, scores: Any, *, continuous: bool) -> Any:
         """The action taken without exploring, written against array ``ops`` (numpy, torch) so
@@ -116,6 +136,12 @@ class EGreedy(ExplorationPolicy):
     def epsilon(self, step: int) -> float:
         return self.schedule.value(step)
 
+    def probabilities(self, scores: NDArray, *, step: int, explore: bool,
+                      state: ExplorationState | None = None) -> NDArray:
+        epsilon = self.schedule.value(step) if explore else self.evaluation_epsilon
+        count = scores.shape[-1]
+        return epsilon / count + (1.0 - epsilon) * one_hot(scores.argmax(axis=-1), count)
+
     def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
                explore: bool, log_std: NDArray | None = None,
                state: ExplorationState | None = None) -> tuple[NDArray, NDArray]:
@@ -140,6 +166,13 @@ class Categorical(ExplorationPolicy):
             return actions, gaussian_log_prob(actions, scores, log_std)
         return actions, categorical_log_prob(scores, actions) if explore else NO_LOG_PROBS
 
+    def probabilities(self, scores: NDArray, *, step: int, explore: bool,
+                      state: ExplorationState | None = None) -> NDArray:
+        """The policy's softmax when exploring (discrete logits), its mode's 1 when not."""
+        if not explore:
+            return one_hot(scores.argmax(axis=-1), scores.shape[-1])
+        return np.exp(log_softmax(scores.astype(np.float64)))
+
     def actions(self, scores: NDArray, *, step: int, rng: np.random.Generator,
                 explore: bool, log_std: NDArray | None = None,
                 state: ExplorationState | None = None) -> NDArray:
@@ -161,6 +194,8 @@ class AdditiveGaussian(ExplorationPolicy):
 
     def epsilon(self, step: int) -> float:
         return self.schedule.value(step)
+
+    probabilities = refuse_probabilities  # type: ignore[assignment]
 
     def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
                explore: bool, log_std: NDArray | None = None,

@@ -9,13 +9,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from coachrl.core.ops import Ops
-from coachrl.exploration.policies import NO_LOG_PROBS, ExplorationPolicy, ExplorationState
+from coachrl.exploration.policies import (
+    NO_LOG_PROBS,
+    ExplorationPolicy,
+    ExplorationState,
+    refuse_probabilities,
+)
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
 class SquashedGaussian(ExplorationPolicy):
     """tanh(mean + std * noise) in [-1, 1] when exploring, tanh(mean) when not (Haarnoja et al.
     2018); the agent maps [-1, 1] onto the env's action bounds."""
+
+    probabilities = refuse_probabilities  # type: ignore[assignment]
 
     def greedy(self, ops: Ops, scores: Any, *, continuous: bool) -> Any:
         return ops.tanh(scores)

@@ -16,7 +16,13 @@ from numpy.typing import NDArray
 
 from coachrl.core.ops import Ops
 from coachrl.core.schedules import Constant, Schedule
-from coachrl.exploration.policies import NO_LOG_PROBS, ExplorationPolicy, ExplorationState
+from coachrl.exploration.policies import (
+    NO_LOG_PROBS,
+    ExplorationPolicy,
+    ExplorationState,
+    one_hot,
+    refuse_probabilities,
+)
 from coachrl.params.check import in_range, non_negative, positive
 
 NOISE, HEAD, HEADS = "ou_noise", "head", "heads"
@@ -40,6 +46,8 @@ class OrnsteinUhlenbeck(ExplorationPolicy):
 
     def epsilon(self, step: int) -> float:
         return self.sigma.value(step)
+
+    probabilities = refuse_probabilities  # type: ignore[assignment]
 
     def select(self, scores: NDArray, *, step: int, rng: np.random.Generator,
                explore: bool, log_std: NDArray | None = None,
@@ -82,6 +90,18 @@ class BootstrappedHeads(ExplorationPolicy):
             state[HEADS] = np.array(heads)
         return scores[np.arange(count), chosen].argmax(-1), NO_LOG_PROBS
 
+    def probabilities(self, scores: NDArray, *, step: int, explore: bool,
+                      state: ExplorationState | None = None) -> NDArray:
+        """1 for the episode's head's greedy action when exploring (its state must hold the
+        head), for the vote's when not."""
+        count, _, n_actions = scores.shape
+        if explore:
+            if state is None or HEAD not in state:
+                raise ValueError("bootstrapped heads need the agent's exploration state")
+            return one_hot(scores[np.arange(count), state[HEAD]].argmax(-1), n_actions)
+        votes = (scores.argmax(-1)[..., None] == np.arange(n_actions)).sum(1)
+        return one_hot(votes.argmax(-1), n_actions)
+
     def greedy(self, ops: Ops, scores: Any, *, continuous: bool) -> Any:
         """The majority vote of the heads' greedy actions (ties: the lowest action)."""
         n_actions = scores.shape[-1]
@@ -112,6 +132,12 @@ class UCB(ExplorationPolicy):
         if not explore:  # as ``greedy``
             return mean.argmax(-1), NO_LOG_PROBS
         return (mean + self.bonus * scores.std(axis=1)).argmax(-1), NO_LOG_PROBS
+
+    def probabilities(self, scores: NDArray, *, step: int, explore: bool,
+                      state: ExplorationState | None = None) -> NDArray:
+        mean = scores.mean(axis=1)
+        optimistic = mean + self.bonus * scores.std(axis=1) if explore else mean
+        return one_hot(optimistic.argmax(-1), scores.shape[-1])
 
     def greedy(self, ops: Ops, scores: Any, *, continuous: bool) -> Any:
         """argmax of the heads' mean."""

@@ -114,3 +114,42 @@ def test_additive_gaussian_evaluation_without_noise_returns_the_action() -> None
     same, _ = AdditiveGaussian().select(actions, step=0, rng=np.random.default_rng(0),
                                         explore=False)
     np.testing.assert_array_equal(same, actions)
+
+
+def test_action_probabilities_are_what_select_draws() -> None:
+    """Each discrete policy's ``probabilities`` (what a dataset records as mu) match the
+    frequencies of its ``select`` over many draws; continuous ones refuse."""
+    from coachrl.core.schedules import Constant
+    from coachrl.errors import ConfigError
+    from coachrl.exploration import (
+        UCB,
+        AdditiveGaussian,
+        BootstrappedHeads,
+        Categorical,
+        EGreedy,
+        Greedy,
+        OrnsteinUhlenbeck,
+        SquashedGaussian,
+    )
+
+    rng = np.random.default_rng(0)
+    scores = np.array([[0.3, 1.2, -0.5, 0.1]])
+    ensemble = rng.standard_normal((1, 5, 4))
+    draws = 20_000
+    for policy, s in ((EGreedy(schedule=Constant(constant=0.3)), scores), (Categorical(), scores),
+                      (Greedy(), scores), (UCB(bonus=1.0), ensemble)):
+        for explore in (True, False):
+            probabilities = policy.probabilities(s, step=0, explore=explore)
+            np.testing.assert_allclose(probabilities.sum(-1), 1.0)
+            taken = np.array([policy.select(s, step=0, rng=rng, explore=explore)[0][0]
+                              for _ in range(draws)])
+            frequencies = np.bincount(taken, minlength=4) / draws
+            np.testing.assert_allclose(frequencies, probabilities[0], atol=0.015,
+                                       err_msg=f"{type(policy).__name__} explore={explore}")
+    heads = BootstrappedHeads()
+    state: dict = {}
+    action = heads.select(ensemble, step=0, rng=rng, explore=True, state=state)[0]
+    assert heads.probabilities(ensemble, step=0, explore=True, state=state)[0, action[0]] == 1.0
+    for continuous in (AdditiveGaussian(), OrnsteinUhlenbeck(), SquashedGaussian()):
+        with pytest.raises(ConfigError, match="continuous actions"):
+            continuous.probabilities(scores, step=0, explore=True)
