@@ -110,6 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                       help="a fixed override for every trial (repeatable)")
 
+    collect = commands.add_parser("collect", help="record a policy's episodes into a dataset "
+                                                  "(batch RL, off-policy evaluation)")
+    collect.add_argument("target", help="run directory (its policy), or a preset with --random")
+    collect.add_argument("--episodes", type=int, required=True, help="episodes to record")
+    collect.add_argument("--out", required=True, help="dataset file to write (.h5)")
+    collect.add_argument("--epsilon", type=float, default=0.0,
+                         help="probability of a uniform action instead of the policy's "
+                              "(default 0)")
+    collect.add_argument("--random", action="store_true", help="uniform actions only")
+    collect.add_argument("--stochastic", action="store_true",
+                         help="sample the policy's own exploration instead of its "
+                              "deterministic action")
+    collect.add_argument("--seed", type=int, default=0, help="seed of the envs and the draws")
+    collect.add_argument("--envs", type=int, default=8, help="envs stepped at once (default 8)")
+
     commands.add_parser("presets", help="list presets with env, agent and threshold")
     commands_dashboard.add_parsers(commands, train)  # dashboard, compare, train --seeds
     return parser
@@ -121,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     handlers = {"train": commands.train, "evaluate": commands.evaluate,
                 "export": commands.export, "tune": commands.tune,
+                "collect": commands.collect,
                 "presets": commands.presets, "dashboard": commands_dashboard.dashboard,
                 "compare": commands_dashboard.compare}
     if args.command == "train" and args.seeds is not None:

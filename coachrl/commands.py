@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from coachrl.api import find_checkpoint
 from coachrl.errors import ConfigError
 from coachrl.params.base import Preset
@@ -201,6 +203,19 @@ def tune(args: argparse.Namespace) -> int:
         startup_trials=args.startup_trials, overrides=list(args.overrides))
     study_dir = Path(args.study_dir or Path("experiments") / "tune" / Path(args.preset).stem)
     run_tune(settings, study_dir, out=Path(args.out) if args.out else None)
+    return 0
+
+
+def collect(args: argparse.Namespace) -> int:
+    from coachrl.collect import collect as record
+
+    path, episodes = record(args.target, episodes=args.episodes, out=args.out,
+                            epsilon=args.epsilon, random=args.random,
+                            stochastic=args.stochastic, seed=args.seed, n_envs=args.envs)
+    returns = [float(e.data["rewards"].sum()) for e in episodes]
+    print(f"wrote {path}: {len(episodes)} episodes, {sum(len(e) for e in episodes):,} "
+          f"transitions, mean return {np.mean(returns):.1f} ({path.stat().st_size / 1024:.0f} "
+          "KiB)")
     return 0
 
 

@@ -2,8 +2,9 @@
 
 Every preset (registered and candidate) is exported with its freshly initialised weights and
 observation statistics that are not the identity; on 1,000 observations the bundle's and ONNX
-Runtime's actions equal the deterministic actions of the agent acting through torch (where the scores are not tied within
-1e-5) and their value estimates equal the agent's within 1e-5 of their scale. The bundle runs in
+Runtime's actions equal the deterministic actions of the agent acting through torch (where the
+scores are not tied within 1e-5) and their value estimates equal the agent's within 1e-5 of
+their scale. The bundle runs in
 a process where ``import torch`` fails; a trained run's exported policy evaluates to the same
 returns as ``coachrl evaluate`` of the run with the same seed.
 """
