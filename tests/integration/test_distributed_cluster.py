@@ -69,7 +69,8 @@ def test_workers_are_placed_on_both_worker_nodes_and_the_run_finishes(tmp_path: 
         cluster.shutdown()
 
 
-def test_train_with_address_joins_a_head_started_with_ray_start(tmp_path: Path) -> None:
+def test_train_and_tune_with_address_join_a_head_started_with_ray_start(tmp_path: Path
+                                                                        ) -> None:
     port = _free_port()
     env = {**os.environ, **LOCAL, "RAY_AUTH_MODE": "disabled"}
     ray_cli = str(Path(sys.executable).with_name("ray"))
@@ -95,6 +96,16 @@ def test_train_with_address_joins_a_head_started_with_ray_start(tmp_path: Path) 
                         env=env)
         assert too_many.returncode == 2
         assert "--workers 3 needs 3 CPUs but the Ray cluster has 2" in too_many.stderr
+        # coachrl tune's trials on the same cluster: the study's one code path
+        study = tmp_path / "study"
+        tuned = subprocess.run(
+            [sys.executable, "-m", "coachrl", "tune", "CartPole_DQN", "--trials", "2",
+             "--workers", "2", "--budget", "1000", "--evaluation-period", "500",
+             "--param", "agent.learning_rate=loguniform:1e-4:1e-2", "--address",
+             f"127.0.0.1:{port}", "--study-dir", str(study)],
+            env=env, capture_output=True, text=True, timeout=300)
+        assert tuned.returncode == 0, tuned.stdout + tuned.stderr
+        assert len((study / "trials.csv").read_text().splitlines()) == 3  # header + 2 trials
     finally:
         os.killpg(head.pid, signal.SIGTERM)
         try:
