@@ -24,7 +24,6 @@ import pytest
 
 from coachrl import deploy
 from coachrl.agent import Agent, EstimatesValues
-from coachrl.backend.numpy.heads import NUMPY_OPS
 from coachrl.cli import main
 from coachrl.core.spaces import EnvSpaces, ObservationSpace, spaces_from_gym
 from coachrl.errors import ConfigError, ExportError
@@ -191,32 +190,6 @@ def test_onnx_and_numpy_exports_equal_the_agent_for_every_network_kind(case: str
     observations = _observations(spaces.observation, np.random.default_rng(1))
     _check(agent, spaces, _normalizer(configured, spaces.observation, observations),
            observations, tmp_path / "policy", onnx=True)
-
-
-def test_exploration_greedy_rules_equal_their_select_without_exploring() -> None:
-    from coachrl.exploration import (
-        UCB,
-        AdditiveGaussian,
-        BootstrappedHeads,
-        Categorical,
-        EGreedy,
-        Greedy,
-        OrnsteinUhlenbeck,
-        SquashedGaussian,
-    )
-
-    rng = np.random.default_rng(0)
-    flat, ensemble = rng.standard_normal((64, 5)), rng.standard_normal((64, 4, 5))
-    cases = [(Greedy(), flat, False), (EGreedy(), flat, False), (Categorical(), flat, False),
-             (Categorical(), flat, True), (AdditiveGaussian(), flat, True),
-             (OrnsteinUhlenbeck(), flat, True), (SquashedGaussian(), flat, True),
-             (BootstrappedHeads(), ensemble, False), (UCB(bonus=1.0), ensemble, False)]
-    for policy, scores, continuous in cases:
-        log_std = np.zeros_like(scores) if continuous else None
-        selected = policy.select(scores, step=0, rng=rng, explore=False, log_std=log_std,
-                                 state={})[0]
-        greedy = policy.greedy(NUMPY_OPS, scores, continuous=continuous)
-        np.testing.assert_array_equal(greedy, selected, err_msg=type(policy).__name__)
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,20 @@ import math
 import numpy as np
 import pytest
 
+from coachrl.backend.numpy.heads import NUMPY_OPS
 from coachrl.core.distributions import gaussian_log_prob
 from coachrl.core.schedules import Constant, Linear
 from coachrl.errors import ConfigError
-from coachrl.exploration import AdditiveGaussian, Categorical, EGreedy, Greedy
+from coachrl.exploration import (
+    UCB,
+    AdditiveGaussian,
+    BootstrappedHeads,
+    Categorical,
+    EGreedy,
+    Greedy,
+    OrnsteinUhlenbeck,
+    SquashedGaussian,
+)
 
 COUNT = 20_000
 # argmax is action 2 in every row
@@ -119,19 +129,6 @@ def test_additive_gaussian_evaluation_without_noise_returns_the_action() -> None
 def test_action_probabilities_are_what_select_draws() -> None:
     """Each discrete policy's ``probabilities`` (what a dataset records as mu) match the
     frequencies of its ``select`` over many draws; continuous ones refuse."""
-    from coachrl.core.schedules import Constant
-    from coachrl.errors import ConfigError
-    from coachrl.exploration import (
-        UCB,
-        AdditiveGaussian,
-        BootstrappedHeads,
-        Categorical,
-        EGreedy,
-        Greedy,
-        OrnsteinUhlenbeck,
-        SquashedGaussian,
-    )
-
     rng = np.random.default_rng(0)
     scores = np.array([[0.3, 1.2, -0.5, 0.1]])
     ensemble = rng.standard_normal((1, 5, 4))
@@ -153,3 +150,18 @@ def test_action_probabilities_are_what_select_draws() -> None:
     for continuous in (AdditiveGaussian(), OrnsteinUhlenbeck(), SquashedGaussian()):
         with pytest.raises(ConfigError, match="continuous actions"):
             continuous.probabilities(scores, step=0, explore=True)
+
+
+def test_exploration_greedy_rules_equal_their_select_without_exploring() -> None:
+    rng = np.random.default_rng(0)
+    flat, ensemble = rng.standard_normal((64, 5)), rng.standard_normal((64, 4, 5))
+    cases = [(Greedy(), flat, False), (EGreedy(), flat, False), (Categorical(), flat, False),
+             (Categorical(), flat, True), (AdditiveGaussian(), flat, True),
+             (OrnsteinUhlenbeck(), flat, True), (SquashedGaussian(), flat, True),
+             (BootstrappedHeads(), ensemble, False), (UCB(bonus=1.0), ensemble, False)]
+    for policy, scores, continuous in cases:
+        log_std = np.zeros_like(scores) if continuous else None
+        selected = policy.select(scores, step=0, rng=rng, explore=False, log_std=log_std,
+                                 state={})[0]
+        greedy = policy.greedy(NUMPY_OPS, scores, continuous=continuous)
+        np.testing.assert_array_equal(greedy, selected, err_msg=type(policy).__name__)
