@@ -116,11 +116,11 @@ def train(preset: str | Preset, *, seed: int | None = None,
             outcome = run_distributed(config_from_run(configured.run), configured,
                                       run_dir=run_dir, resume=False, console=console)
     else:
-        from coachrl.runtime.loop import Trainer
+        from coachrl.runtime.loop import trainer_for
 
         with new_run_dir(configured) as run_dir:
-            outcome = Trainer(configured, run_dir=run_dir, console=console,
-                              on_evaluation=on_evaluation).run()
+            outcome = trainer_for(configured, run_dir=run_dir, console=console,
+                                  on_evaluation=on_evaluation).run()
     c = outcome.counters
     return TrainResult(run_dir=outcome.run_dir, reason=outcome.reason, env_steps=c.env_steps,
                        episodes=c.episodes, last_evaluation=c.last_eval,

@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--stop-at-threshold", action="store_true",
                        help="stop once evaluation reaches the preset's validation threshold")
     train.add_argument("--quiet", action="store_true", help="no progress output")
+    train.add_argument("--dataset", metavar="FILE",
+                       help="batch RL: train from a dataset (coachrl collect; .h5, or Coach's "
+                            ".csv) instead of the env, which only evaluates (run.dataset)")
+    train.add_argument("--epochs", type=int, metavar="E",
+                       help="with --dataset: passes over it (run.epochs)")
     workers = train.add_argument_group("distributed (Ray; see docs/distributed.md)")
     workers.add_argument("--workers", type=int, metavar="N",
                          help="rollout worker processes on Ray (run.workers; default 0: no Ray, "

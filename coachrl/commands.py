@@ -46,6 +46,9 @@ def _cli_overrides(args: argparse.Namespace, preset: Preset) -> list[str]:
         overrides.append(f"run.device={args.device}")
     if args.stop_at_threshold:
         overrides.append("run.stop_at_threshold=true")
+    for flag in ("dataset", "epochs"):
+        if getattr(args, flag, None) is not None:
+            overrides.append(f"run.{flag}={getattr(args, flag)}")
     # the distributed flags are shortcuts for run.* settings, saved in config.json
     for flag, key in WORKER_FLAGS:
         value = getattr(args, flag, None)
@@ -87,14 +90,16 @@ def train(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, preset: Preset, run_dir: Path, *, resume: bool) -> Outcome:
-    from coachrl.runtime.loop import Trainer
+    from coachrl.runtime.loop import trainer_for
 
     if preset.run.workers:
         from coachrl.distributed.launch import config_from_run, run_distributed
 
         return run_distributed(config_from_run(preset.run), preset, run_dir=run_dir,
                                resume=resume, console=not args.quiet)
-    trainer = Trainer(preset, run_dir=run_dir, resume=resume, console=not args.quiet)
+    if preset.run.workers and preset.run.dataset:
+        raise ConfigError("--dataset trains in one process; drop --workers")
+    trainer = trainer_for(preset, run_dir=run_dir, resume=resume, console=not args.quiet)
     print(f"run directory: {run_dir}", flush=True)
     return trainer.run()
 

@@ -282,6 +282,8 @@ class RunParams:
     stop_at_threshold: bool = False  # stop once evaluation reaches the validation threshold
     log_period: EnvSteps = EnvSteps(2_000)  # env steps between console/TensorBoard updates
     max_nonfinite_updates: int = 3  # stop after this many training calls in a row with NaN/inf
+    dataset: str = ""  # batch RL: train from this dataset (coachrl collect) instead of the env
+    epochs: int = 0  # batch RL: passes over the dataset; 0: schedule.improve_steps transitions
     # rollout workers on Ray (docs/distributed.md); the train command's flags set these
     workers: int = 0  # rollout worker actors, one CPU each; 0: one process, Ray never imported
     envs_per_worker: int = 0  # envs in each worker's vector env; 0: the preset's env.n_envs
@@ -293,6 +295,7 @@ class RunParams:
     def __post_init__(self) -> None:
         self.device = choice("device", self.device, Device)
         non_negative("workers", self.workers)
+        non_negative("epochs", self.epochs)
         non_negative("envs_per_worker", self.envs_per_worker)
         non_negative("max_worker_restarts", self.max_worker_restarts)
         positive("worker_timeout", self.worker_timeout)

@@ -404,3 +404,12 @@ class Trainer:
         self.logger.close(hparams=preset_hparams(self.preset), final=final)
         self.env.close()
         self.eval_env.close()
+
+
+def trainer_for(preset: Preset, **kwargs: Any) -> Trainer:
+    """The single-process trainer of a preset: from its env, or from ``run.dataset``."""
+    if preset.run.dataset:
+        from coachrl.runtime.batch import BatchTrainer
+
+        return BatchTrainer(preset, **kwargs)
+    return Trainer(preset, **kwargs)

@@ -1,0 +1,101 @@
+"""Training from a dataset (batch RL): the ``Trainer`` with a dataset in place of the env.
+
+``coachrl train PRESET --dataset data.h5 --epochs 50`` loads the dataset's transitions into the
+agent's replay memory once, then trains without stepping the env: every training call samples
+as the replay driver does, and the step counter counts transitions trained on (batch size x
+gradient steps per call), so ``run.epochs`` passes over N transitions are ``epochs x N`` steps.
+Evaluation (in the env, after every pass with ``run.epochs``, else every
+``schedule.evaluation_period`` such steps), checkpoints, resume, progress.csv and TensorBoard
+are the Trainer's own.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coachrl.agent import LearnsFromReplay
+from coachrl.core import batch as B
+from coachrl.errors import ConfigError, IncompatibleSpaces
+from coachrl.memories.dataset import read_dataset
+from coachrl.params.base import Preset
+from coachrl.params.tree import apply_overrides
+from coachrl.runtime.loop import Trainer
+
+LOADED = (B.OBSERVATIONS, B.ACTIONS, B.REWARDS, B.NEXT_OBSERVATIONS, B.TERMINATED)
+
+
+def batch_schedule(preset: Preset, transitions: int) -> Preset:
+    """The preset with its step counts in transitions trained on: with ``run.epochs``, that
+    many passes and one evaluation after each; without, ``schedule.improve_steps``
+    transitions and its own evaluation period."""
+    overrides = []
+    if preset.run.epochs:
+        overrides += [f"schedule.improve_steps={preset.run.epochs * transitions}",
+                      f"schedule.evaluation_period={transitions}"]
+    overrides.append("schedule.heatup_steps=0")
+    return apply_overrides(preset, overrides)
+
+
+class BatchTrainer(Trainer):
+    """Trains the preset's agent on a dataset's transitions; evaluates it in the env."""
+
+    def __init__(self, preset: Preset, *, run_dir: Path, **trainer: Any) -> None:
+        self.episodes, self.dataset_spec = read_dataset(preset.run.dataset)
+        self.transitions = sum(len(e) for e in self.episodes)
+        super().__init__(batch_schedule(preset, self.transitions), run_dir=run_dir, **trainer)
+        try:
+            if not isinstance(self.agent, LearnsFromReplay):
+                raise ConfigError(f"{type(self.agent).__name__} learns from its own rollouts; "
+                                  "a dataset trains agents that learn from replay (the DQN "
+                                  "family, BC)")
+            self._load_dataset()
+        except Exception:
+            self.logger.close()  # before the caller removes the run directory it writes to
+            self.env.close()
+            self.eval_env.close()
+            raise
+
+    def _load_dataset(self) -> None:
+        agent: Any = self.agent
+        memory = getattr(agent, "memory", None)
+        if getattr(agent, "n_step", None) is not None or getattr(agent, "episode_returns", None):
+            raise ConfigError("a dataset loads into a one-step replay memory; set "
+                              "agent.memory.n_step=1 and a uniform or prioritised memory")
+        if memory is not None and memory.capacity < self.transitions:
+            raise ConfigError(f"agent.memory.capacity={memory.capacity} cannot hold the "
+                              f"dataset's {self.transitions:,} transitions")
+        data = {key: np.concatenate([e.data[key] for e in self.episodes]) for key in LOADED}
+        observation = self.env.spaces.observation
+        if data[B.OBSERVATIONS].shape[1:] != tuple(observation.shape):
+            raise IncompatibleSpaces(f"the dataset's observations are "
+                                     f"{data[B.OBSERVATIONS].shape[1:]}; the env's are "
+                                     f"{observation.shape}")
+        normalizer = self.filters.observations
+        if normalizer is not None and not self.counters.env_steps:
+            normalizer.update(data[B.OBSERVATIONS].astype(np.float64))
+        if normalizer is not None:
+            for key in (B.OBSERVATIONS, B.NEXT_OBSERVATIONS):
+                data[key] = normalizer(data[key])
+        data[B.REWARDS] = self.filters.rewards(data[B.REWARDS].astype(np.float32))
+        if not (memory is not None and len(memory)):  # a resumed run's memory came back
+            agent.store(data, env_steps=0)
+
+    def _loop(self, start: float) -> str:
+        c = self.counters
+        improve = int(self.preset.schedule.improve_steps)
+        per_call = int(self.agent.replay.batch_size) * int(  # type: ignore[attr-defined]
+            self.agent.replay.gradient_steps)  # type: ignore[attr-defined]
+        while c.env_steps < improve:
+            if self._stop_signal is not None:
+                return "interrupted"
+            self._train_step()
+            c.env_steps += per_call
+            if c.env_steps >= min(c.next_log, c.next_evaluation, c.next_checkpoint):
+                c.wall_time = time.perf_counter() - start
+                if self._periodic():
+                    return "stopped" if self._stopped_by_caller else "threshold"
+        return "finished"

@@ -1,0 +1,90 @@
+"""Batch RL from the CLI: a dataset collected from a trained policy trains behavioural cloning
+to that policy's level without stepping the env, a replay agent (DDQN) trains from it too, and
+the mistakes a user can make get clear errors."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coachrl.api import load, train
+from coachrl.cli import main
+from coachrl.collect import collect
+from coachrl.errors import ConfigError
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+REPO = Path(__file__).resolve().parents[2]
+BC = str(REPO / "presets" / "_candidates" / "CartPole_BC.py")
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(the logging run, its dataset of 40 episodes with epsilon 0.2)."""
+    runs = tmp_path_factory.mktemp("runs")
+    run_dir = train("CartPole_DQN", seed=0, experiment_dir=runs,
+                    overrides={"schedule.improve_steps": 6000,
+                               "schedule.evaluation_period": 3000}).run_dir
+    path, _ = collect(str(run_dir), episodes=40, epsilon=0.2, out=runs / "data.h5")
+    return run_dir, path
+
+
+def _evaluations(run_dir: Path) -> list[float]:
+    with open(run_dir / "progress.csv", newline="") as handle:
+        return [float(r["Evaluation Reward"]) for r in csv.DictReader(handle)
+                if r["Evaluation Reward"]]
+
+
+def _greedy_return(policy, seed: int = 5, episodes: int = 10) -> float:
+    import gymnasium as gym
+
+    env = gym.make("CartPole-v1")
+    returns = []
+    for episode in range(episodes):
+        observation, _ = env.reset(seed=seed + episode)
+        total, done = 0.0, False
+        while not done:
+            observation, reward, terminated, truncated, _ = env.step(
+                int(policy.act(observation.astype(np.float32))))
+            total += float(reward)
+            done = terminated or truncated
+        returns.append(total)
+    return float(np.mean(returns))
+
+
+def test_behavioural_cloning_reaches_the_logging_policy_from_the_dataset(
+        dataset: tuple[Path, Path], tmp_path: Path) -> None:
+    logging_run, data = dataset
+    assert main(["train", BC, "--dataset", str(data), "--epochs", "5", "--quiet",
+                 "--experiment-dir", str(tmp_path)]) == 0
+    (run_dir,) = tmp_path.glob("CartPole_BC/*")
+    assert len(_evaluations(run_dir)) == 5  # one evaluation per pass
+    logged = _greedy_return(load(logging_run))
+    cloned = _greedy_return(load(run_dir, checkpoint="last"))
+    assert cloned >= 0.7 * logged, (cloned, logged)
+
+
+def test_a_replay_agent_trains_from_the_dataset_and_bad_requests_are_refused(
+        dataset: tuple[Path, Path], tmp_path: Path) -> None:
+    _, data = dataset
+    assert main(["train", "CartPole_DQN", "--dataset", str(data), "--epochs", "2", "--quiet",
+                 "--experiment-dir", str(tmp_path)]) == 0
+    (run_dir,) = tmp_path.glob("CartPole_DQN/*")
+    assert len(_evaluations(run_dir)) == 2
+    with pytest.raises(ConfigError, match="learns from its own rollouts"):
+        train("CartPole_ClippedPPO", experiment_dir=tmp_path,
+              overrides={"run.dataset": str(data), "run.epochs": 1})
+    with pytest.raises(ConfigError, match="one-step replay memory"):
+        train("CartPole_DQN", experiment_dir=tmp_path,
+              overrides={"run.dataset": str(data), "run.epochs": 1,
+                         "agent.memory.n_step": 3})
+    with pytest.raises(ConfigError, match="cannot hold the dataset"):
+        train("CartPole_DQN", experiment_dir=tmp_path,
+              overrides={"run.dataset": str(data), "run.epochs": 1,
+                         "agent.memory.capacity": 100, "agent.algorithm.batch_size": 32})
+    with pytest.raises(ConfigError, match="does not exist"):
+        train("CartPole_DQN", experiment_dir=tmp_path,
+              overrides={"run.dataset": str(tmp_path / "missing.h5"), "run.epochs": 1})
+    assert not list(tmp_path.glob("CartPole_ClippedPPO/*"))  # failed runs leave no directory
