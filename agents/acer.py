@@ -81,9 +81,9 @@ class ACERAgent(RolloutAgent):
         self.replay = SegmentReplay(p.replay_capacity)
 
     def act(self, observations: NDArray, *, step: int, explore: bool) -> B.ActionInfo:
-        logits = self.acting.predict(observations)[self.policy_head.name]
         return B.ActionInfo(self.params.exploration.actions(
-            logits, step=step, rng=self.rng, explore=explore, state=self.exploration_state), {})
+            self.acting.predict(observations)[self.policy_head.name], step=step, rng=self.rng,
+            explore=explore, state=self.exploration_state), {})
 
     def _pi_q(self, network: Network, observations: NDArray) -> tuple[NDArray, NDArray]:
         out = network.predict(observations)
@@ -92,7 +92,7 @@ class ACERAgent(RolloutAgent):
     def bootstrap_values(self, observations: NDArray) -> NDArray:  # V = sum_a pi Q
         return np.prod(self._pi_q(self.acting, observations), axis=0).sum(-1)
 
-    def value_estimates(self, observations: NDArray) -> dict[str, NDArray]:
+    def value_estimates(self, observations: NDArray) -> dict[str, NDArray]:  # Q(s, .)
         return {"q": self.acting.predict(observations)[self.q_head.name]}
 
     def policy_export(self) -> PolicyExport:
@@ -102,15 +102,14 @@ class ACERAgent(RolloutAgent):
         p, buffer = self.params.algorithm, self.buffer
         segment = buffer.steps()
         flat = segment[B.OBSERVATIONS].reshape(-1, *buffer.observations.shape[2:])
-        segment[B.BEHAVIOUR_PROBS] = self._pi_q(self.acting, flat)[0].reshape(
-            *buffer.rewards.shape, -1)
+        mu = self._pi_q(self.acting, flat)[0]
+        segment[B.BEHAVIOUR_PROBS] = mu.reshape(*buffer.rewards.shape, -1)
         segment[B.NEXT_OBSERVATIONS] = np.array(self._last_observations)
         self.replay.add(segment)
         self.apply_learning_rate(step)
         metrics = MetricMeans(self.learn_from_batch(segment, step=step))
-        if len(self.replay) >= p.replay_start:
-            for _ in range(p.replay_ratio):
-                metrics.add(self.learn_from_batch(self.replay.sample(self.rng), step=step))
+        for _ in range(p.replay_ratio if len(self.replay) >= p.replay_start else 0):
+            metrics.add(self.learn_from_batch(self.replay.sample(self.rng), step=step))
         buffer.reset()
         self.sync_acting()
         return metrics.means()

@@ -116,7 +116,7 @@ def train(preset: str | Preset, *, seed: int | None = None,
             outcome = run_distributed(config_from_run(configured.run), configured,
                                       run_dir=run_dir, resume=False, console=console)
     else:
-        from coachrl.runtime.loop import trainer_for
+        from coachrl.runtime.batch import trainer_for
 
         with new_run_dir(configured) as run_dir:
             outcome = trainer_for(configured, run_dir=run_dir, console=console,

@@ -26,6 +26,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
+    _add_train(commands)
+    _add_evaluate(commands)
+    _add_export(commands)
+    _add_tune(commands)
+    _add_collect(commands)
+    commands.add_parser("presets", help="list presets with env, agent and threshold")
+    # dashboard, compare, and train --seeds
+    commands_dashboard.add_parsers(commands, commands.choices["train"])
+    return parser
+
+
+def _add_train(commands: argparse._SubParsersAction) -> None:
+    """``train``: a preset (or --resume), overrides, env choice, stopping."""
     train = commands.add_parser("train", help="train a preset (a name or a .py file)")
     train.add_argument("preset", nargs="?", help="preset name (see `coachrl presets`) or path")
     train.add_argument("--resume", metavar="RUN_DIR",
@@ -50,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
                             ".csv) instead of the env, which only evaluates (run.dataset)")
     train.add_argument("--epochs", type=int, metavar="E",
                        help="with --dataset: passes over it (run.epochs)")
+    _add_workers(train)
+
+
+def _add_workers(train: argparse.ArgumentParser) -> None:
+    """``train``'s distributed flags: shortcuts for ``run.*`` worker settings."""
     workers = train.add_argument_group("distributed (Ray; see docs/distributed.md)")
     workers.add_argument("--workers", type=int, metavar="N",
                          help="rollout worker processes on Ray (run.workers; default 0: no Ray, "
@@ -66,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="seconds a worker may take to answer one request before it is "
                               "taken for hung and replaced (default 120)")
 
+
+def _add_evaluate(commands: argparse._SubParsersAction) -> None:
+    """``evaluate``: a run, a checkpoint or an exported policy."""
     evaluate = commands.add_parser("evaluate", help="evaluate a run, checkpoint or exported "
                                                     "policy")
     evaluate.add_argument("target", help="run directory, checkpoint directory, or a policy "
@@ -79,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--render", action="store_true",
                           help="watch one episode in a window (needs a display)")
 
+
+def _add_export(commands: argparse._SubParsersAction) -> None:
+    """``export``: ONNX or a numpy bundle (docs/deploy.md)."""
     export = commands.add_parser("export", help="write a run's policy as ONNX or as a numpy "
                                                 "bundle that runs without torch")
     export.add_argument("target", help="run directory or checkpoint directory")
@@ -88,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--checkpoint", choices=("latest", "best"), default="best",
                         help="which checkpoint of a run directory (default best, else latest)")
 
+
+def _add_tune(commands: argparse._SubParsersAction) -> None:
+    """``tune``: an Optuna study on Ray (docs/tune.md)."""
     tune = commands.add_parser("tune", help="search a preset's parameters (Optuna; trials on "
                                             "Ray); see docs/tune.md")
     tune.add_argument("preset", help="preset name or path")
@@ -115,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                       help="a fixed override for every trial (repeatable)")
 
+
+def _add_collect(commands: argparse._SubParsersAction) -> None:
+    """``collect``: a dataset of a policy's episodes (docs/batch_rl.md)."""
     collect = commands.add_parser("collect", help="record a policy's episodes into a dataset "
                                                   "(batch RL, off-policy evaluation)")
     collect.add_argument("target", help="run directory (its policy), or a preset with --random")
@@ -130,9 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--seed", type=int, default=0, help="seed of the envs and the draws")
     collect.add_argument("--envs", type=int, default=8, help="envs stepped at once (default 8)")
 
-    commands.add_parser("presets", help="list presets with env, agent and threshold")
-    commands_dashboard.add_parsers(commands, train)  # dashboard, compare, train --seeds
-    return parser
+
 
 
 def main(argv: Sequence[str] | None = None) -> int:

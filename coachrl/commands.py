@@ -18,7 +18,7 @@ from coachrl.registry import load_preset, preset_modules
 from coachrl.runtime.run_dir import CHECKPOINTS, load_run_config, new_run_dir
 
 if TYPE_CHECKING:
-    from coachrl.runtime.loop import Outcome
+    from coachrl.runtime.counters import Outcome
 
 EXIT_INTERRUPTED = 130
 
@@ -90,7 +90,7 @@ def train(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, preset: Preset, run_dir: Path, *, resume: bool) -> Outcome:
-    from coachrl.runtime.loop import trainer_for
+    from coachrl.runtime.batch import trainer_for
 
     if preset.run.workers:
         from coachrl.distributed.launch import config_from_run, run_distributed

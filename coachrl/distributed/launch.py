@@ -7,7 +7,7 @@ from pathlib import Path
 from coachrl.distributed.config import DistributedConfig, Mode, resolve_mode
 from coachrl.errors import ConfigError
 from coachrl.params.base import Preset, RunParams, WorkerMode
-from coachrl.runtime.loop import Outcome
+from coachrl.runtime.counters import Outcome
 
 
 def config_from_run(run: RunParams) -> DistributedConfig:

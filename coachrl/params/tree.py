@@ -74,6 +74,18 @@ def _parse_sequence(value: Any) -> list[Any]:
     return [] if not text else [part.strip() for part in text.split(",")]
 
 
+def _coerce_sequence(value: Any, origin: type, args: tuple[Any, ...]) -> Any:
+    """A list or tuple of ``args``' item types; a fixed-length tuple type checks the count."""
+    values = _parse_sequence(value)
+    if origin is tuple and len(args) > 1 and args[-1] is not Ellipsis:  # tuple[float, float]
+        if len(values) != len(args):
+            raise ValueError(f"{value!r} has {len(values)} items; expected {len(args)}")
+        return tuple(coerce(v, t) for v, t in zip(values, args, strict=True))
+    item_type = args[0] if args else str
+    items = [coerce(v, item_type) for v in values]
+    return tuple(items) if origin is tuple else items
+
+
 def coerce(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per supported type
     """Convert ``value`` (a CLI string or a JSON value) to type ``tp``; raise ValueError."""
     origin = typing.get_origin(tp)
@@ -90,15 +102,7 @@ def coerce(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per supported
                 errors.append(str(exc))
         raise ValueError("; ".join(errors))
     if origin in (tuple, list):
-        args = typing.get_args(tp)
-        values = _parse_sequence(value)
-        if origin is tuple and len(args) > 1 and args[-1] is not Ellipsis:  # tuple[float, float]
-            if len(values) != len(args):
-                raise ValueError(f"{value!r} has {len(values)} items; expected {len(args)}")
-            return tuple(coerce(v, t) for v, t in zip(values, args, strict=True))
-        item_type = args[0] if args else str
-        items = [coerce(v, item_type) for v in values]
-        return tuple(items) if origin is tuple else items
+        return _coerce_sequence(value, origin, typing.get_args(tp))
     if origin is dict:
         data = json.loads(value) if isinstance(value, str) else value
         if not isinstance(data, dict):

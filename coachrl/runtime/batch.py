@@ -99,3 +99,8 @@ class BatchTrainer(Trainer):
                 if self._periodic():
                     return "stopped" if self._stopped_by_caller else "threshold"
         return "finished"
+
+
+def trainer_for(preset: Preset, **kwargs: Any) -> Trainer:
+    """The single-process trainer of a preset: from its env, or from ``run.dataset``."""
+    return BatchTrainer(preset, **kwargs) if preset.run.dataset else Trainer(preset, **kwargs)

@@ -13,7 +13,6 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -28,40 +27,12 @@ from coachrl.params.base import Preset
 from coachrl.registry import run_layouts
 from coachrl.runtime import checkpoint as ckpt
 from coachrl.runtime.build import make_agent, make_backends, make_envs, make_filters
+from coachrl.runtime.counters import Counters, Outcome
 from coachrl.runtime.evaluation import EvaluationResult, evaluate, validation_score
 from coachrl.runtime.run_dir import CHECKPOINTS, preset_hparams
 from coachrl.runtime.stepping import EnvStepper
 
 BEST = "best"
-
-
-@dataclass(slots=True)
-class Counters:
-    """Progress that checkpoints carry and resume continues."""
-
-    env_steps: int = 0
-    episodes: int = 0
-    evaluations: int = 0
-    next_evaluation: int = 0
-    next_checkpoint: int = 0
-    next_log: int = 0
-    best_eval: float = float("-inf")
-    last_eval: float | None = None
-    threshold_step: int | None = None  # env steps when the validation threshold was first met
-    nonfinite_strikes: int = 0
-    csv_rows: int = 0
-    wall_time: float = 0.0
-
-
-@dataclass(slots=True)
-class Outcome:
-    """How a run ended."""
-
-    run_dir: Path
-    counters: Counters
-    reason: str  # "finished", "threshold", "interrupted", "stopped" (by ``on_evaluation``)
-    stop_signal: str | None = None  # SIGINT or SIGTERM when interrupted
-    last_metrics: dict[str, float] = field(default_factory=dict)
 
 
 class Trainer:
@@ -70,12 +41,10 @@ class Trainer:
     def __init__(self, preset: Preset, *, run_dir: Path, resume: bool = False,
                  console: bool = True, log: bool = True,
                  on_evaluation: Callable[[int, float], bool] | None = None) -> None:
-        """``on_evaluation(env_steps, mean_return)`` is called after every periodic
-        evaluation; when it returns True the run stops there (reason "stopped": a tuner's
-        pruner)."""
+        """``on_evaluation(env_steps, mean_return)`` after every evaluation stops the run with
+        reason "stopped" when it returns True (a tuner's pruner)."""
         self.preset, self.run_dir = preset, run_dir
-        self.on_evaluation = on_evaluation
-        self._stopped_by_caller = False
+        self.on_evaluation, self._stopped_by_caller = on_evaluation, False
         schedule = preset.schedule
         self.env, self.eval_env = make_envs(preset, eval_episodes=int(schedule.evaluation_episodes))
         self.filters = make_filters(preset, self.env)
@@ -267,8 +236,7 @@ class Trainer:
             c.threshold_step = c.env_steps
         if self.on_evaluation is not None and self.on_evaluation(c.env_steps, result.mean):
             self._stopped_by_caller = True
-            return True
-        return reached and self.preset.run.stop_at_threshold
+        return self._stopped_by_caller or (reached and self.preset.run.stop_at_threshold)
 
     def _record_video(self) -> None:
         """One more deterministic episode, rendered: an MP4 in run_dir/videos/ and a video
@@ -404,12 +372,3 @@ class Trainer:
         self.logger.close(hparams=preset_hparams(self.preset), final=final)
         self.env.close()
         self.eval_env.close()
-
-
-def trainer_for(preset: Preset, **kwargs: Any) -> Trainer:
-    """The single-process trainer of a preset: from its env, or from ``run.dataset``."""
-    if preset.run.dataset:
-        from coachrl.runtime.batch import BatchTrainer
-
-        return BatchTrainer(preset, **kwargs)
-    return Trainer(preset, **kwargs)
