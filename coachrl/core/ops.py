@@ -46,4 +46,10 @@ class Ops(Protocol):
 
     def argmax(self, x: Any) -> Any: ...  # over the last axis; the first of equal maxima
 
+    def max(self, x: Any, axis: int, keepdims: bool = False) -> Any: ...
+
+    def at_least(self, x: Any, y: Any, then: Any, otherwise: Any) -> Any:
+        """``then`` where x >= y, else ``otherwise`` (elementwise, broadcast)."""
+        ...
+
     def one_hot(self, indices: Any, count: int) -> Any: ...  # [..., count] float32

@@ -131,6 +131,20 @@ class ACERPolicyLoss:
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
+class BCQLoss:
+    """Discrete BCQ: TD regression of the unmasked Q(s, a) onto the targets, plus
+    ``imitation_weight`` times the imitation model's negative log-likelihood of the data's
+    actions and ``logit_penalty`` times its mean squared logit (Fujimoto et al. 2019)."""
+
+    kind: Regression = Regression.HUBER
+    imitation_weight: float = 1.0
+    logit_penalty: float = 1e-2
+
+    def __post_init__(self) -> None:
+        _check_kind(self.kind)
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
 class SoftQLoss:
     """Soft Bellman regression of every critic onto one target (Haarnoja et al. 2018):
     ``weight * sum_i MSE(Q_i(s, a), y)``; the target comes precomputed with the batch."""

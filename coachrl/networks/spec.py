@@ -14,6 +14,7 @@ from typing import cast
 from coachrl.core.spaces import ObservationSpace
 from coachrl.networks.heads import (
     ActionValueHead,
+    BCQHead,
     CategoricalQHead,
     DeterministicPolicyHead,
     DiscretePolicyHead,
@@ -30,6 +31,7 @@ from coachrl.networks.heads import (
 )
 from coachrl.networks.losses import (
     ACERPolicyLoss,
+    BCQLoss,
     CategoricalQLoss,
     ClippedSurrogateLoss,
     DeterministicPolicyLoss,
@@ -49,6 +51,8 @@ from coachrl.networks.losses import (
 __all__ = [
     "ACERPolicyLoss",
     "ActionValueHead",
+    "BCQHead",
+    "BCQLoss",
     "CategoricalQHead",
     "CategoricalQLoss",
     "ClippedSurrogateLoss",

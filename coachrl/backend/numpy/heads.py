@@ -68,6 +68,14 @@ class NumpyOps:
         return x.argmax(axis=-1)
 
     @staticmethod
+    def max(x: NDArray, axis: int, keepdims: bool = False) -> NDArray:
+        return x.max(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def at_least(x: NDArray, y: NDArray, then: NDArray, otherwise: NDArray) -> NDArray:
+        return np.where(x >= y, then, otherwise)
+
+    @staticmethod
     def one_hot(indices: NDArray, count: int) -> NDArray:
         return (indices[..., None] == np.arange(count)).astype(np.float32)
 

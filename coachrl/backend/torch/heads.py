@@ -5,6 +5,7 @@ taped fast path of its linear layers."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -68,6 +69,14 @@ class TorchOps:
     @staticmethod
     def argmax(x: torch.Tensor) -> torch.Tensor:
         return x.argmax(dim=-1)
+
+    @staticmethod
+    def max(x: torch.Tensor, axis: int, keepdims: bool = False) -> torch.Tensor:
+        return x.amax(dim=axis, keepdim=keepdims)
+
+    @staticmethod
+    def at_least(x: torch.Tensor, y: Any, then: Any, otherwise: Any) -> torch.Tensor:
+        return torch.where(x >= y, then, otherwise)
 
     @staticmethod
     def one_hot(indices: torch.Tensor, count: int) -> torch.Tensor:

@@ -33,6 +33,7 @@ from coachrl.backend.torch.policy_losses import (  # registered
 from coachrl.core import batch as B
 from coachrl.networks.heads import Head
 from coachrl.networks.losses import (
+    BCQLoss,
     CategoricalQLoss,
     DeterministicPolicyLoss,
     EnsembleQLoss,
@@ -74,6 +75,25 @@ class QRegression:
         q_taken = q.gather(1, batch[B.ACTIONS].long().unsqueeze(1)).squeeze(1)  # [batch]
         per_sample = _regression(self.head.loss.kind, q_taken, batch[B.TARGETS])
         return weighted_mean(per_sample, batch), {"q_mean": q_taken.detach().mean()}
+
+
+@register_loss(BCQLoss)
+@dataclass(slots=True)
+class BCQRegression:
+    """Huber or MSE of the unmasked Q(s, a) onto the targets, plus the imitation model's
+    negative log-likelihood of the batch's actions and a penalty on its logits."""
+
+    head: Head
+
+    def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
+        spec: BCQLoss = self.head.loss
+        actions = batch[B.ACTIONS].long()
+        q_taken = out[f"{self.head.name}_raw"].gather(1, actions.unsqueeze(1)).squeeze(1)
+        td = weighted_mean(_regression(spec.kind, q_taken, batch[B.TARGETS]), batch)
+        logits = out[f"{self.head.name}_imitation"]
+        imitation = F.cross_entropy(logits, actions)
+        loss = td + spec.imitation_weight * (imitation + spec.logit_penalty * logits.pow(2).mean())
+        return loss, {"q_mean": q_taken.detach().mean(), "imitation_nll": imitation.detach()}
 
 
 @register_loss(EnsembleQLoss)

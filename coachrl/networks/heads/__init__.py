@@ -25,14 +25,31 @@ from coachrl.networks.heads.policy import (
     GaussianPolicyHead,
     SquashedGaussianPolicyHead,
 )
-from coachrl.networks.heads.q import DuelingQHead, QEnsembleHead, QHead
+from coachrl.networks.heads.q import BCQHead, DuelingQHead, QEnsembleHead, QHead
 from coachrl.networks.heads.value import ActionValueHead, EmbeddingHead, VHead
 
 __all__ = [
-    "HEADS", "ActionValueHead", "CategoricalQHead", "DeterministicPolicyHead",
-    "DiscretePolicyHead", "Distribution", "DuelingQHead", "EmbeddingHead", "GaussianPolicyHead",
+    "HEADS",
+    "ActionValueHead",
+    "BCQHead",
+    "CategoricalQHead",
+    "DeterministicPolicyHead",
+    "DiscretePolicyHead",
+    "Distribution",
+    "DuelingQHead",
+    "EmbeddingHead",
+    "GaussianPolicyHead",
     "Head",
-    "HeadLayer", "HeadParams", "ImplicitQuantileHead", "LinearLayer", "Ops", "ParameterLayer",
-    "QEnsembleHead", "QHead", "QuantileQHead", "SquashedGaussianPolicyHead", "VHead",
+    "HeadLayer",
+    "HeadParams",
+    "ImplicitQuantileHead",
+    "LinearLayer",
+    "Ops",
+    "ParameterLayer",
+    "QEnsembleHead",
+    "QHead",
+    "QuantileQHead",
+    "SquashedGaussianPolicyHead",
+    "VHead",
     "register_head",
 ]

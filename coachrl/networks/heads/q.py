@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -13,7 +14,7 @@ from coachrl.networks.heads.base import (
     Ops,
     register_head,
 )
-from coachrl.networks.losses import EnsembleQLoss, QLoss
+from coachrl.networks.losses import BCQLoss, EnsembleQLoss, QLoss
 
 
 @register_head
@@ -83,3 +84,41 @@ class QEnsembleHead(Head):
     @classmethod
     def example(cls) -> Self:
         return cls(n_actions=3, members=4)
+
+
+@register_head
+@dataclass(slots=True, frozen=True, kw_only=True)
+class BCQHead(Head):
+    """Discrete BCQ (Fujimoto et al. 2019): Q(s, .) beside an imitation model G(a|s) of the
+    data's actions. Outputs, under ``name``, Q of the actions with G(a|s) / max_b G(b|s) >=
+    ``threshold`` and ``MASKED`` elsewhere (what acting and the target's argmax read); the
+    unmasked Q as ``{name}_raw`` and G's logits as ``{name}_imitation``."""
+
+    n_actions: int
+    threshold: float = 0.3  # tau
+    name: str = "q"
+    loss: BCQLoss = field(default_factory=BCQLoss)
+    MASKED = -1e8
+
+    @property
+    def raw_name(self) -> str:
+        return f"{self.name}_raw"
+
+    @property
+    def imitation_name(self) -> str:
+        return f"{self.name}_imitation"
+
+    def layers(self) -> tuple[HeadLayer, ...]:
+        return (LinearLayer("linear", self.n_actions), LinearLayer("imitation", self.n_actions))
+
+    def forward(self, ops: Ops, params: HeadParams, features: Any, out: dict[str, Any]) -> None:
+        q = out[self.raw_name] = params.linear("linear", features)
+        logits = out[self.imitation_name] = params.linear("imitation", features)
+        # G(a) / max G >= tau  <=>  logit(a) - max logit >= log tau
+        relative = logits - ops.max(logits, -1, keepdims=True)
+        out[self.name] = ops.at_least(relative, math.log(self.threshold), q,
+                                      q * 0.0 + self.MASKED)
+
+    @classmethod
+    def example(cls) -> Self:
+        return cls(n_actions=3)

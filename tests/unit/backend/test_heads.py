@@ -27,6 +27,7 @@ from coachrl.errors import ConfigError
 from coachrl.networks import HEADS, Distribution
 from coachrl.networks.heads import Head, HeadLayer, HeadParams, LinearLayer, Ops, register_head
 from coachrl.networks.losses import (
+    BCQLoss,
     CategoricalQLoss,
     ClippedSurrogateLoss,
     DeterministicPolicyLoss,
@@ -154,9 +155,9 @@ def _batch(head: Head, observations: np.ndarray, rng: np.random.Generator) -> di
     loss, n = head.loss, len(observations)
     batch: dict[str, Any] = {B.OBSERVATIONS: observations}
     n_actions = getattr(head, "n_actions", 0)
-    if isinstance(loss, QLoss | EnsembleQLoss | CategoricalQLoss | QuantileHuberLoss):
+    if isinstance(loss, QLoss | EnsembleQLoss | CategoricalQLoss | QuantileHuberLoss | BCQLoss):
         batch[B.ACTIONS] = rng.integers(0, n_actions, n)
-    if isinstance(loss, QLoss | SoftQLoss):
+    if isinstance(loss, QLoss | SoftQLoss | BCQLoss):
         batch[B.TARGETS] = rng.normal(size=n).astype(np.float32)
     elif isinstance(loss, EnsembleQLoss):
         members = head.members  # type: ignore[attr-defined]
