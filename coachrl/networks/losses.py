@@ -145,6 +145,20 @@ class BCQLoss:
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
+class CQLLoss(QLoss):
+    """Conservative Q-learning for discrete actions (Kumar et al. 2020, CQL(H)): ``QLoss``'s TD
+    regression plus ``alpha`` times logsumexp_b Q(s, b) - Q(s, a), which pushes down the Q of
+    actions the data does not take (a Q head trains by it when it carries it)."""
+
+    alpha: float = 1.0
+
+    def __post_init__(self) -> None:
+        QLoss.__post_init__(self)
+        if self.alpha < 0:
+            raise ConfigError(f"CQLLoss(alpha={self.alpha}): alpha must be >= 0")
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
 class SoftQLoss:
     """Soft Bellman regression of every critic onto one target (Haarnoja et al. 2018):
     ``weight * sum_i MSE(Q_i(s, a), y)``; the target comes precomputed with the batch."""

@@ -35,6 +35,7 @@ from coachrl.networks.heads import Head
 from coachrl.networks.losses import (
     BCQLoss,
     CategoricalQLoss,
+    CQLLoss,
     DeterministicPolicyLoss,
     EnsembleQLoss,
     OutputGradientLoss,
@@ -94,6 +95,23 @@ class BCQRegression:
         imitation = F.cross_entropy(logits, actions)
         loss = td + spec.imitation_weight * (imitation + spec.logit_penalty * logits.pow(2).mean())
         return loss, {"q_mean": q_taken.detach().mean(), "imitation_nll": imitation.detach()}
+
+
+@register_loss(CQLLoss)
+@dataclass(slots=True)
+class ConservativeQRegression:
+    """The TD loss of Q(s, a) plus alpha (logsumexp_b Q(s, b) - Q(s, a)) (CQL(H))."""
+
+    head: Head
+
+    def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
+        spec: CQLLoss = self.head.loss
+        q = out[self.head.name]
+        q_taken = q.gather(1, batch[B.ACTIONS].long().unsqueeze(1)).squeeze(1)
+        td = weighted_mean(_regression(spec.kind, q_taken, batch[B.TARGETS]), batch)
+        gap = (torch.logsumexp(q, dim=1) - q_taken).mean()
+        return td + spec.alpha * gap, {"q_mean": q_taken.detach().mean(),
+                                       "cql_gap": gap.detach()}
 
 
 @register_loss(EnsembleQLoss)

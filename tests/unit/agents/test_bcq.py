@@ -47,3 +47,23 @@ def test_bad_bcq_settings_are_refused() -> None:
 
     with pytest.raises(ConfigError, match="threshold"):
         BCQAlgorithmParams(threshold=0.0)
+
+
+def test_cql_adds_the_log_sum_exp_gap_to_the_td_loss() -> None:
+    """Q = (1, 2), action 0, target 1: TD 0, gap log(e + e^2) - 1 = 1.3133; alpha 2 doubles it,
+    and its gradient pushes Q(s, 1), the action the data did not take, down."""
+    import torch
+
+    from coachrl.backend.torch.losses import loss_for
+    from coachrl.core import batch as B
+    from coachrl.networks import CQLLoss, QHead
+
+    q = torch.tensor([[1.0, 2.0]], requires_grad=True)
+    batch = {B.ACTIONS: torch.tensor([0]), B.TARGETS: torch.tensor([1.0])}
+    for alpha in (1.0, 2.0):
+        loss, terms = loss_for(QHead(n_actions=2, loss=CQLLoss(alpha=alpha)))({"q": q}, batch)
+        gap = math.log(math.e + math.e ** 2) - 1.0
+        assert float(loss) == pytest.approx(alpha * gap, rel=1e-6)
+        assert float(terms["cql_gap"]) == pytest.approx(gap, rel=1e-6)
+    (grad,) = torch.autograd.grad(loss, q)
+    assert grad[0, 1] > 0 > grad[0, 0]  # descent lowers Q(s, 1), raises Q(s, 0)
