@@ -48,6 +48,17 @@ def experiment_dir(tmp_path: Path) -> Path:
 FIXED_LENGTH_ENV = "coachrl.environments.toy:FixedLengthEnv"
 
 
+@pytest.fixture(scope="session")
+def trained_dqn_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One short CartPole_DQN run (6,000 env steps, seed 0, evaluations at 3,000 and 6,000)
+    that tests of export, datasets and batch RL read and never change."""
+    from coachrl.api import train
+
+    return train("CartPole_DQN", seed=0, experiment_dir=tmp_path_factory.mktemp("dqn_run"),
+                 overrides={"schedule.improve_steps": 6000,
+                            "schedule.evaluation_period": 3000}).run_dir
+
+
 # Hardware or privileges this machine may lack: a test carrying one of these markers may skip.
 # Everything else must run: a skipped test, or a module skipped while it is collected (a
 # module-level importorskip or skip(allow_module_level=True), which no marker can excuse), fails

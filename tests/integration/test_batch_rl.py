@@ -21,14 +21,12 @@ BC = str(REPO / "presets" / "_candidates" / "CartPole_BC.py")
 
 
 @pytest.fixture(scope="module")
-def dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def dataset(trained_dqn_run: Path, tmp_path_factory: pytest.TempPathFactory
+            ) -> tuple[Path, Path]:
     """(the logging run, its dataset of 40 episodes with epsilon 0.2)."""
-    runs = tmp_path_factory.mktemp("runs")
-    run_dir = train("CartPole_DQN", seed=0, experiment_dir=runs,
-                    overrides={"schedule.improve_steps": 6000,
-                               "schedule.evaluation_period": 3000}).run_dir
-    path, _ = collect(str(run_dir), episodes=40, epsilon=0.2, out=runs / "data.h5")
-    return run_dir, path
+    out = tmp_path_factory.mktemp("data") / "data.h5"
+    path, _ = collect(str(trained_dqn_run), episodes=40, epsilon=0.2, out=out)
+    return trained_dqn_run, path
 
 
 def _evaluations(run_dir: Path) -> list[float]:

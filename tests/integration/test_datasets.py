@@ -20,25 +20,16 @@ from coachrl.memories.episodic import Episode
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from coachrl.api import train
-
-    return train("CartPole_DQN", seed=0, experiment_dir=tmp_path_factory.mktemp("runs"),
-                 overrides={"schedule.improve_steps": 3000,
-                            "schedule.evaluation_period": 1500}).run_dir
-
-
 @pytest.mark.slow
-def test_collect_records_the_policy_mixed_with_uniform_actions(trained_run: Path,
+def test_collect_records_the_policy_mixed_with_uniform_actions(trained_dqn_run: Path,
                                                                tmp_path: Path) -> None:
     out = tmp_path / "data" / "cartpole.h5"
-    assert main(["collect", str(trained_run), "--episodes", "12", "--epsilon", "0.3",
+    assert main(["collect", str(trained_dqn_run), "--episodes", "12", "--epsilon", "0.3",
                  "--out", str(out), "--envs", "4"]) == 0
     episodes, spec = read_dataset(out)
     assert len(episodes) == 12 and spec["source"]["epsilon"] == 0.3
     assert spec["action"] == {"kind": "discrete", "n": 2}
-    policy = load(trained_run)
+    policy = load(trained_dqn_run)
     for episode in episodes:
         d = episode.data
         np.testing.assert_allclose(d[B.BEHAVIOUR_PROBS].sum(1), 1.0)

@@ -192,26 +192,17 @@ def test_onnx_and_numpy_exports_equal_the_agent_for_every_network_kind(case: str
            observations, tmp_path / "policy", onnx=True)
 
 
-@pytest.fixture(scope="module")
-def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from coachrl.api import train
-
-    result = train("CartPole_DQN", seed=0, experiment_dir=tmp_path_factory.mktemp("runs"),
-                   overrides={"schedule.improve_steps": 6000, "schedule.evaluation_period": 3000})
-    return result.run_dir
-
-
 @pytest.mark.slow
 def test_exported_policies_evaluate_as_the_run_and_the_bundle_needs_no_torch(
-        trained_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        trained_dqn_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bundle, model = tmp_path / "policy.npz", tmp_path / "policy.onnx"
     for fmt, path in (("numpy", bundle), ("onnx", model)):
-        assert main(["export", str(trained_run), "--format", fmt, "--out", str(path)]) == 0
+        assert main(["export", str(trained_dqn_run), "--format", fmt, "--out", str(path)]) == 0
     spec = json.loads((tmp_path / "policy.json").read_text())
     assert spec["values"] == {"q": "q"} and spec["outputs"] == ["action", "q"]
     capsys.readouterr()
     means = []
-    for target in (trained_run, bundle, model):
+    for target in (trained_dqn_run, bundle, model):
         assert main(["evaluate", str(target), "--episodes", "5", "--seed", "3",
                      "--checkpoint", "best"]) == 0
         means.append(capsys.readouterr().out.strip().splitlines()[-1])
