@@ -65,6 +65,7 @@ class SACAgent(ContinuousActorCriticAgent):
     """Soft Actor-Critic for 1-D Box actions; the policy acts in [-1, 1], mapped onto the bounds."""
 
     params: SACParams
+    policy_head: SquashedGaussianPolicyHead
 
     def __init__(self, params: SACParams, context: AgentContext) -> None:
         super().__init__(params, context, memory=params.memory)

@@ -25,7 +25,7 @@ from benchmarks.common import Options, Ratio, Report, interleaved
 TITLE = "Exported policies: microseconds per action at batch 1, and file sizes"
 PRESETS = ("CartPole_DQN", "CartPole_ClippedPPO", "Pendulum_SAC")
 LATENCY, SIZE = "us per action (batch 1)", "KiB on disk"
-TORCH, NUMPY, ONNX = "torch module", "numpy bundle", "onnx runtime"
+TORCH, NUMPY, ONNX = "coachrl torch module", "coachrl numpy bundle", "onnx runtime"
 CALLS = 2_000
 
 

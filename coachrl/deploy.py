@@ -116,7 +116,8 @@ def write_numpy(export: PolicyExport, spec: Mapping[str, Any], out: Path) -> lis
     out.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(spec)
     with out.open("wb") as handle:  # np.savez on a path would append .npz to other suffixes
-        np.savez(handle, **{SPEC_KEY: np.array(text)}, **weights)
+        savez: Any = np.savez  # its stub reads ** of arrays as its bool keyword
+        savez(handle, **{SPEC_KEY: np.array(text)}, **weights)
     sidecar = out.with_suffix(".json")
     sidecar.write_text(json.dumps(spec, indent=1) + "\n")
     return [out, sidecar]

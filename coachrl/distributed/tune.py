@@ -28,10 +28,10 @@ class StudyServer:
 
     def __init__(self, journal: str, settings: TuneSettings) -> None:
         import optuna
+        from optuna.storages.journal import JournalFileBackend
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        storage = optuna.storages.JournalStorage(
-            optuna.storages.journal.JournalFileBackend(journal))
+        storage = optuna.storages.JournalStorage(JournalFileBackend(journal))
         self.params = settings.params
         self.study = optuna.create_study(
             study_name=STUDY_NAME, storage=storage, direction="maximize", load_if_exists=True,
@@ -162,11 +162,11 @@ def run_study(settings: TuneSettings, study_dir: Path, *, echo: Any = print
     try:
         here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(),
                                               soft=False)  # the journal is on this node's disk
-        server = ray.remote(StudyServer).options(num_cpus=0, scheduling_strategy=here).remote(
+        server: Any = ray.remote(StudyServer).options(num_cpus=0, scheduling_strategy=here).remote(
             str(study_dir / JOURNAL), settings)
-        task = ray.remote(run_trial).options(num_cpus=1, max_retries=0)
+        task: Any = ray.remote(run_trial).options(num_cpus=1, max_retries=0)
         pending: dict[Any, int] = {}
-        finished = ray.get(server.finished.remote())
+        finished = int(ray.get(server.finished.remote()))
         if finished:
             echo(f"resuming: {finished} of {settings.trials} trials finished already")
         while True:

@@ -110,7 +110,8 @@ def read_coach_csv(path: str | Path) -> list[Episode]:
         raise ConfigError(f"{path!s} lacks Coach's dataset columns "
                           f"{missing or ['state_feature_0', '...']}")
     rows.sort(key=lambda r: (int(r["episode_id"]), int(r["transition_number"])))
-    episodes, current = [], []
+    episodes: list[Episode] = []
+    current: list[dict[str, str]] = []
     for row in rows:
         if current and row["episode_id"] != current[-1]["episode_id"]:
             episodes.append(_coach_episode(current, features))

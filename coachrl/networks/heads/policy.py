@@ -16,6 +16,7 @@ from coachrl.networks.heads.base import (
     register_head,
 )
 from coachrl.networks.losses import (
+    ACERPolicyLoss,
     ClippedSurrogateLoss,
     DeterministicPolicyLoss,
     KLPenaltySurrogateLoss,
@@ -24,7 +25,8 @@ from coachrl.networks.losses import (
 )
 
 # the losses that train a policy through log pi(a|s) of its own distribution
-LikelihoodRatioLoss = ClippedSurrogateLoss | KLPenaltySurrogateLoss | PolicyGradientLoss
+LikelihoodRatioLoss = (ClippedSurrogateLoss | KLPenaltySurrogateLoss | PolicyGradientLoss
+                       | ACERPolicyLoss)
 
 POLICY_GAIN = 0.01  # a near-uniform (near-zero-mean) policy at the start (Andrychowicz et al.)
 LOG_STD_MIN, LOG_STD_MAX = -20.0, 2.0
