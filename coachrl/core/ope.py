@@ -114,6 +114,8 @@ SEQUENTIAL = ("PDIS", "WIS", "SDR")
 
 
 def _interval(samples: NDArray, confidence: float) -> tuple[float, float]:
+    if samples.size == 0:  # no resamples asked for: no interval
+        return float("nan"), float("nan")
     tail = (1.0 - confidence) / 2 * 100
     low, high = np.nanpercentile(samples, [tail, 100 - tail])
     return float(low), float(high)

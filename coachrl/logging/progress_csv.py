@@ -10,8 +10,18 @@ COLUMNS = (
     "Episode #", "Training Iter", "In Heatup", "Total steps", "Wall-Clock Time",
     "Training Reward", "Episode Length", "Exploration", "Evaluation Reward",
     "Evaluation Reward Std", "Loss", "Success", "Evaluation Success Rate",
-)  # the last two only for envs that report info["is_success"] (goal envs)
-DETERMINISTIC_COLUMNS = tuple(c for c in COLUMNS if c != "Wall-Clock Time")
+    # off-policy estimates of the policy at each evaluation of a run trained from a dataset
+    "Inverse Propensity Score", "Direct Method Reward", "Doubly Robust",
+    "Per-Decision Importance Sampling", "Weighted Importance Sampling",
+    "Sequential Doubly Robust",
+)  # "Success" and "Evaluation Success Rate" only for envs that report info["is_success"]
+OPE_COLUMNS = {"IPS": "Inverse Propensity Score", "DM": "Direct Method Reward",
+               "DR": "Doubly Robust", "PDIS": "Per-Decision Importance Sampling",
+               "WIS": "Weighted Importance Sampling", "SDR": "Sequential Doubly Robust"}
+# what a determinism trace compares: not the wall clock, and not the off-policy estimates,
+# which only runs from a dataset fill (the stored traces predate them)
+DETERMINISTIC_COLUMNS = tuple(c for c in COLUMNS
+                              if c != "Wall-Clock Time" and c not in OPE_COLUMNS.values())
 
 
 class ProgressCsv:

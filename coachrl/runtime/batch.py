@@ -19,7 +19,10 @@ import numpy as np
 
 from coachrl.agent import LearnsFromReplay
 from coachrl.core import batch as B
-from coachrl.errors import ConfigError, IncompatibleSpaces
+from coachrl.core.ope import Decisions, bandit_estimates, sequential_estimates
+from coachrl.core.ope import Episode as OPEEpisode
+from coachrl.errors import ConfigError, ExportError, IncompatibleSpaces
+from coachrl.logging.progress_csv import OPE_COLUMNS
 from coachrl.memories.dataset import read_dataset
 from coachrl.params.base import Preset
 from coachrl.params.tree import apply_overrides
@@ -84,6 +87,45 @@ class BatchTrainer(Trainer):
         if not (memory is not None and len(memory)):  # a resumed run's memory came back
             agent.store(data, env_steps=0)
 
+    def evaluation_extras(self) -> dict[str, float]:
+        """Off-policy estimates of the policy being trained, from the dataset: IPS, DM and DR
+        over its decisions, PDIS, WIS and SDR over its episodes (``coachrl.core.ope``), the
+        target policy the agent's action probabilities without exploring, the model its Q
+        where it has one. Logged beside each evaluation (progress.csv, TensorBoard ope/)."""
+        try:
+            export = self.agent.policy_export()
+            episodes = self._ope_episodes(export)
+        except (ExportError, ConfigError):  # continuous actions, or a policy not exportable
+            return {}
+        rng = np.random.default_rng(self.counters.evaluations)
+        discount = float(self.preset.agent.algorithm.discount)
+        estimates = {**sequential_estimates(episodes, discount=discount, rng=rng, resamples=0),
+                     **bandit_estimates(_decisions(episodes), rng=rng, resamples=0)}
+        self.logger.scalars({f"ope/{name}": e.value for name, e in estimates.items()},
+                            self.counters.env_steps)
+        return {OPE_COLUMNS[name]: e.value for name, e in estimates.items()}
+
+    def _ope_episodes(self, export: Any) -> list[OPEEpisode]:
+        observations = np.concatenate([e.data[B.OBSERVATIONS] for e in self.episodes])
+        if self.filters.observations is not None:
+            observations = self.filters.observations(observations)
+        out = export.network.predict(observations)
+        scores = out[export.action.scores]
+        target = export.action.exploration.probabilities(
+            scores, step=self.counters.env_steps, explore=False)
+        q = out.get(export.values.get("q", ""))
+        q = q if q is not None and q.ndim == 2 else None
+        bounds = np.cumsum([0] + [len(e) for e in self.episodes])
+        made = []
+        for episode, start, stop in zip(self.episodes, bounds[:-1], bounds[1:], strict=True):
+            d = episode.data
+            actions = d[B.ACTIONS].astype(np.int64)
+            made.append(OPEEpisode(Decisions(
+                actions=actions, rewards=d[B.REWARDS].astype(np.float64),
+                behaviour=d[B.BEHAVIOUR_PROBS][np.arange(len(actions)), actions],
+                target=target[start:stop], q=None if q is None else q[start:stop])))
+        return made
+
     def _loop(self, start: float) -> str:
         c = self.counters
         improve = int(self.preset.schedule.improve_steps)
@@ -104,3 +146,13 @@ class BatchTrainer(Trainer):
 def trainer_for(preset: Preset, **kwargs: Any) -> Trainer:
     """The single-process trainer of a preset: from its env, or from ``run.dataset``."""
     return BatchTrainer(preset, **kwargs) if preset.run.dataset else Trainer(preset, **kwargs)
+
+
+def _decisions(episodes: list[OPEEpisode]) -> Decisions:
+    """Every step of every episode as one set of logged decisions (the bandit estimators)."""
+    steps = [e.steps for e in episodes]
+    q = None if steps[0].q is None else np.concatenate([d.q for d in steps])  # type: ignore[misc]
+    return Decisions(actions=np.concatenate([d.actions for d in steps]),
+                     rewards=np.concatenate([d.rewards for d in steps]),
+                     behaviour=np.concatenate([d.behaviour for d in steps]),
+                     target=np.concatenate([d.target for d in steps]), q=q)

@@ -219,7 +219,8 @@ class Trainer:
                          "In Heatup": 0, "Total steps": c.env_steps,
                          "Wall-Clock Time": round(c.wall_time, 3),
                          "Evaluation Reward": result.mean, "Evaluation Reward Std": result.std,
-                         "Evaluation Success Rate": "" if success_rate is None else success_rate})
+                         "Evaluation Success Rate": "" if success_rate is None else success_rate,
+                         **self.evaluation_extras()})
         c.csv_rows += 1
         self.logger.scalars({"eval/return_mean": result.mean, "eval/return_std": result.std,
                              "eval/episode_length": float(result.lengths.mean()),
@@ -237,6 +238,10 @@ class Trainer:
         if self.on_evaluation is not None and self.on_evaluation(c.env_steps, result.mean):
             self._stopped_by_caller = True
         return self._stopped_by_caller or (reached and self.preset.run.stop_at_threshold)
+
+    def evaluation_extras(self) -> dict[str, float]:
+        """More columns of an evaluation's progress.csv row (a batch run's estimates)."""
+        return {}
 
     def _record_video(self) -> None:
         """One more deterministic episode, rendered: an MP4 in run_dir/videos/ and a video

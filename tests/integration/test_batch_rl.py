@@ -71,6 +71,14 @@ def test_a_replay_agent_trains_from_the_dataset_and_bad_requests_are_refused(
                  "--experiment-dir", str(tmp_path)]) == 0
     (run_dir,) = tmp_path.glob("CartPole_DQN/*")
     assert len(_evaluations(run_dir)) == 2
+    with open(run_dir / "progress.csv", newline="") as handle:  # estimates beside evaluations
+        rows = [r for r in csv.DictReader(handle) if r["Evaluation Reward"]]
+    for row in rows:
+        for column in ("Inverse Propensity Score", "Direct Method Reward", "Doubly Robust",
+                       "Per-Decision Importance Sampling", "Sequential Doubly Robust"):
+            assert np.isfinite(float(row[column])), (column, row[column])
+        # DQN's greedy target and epsilon 0.2 logging: IPS weights each matching step by 1/0.9
+        assert 0.0 < float(row["Inverse Propensity Score"]) < 1.0 / 0.9
     with pytest.raises(ConfigError, match="learns from its own rollouts"):
         train("CartPole_ClippedPPO", experiment_dir=tmp_path,
               overrides={"run.dataset": str(data), "run.epochs": 1})
