@@ -137,10 +137,6 @@ class ACERAgent(RolloutAgent):
         self.main.copy_to(self.average, tau=1.0 - p.average_decay)
         return metrics
 
-    def sync_acting(self) -> None:
-        if self.acting is not self.main:
-            self.acting.set_weights(self.main.get_weights())
-
     def state_dict(self) -> State:
         return super().state_dict() | {"replay": self.replay.state_dict()}
 

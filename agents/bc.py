@@ -75,7 +75,3 @@ class BCAgent(ReplayAgent):
     def policy_export(self) -> PolicyExport:
         return self.exported(self.acting, self.policy_head.name, values={},
                              continuous=self.policy_head.distribution is Distribution.GAUSSIAN)
-
-    def sync_acting(self) -> None:
-        if self.acting is not self.main:
-            self.acting.set_weights(self.main.get_weights())

@@ -111,9 +111,6 @@ class NStepQAgent(RolloutAgent):
         if (self.train_steps + 1) % self.params.algorithm.target_update_period == 0:
             self.online.copy_to(self.target)
 
-    def sync_acting(self) -> None:
-        if self.acting is not self.online:
-            self.acting.set_weights(self.online.get_weights())
 
     # -- asynchronous workers (ComputesGradients), as A3C --------------------------------------
     def weights(self) -> dict[str, Weights]:

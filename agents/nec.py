@@ -122,9 +122,6 @@ class NECAgent(ReplayAgent):
                                               B.TARGETS: embedding_grads})
         return metrics | {"loss/total": loss, "q/target_mean": float(targets.mean())}
 
-    def sync_acting(self) -> None:
-        if self.acting is not self.online:
-            self.acting.set_weights(self.online.get_weights())
 
     # -- the dictionary travels with the weights (workers act on it) and the checkpoints ------
     def weights(self) -> dict[str, Weights]:

@@ -123,10 +123,6 @@ class PGAgent(Agent):
         self.sync_acting()
         return metrics
 
-    def sync_acting(self) -> None:
-        if self.acting is not self.main:
-            self.acting.set_weights(self.main.get_weights())
-
     def state_dict(self) -> State:
         finished = ({key: np.concatenate([part[key] for part in self.finished])
                      for key in self.finished[0]} if self.finished else {})

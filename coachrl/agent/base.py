@@ -74,6 +74,7 @@ class Agent(ABC):
         self.train_steps = 0
         self.exploration: ExplorationPolicy | None = None
         self.exploration_state: ExplorationState = {}  # per-env memory of the policy, if any
+        self._acting_copies: list[tuple[Network, Network]] = []  # (source, copy) to follow
 
     # -- building blocks -------------------------------------------------------------------
     def network_spec(self, heads: tuple[HeadSpec, ...]) -> NetworkSpec:
@@ -100,6 +101,7 @@ class Agent(ABC):
             return source
         acting = self.context.actor.build(source.spec)
         acting.set_weights(source.get_weights())
+        self._acting_copies.append((source, acting))
         return acting
 
     def learning_rate(self, step: int) -> float:
@@ -171,8 +173,10 @@ class Agent(ABC):
     def exploration_rate(self, step: int) -> float:
         return 0.0
 
-    def sync_acting(self) -> None:  # noqa: B027 (an optional hook: empty by default)
-        """Bring acting copies up to date after training."""
+    def sync_acting(self) -> None:
+        """Bring the acting copies (``build_acting_copy``) up to date after training."""
+        for source, acting in self._acting_copies:
+            acting.set_weights(source.get_weights())
 
     def weights(self) -> dict[str, Weights]:
         """The trainable networks' weights by name: what a learner sends its workers."""

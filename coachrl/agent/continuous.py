@@ -77,10 +77,6 @@ class ContinuousActorCriticAgent(ReplayAgent):
                               f"updates (torch), not {self.context.learner.name!r}")
         self.update.set_learning_rate(self.apply_learning_rate(step))
 
-    def sync_acting(self) -> None:
-        if self.acting is not self.actor:  # acting in numpy: follow the trained actor
-            self.acting.set_weights(self.actor.get_weights())
-
     def state_dict(self) -> State:
         return super().state_dict() | ({"update": self.update.state_dict()} if self.update else {})
 

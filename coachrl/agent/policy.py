@@ -101,7 +101,3 @@ class PolicyOptimizationAgent(RolloutAgent):
         else:
             log_probs = categorical_log_prob(out[head.name], actions.astype(np.int64))
         return {B.VALUES: out[self.value_head.name], B.LOG_PROBS: log_probs}
-
-    def sync_acting(self) -> None:
-        if self.acting is not self.main:
-            self.acting.set_weights(self.main.get_weights())

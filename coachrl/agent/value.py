@@ -219,10 +219,6 @@ class ValueOptimizationAgent(ReplayAgent):
                                  discounts=transitions.get(B.DISCOUNTS))
         return np.abs(targets - taken_values(q, transitions[B.ACTIONS]))
 
-    def sync_acting(self) -> None:
-        if self.acting is not self.online:
-            self.acting.set_weights(self.online.get_weights())
-
     def state_dict(self) -> State:
         state = super().state_dict()
         if self.noisy:  # the acting noise of now, and when it was drawn: exact resume
