@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export(commands)
     _add_tune(commands)
     _add_collect(commands)
+    _add_ope(commands)
     commands.add_parser("presets", help="list presets with env, agent and threshold")
     # dashboard, compare, and train --seeds
     commands_dashboard.add_parsers(commands, commands.choices["train"])
@@ -163,13 +164,39 @@ def _add_collect(commands: argparse._SubParsersAction) -> None:
 
 
 
+def _add_ope(commands: argparse._SubParsersAction) -> None:
+    """``ope``: off-policy estimates of a run's policy from a dataset (docs/batch_rl.md)."""
+    ope = commands.add_parser("ope", help="estimate a run's return from a dataset without "
+                                          "running it (off-policy evaluation)")
+    ope.add_argument("target", help="run directory (its best checkpoint, else its last)")
+    ope.add_argument("--dataset", required=True, help="dataset (coachrl collect; .h5 or Coach "
+                                                      "CSV) with the logging policy's "
+                                                      "probabilities")
+    ope.add_argument("--checkpoint", choices=("best", "last"), default="best")
+    ope.add_argument("--discount", type=float, default=None,
+                     help="discount of the estimated return (default: the agent's)")
+    ope.add_argument("--models", type=int, default=5,
+                     help="FQE models fitted on resampled episodes (default 5)")
+    ope.add_argument("--fqe-steps", type=int, default=5000,
+                     help="gradient steps of each FQE fit (default 5000)")
+    ope.add_argument("--resamples", type=int, default=200,
+                     help="bootstrap resamples per model (default 200)")
+    ope.add_argument("--confidence", type=float, default=0.95, help="interval level (0.95)")
+    ope.add_argument("--measure", type=int, default=0, metavar="EPISODES",
+                     help="also run the policy for EPISODES episodes and print its measured "
+                          "returns beside the estimates")
+    ope.add_argument("--seed", type=int, default=0)
+    ope.add_argument("--json", dest="json_out", default=None, metavar="FILE",
+                     help="write the estimates (and measured returns) to FILE as JSON")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from coachrl import commands
 
     handlers = {"train": commands.train, "evaluate": commands.evaluate,
                 "export": commands.export, "tune": commands.tune,
-                "collect": commands.collect,
+                "collect": commands.collect, "ope": commands.ope,
                 "presets": commands.presets, "dashboard": commands_dashboard.dashboard,
                 "compare": commands_dashboard.compare}
     if args.command == "train" and args.seeds is not None:

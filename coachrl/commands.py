@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -221,6 +222,34 @@ def collect(args: argparse.Namespace) -> int:
     print(f"wrote {path}: {len(episodes)} episodes, {sum(len(e) for e in episodes):,} "
           f"transitions, mean return {np.mean(returns):.1f} ({path.stat().st_size / 1024:.0f} "
           "KiB)")
+    return 0
+
+
+def ope(args: argparse.Namespace) -> int:
+    from coachrl.ope import estimate, measured_return
+
+    if not 0.0 < args.confidence < 1.0:
+        raise ConfigError(f"--confidence {args.confidence} must lie in (0, 1)")
+    report = estimate(args.target, args.dataset, checkpoint=args.checkpoint,
+                      discount=args.discount, models=args.models, fqe_steps=args.fqe_steps,
+                      resamples=args.resamples, confidence=args.confidence, seed=args.seed)
+    print(f"{report.episodes} episodes, {report.transitions:,} decisions; discount "
+          f"{report.discount:g}; {report.models} FQE models; {args.confidence:.0%} intervals")
+    print("\n".join(report.lines()))
+    out: dict[str, Any] = {"discount": report.discount, "estimates": {
+        e.name: {"value": e.value, "low": e.low, "high": e.high}
+        for e in report.estimates.values()}}
+    if args.measure:
+        discounted, returns = measured_return(args.target, episodes=args.measure,
+                                              discount=report.discount,
+                                              checkpoint=args.checkpoint, seed=args.seed)
+        print(f"measured over {args.measure} episodes: discounted return "
+              f"{discounted.mean():.3f} (std {discounted.std():.3f}), return "
+              f"{returns.mean():.1f}")
+        out["measured"] = {"discounted": float(discounted.mean()),
+                           "return": float(returns.mean()), "episodes": args.measure}
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(out, indent=2))
     return 0
 
 

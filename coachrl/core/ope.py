@@ -13,6 +13,8 @@ Sequential estimators read whole episodes (discount gamma):
   w_it = prod_{k <= t} rho_ik;
 - weighted importance sampling, WIS: sum_i W_i G_i / sum_i W_i, W_i = prod_t rho_it, G_i the
   episode's discounted return;
+- the sequential direct method, SDM: mean_i v(x_i0), the model's value of each episode's first
+  state (with a Q fitted for the target policy, FQE: Le et al. 2019);
 - sequential doubly robust, SDR (Jiang & Li 2016): per episode, backwards from V_T = 0,
   V_t = v(x_t) + rho_t (r_t + gamma V_{t+1} - q(x_t, a_t)), v(x) = sum_a pi(a|x) q(x, a);
   the estimate is the mean of V_0.
@@ -24,7 +26,7 @@ Each comes with a percentile bootstrap interval over the decisions (bandit) or t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,6 +42,7 @@ class Estimate:
     value: float
     low: float
     high: float
+    samples: NDArray | None = field(default=None, repr=False, compare=False)  # the resamples
 
     def contains(self, value: float) -> bool:
         return self.low <= value <= self.high
@@ -110,15 +113,30 @@ def _wis(episodes: Sequence[Episode], discount: float) -> float:
     return float((weights * returns).sum() / total) if total > 0 else float("nan")
 
 
-SEQUENTIAL = ("PDIS", "WIS", "SDR")
+SEQUENTIAL = ("PDIS", "WIS", "SDM", "SDR")
 
 
-def _interval(samples: NDArray, confidence: float) -> tuple[float, float]:
-    if samples.size == 0:  # no resamples asked for: no interval
+def interval(samples: NDArray, confidence: float) -> tuple[float, float]:
+    if samples.size == 0 or np.isnan(samples).all():  # no resamples, or none defined
         return float("nan"), float("nan")
     tail = (1.0 - confidence) / 2 * 100
     low, high = np.nanpercentile(samples, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def _estimate(name: str, value: float, samples: NDArray, confidence: float) -> Estimate:
+    return Estimate(name, value, *interval(samples, confidence), samples=samples)
+
+
+def all_decisions(episodes: Sequence[Episode]) -> Decisions:
+    """Every step of every episode as one set of logged decisions (the bandit estimators)."""
+    steps = [e.steps for e in episodes]
+    q = None if any(d.q is None for d in steps) else np.concatenate(
+        [d.q for d in steps])  # type: ignore[misc]
+    return Decisions(actions=np.concatenate([d.actions for d in steps]),
+                     rewards=np.concatenate([d.rewards for d in steps]),
+                     behaviour=np.concatenate([d.behaviour for d in steps]),
+                     target=np.concatenate([d.target for d in steps]), q=q)
 
 
 def bandit_estimates(decisions: Decisions, *, rng: np.random.Generator, resamples: int = 500,
@@ -133,29 +151,29 @@ def bandit_estimates(decisions: Decisions, *, rng: np.random.Generator, resample
         if name != "IPS" and decisions.q is None:
             continue
         terms = terms_of(decisions)
-        out[name] = Estimate(name, float(terms.mean()),
-                             *_interval(terms[draws].mean(axis=1), confidence))
+        out[name] = _estimate(name, float(terms.mean()), terms[draws].mean(axis=1), confidence)
     return out
 
 
 def sequential_estimates(episodes: Sequence[Episode], *, discount: float,
                          rng: np.random.Generator, resamples: int = 500,
                          confidence: float = 0.95) -> dict[str, Estimate]:
-    """PDIS, WIS and SDR (SDR only with a model ``q`` on every episode), each with its interval
-    from resampling whole episodes."""
+    """PDIS, WIS, SDM and SDR (SDM and SDR only with a model ``q`` on every episode), each with
+    its interval from resampling whole episodes. WIS is NaN where every episode's weight is 0
+    (a deterministic target that the data never follows for a whole episode)."""
     if not episodes:
         raise ConfigError("no logged episodes to estimate from")
     n = len(episodes)
     draws = rng.integers(0, n, size=(resamples, n))
     per_episode = {"PDIS": np.array([_pdis(e.steps, discount) for e in episodes])}
     if all(e.steps.q is not None for e in episodes):
+        per_episode["SDM"] = np.array([_direct(e.steps)[0] for e in episodes])
         per_episode["SDR"] = np.array([_sdr(e.steps, discount) for e in episodes])
-    out = {name: Estimate(name, float(values.mean()),
-                          *_interval(values[draws].mean(axis=1), confidence))
+    out = {name: _estimate(name, float(values.mean()), values[draws].mean(axis=1), confidence)
            for name, values in per_episode.items()}
     weights = np.array([np.prod(e.steps.ratios()) for e in episodes])
     returns = np.array([_discounted_return(e.steps, discount) for e in episodes])
     with np.errstate(invalid="ignore", divide="ignore"):
         boot = (weights[draws] * returns[draws]).sum(1) / weights[draws].sum(1)
-    out["WIS"] = Estimate("WIS", _wis(episodes, discount), *_interval(boot, confidence))
+    out["WIS"] = _estimate("WIS", _wis(episodes, discount), boot, confidence)
     return {name: out[name] for name in SEQUENTIAL if name in out}

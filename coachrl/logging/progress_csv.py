@@ -17,7 +17,8 @@ COLUMNS = (
 )  # "Success" and "Evaluation Success Rate" only for envs that report info["is_success"]
 OPE_COLUMNS = {"IPS": "Inverse Propensity Score", "DM": "Direct Method Reward",
                "DR": "Doubly Robust", "PDIS": "Per-Decision Importance Sampling",
-               "WIS": "Weighted Importance Sampling", "SDR": "Sequential Doubly Robust"}
+               "WIS": "Weighted Importance Sampling", "SDR": "Sequential Doubly Robust",
+               "SDM": "Sequential Direct Method"}
 # what a determinism trace compares: not the wall clock, and not the off-policy estimates,
 # which only runs from a dataset fill (the stored traces predate them)
 DETERMINISTIC_COLUMNS = tuple(c for c in COLUMNS

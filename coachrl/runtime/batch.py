@@ -16,17 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from coachrl.agent import LearnsFromReplay
 from coachrl.core import batch as B
-from coachrl.core.ope import Decisions, bandit_estimates, sequential_estimates
-from coachrl.core.ope import Episode as OPEEpisode
+from coachrl.core.ope import all_decisions, bandit_estimates, sequential_estimates
 from coachrl.errors import ConfigError, ExportError, IncompatibleSpaces
 from coachrl.logging.progress_csv import OPE_COLUMNS
 from coachrl.memories.dataset import read_dataset
+from coachrl.memories.episodic import Episode
 from coachrl.params.base import Preset
 from coachrl.params.tree import apply_overrides
 from coachrl.runtime.loop import Trainer
+from coachrl.runtime.ope import fit_q, logged_episodes
 
 LOADED = (B.OBSERVATIONS, B.ACTIONS, B.REWARDS, B.NEXT_OBSERVATIONS, B.TERMINATED)
 
@@ -49,6 +51,8 @@ class BatchTrainer(Trainer):
     def __init__(self, preset: Preset, *, run_dir: Path, **trainer: Any) -> None:
         self.episodes, self.dataset_spec = read_dataset(preset.run.dataset)
         self.transitions = sum(len(e) for e in self.episodes)
+        self._bounds = np.cumsum([0] + [len(e) for e in self.episodes])
+        self._rewards: NDArray | None = None  # the reward model's r(s, .) of the dataset
         super().__init__(batch_schedule(preset, self.transitions), run_dir=run_dir, **trainer)
         try:
             if not isinstance(self.agent, LearnsFromReplay):
@@ -88,43 +92,50 @@ class BatchTrainer(Trainer):
             agent.store(data, env_steps=0)
 
     def evaluation_extras(self) -> dict[str, float]:
-        """Off-policy estimates of the policy being trained, from the dataset: IPS, DM and DR
-        over its decisions, PDIS, WIS and SDR over its episodes (``coachrl.core.ope``), the
-        target policy the agent's action probabilities without exploring, the model its Q
-        where it has one. Logged beside each evaluation (progress.csv, TensorBoard ope/)."""
+        """Off-policy estimates of the policy being trained, from the dataset: PDIS, WIS, SDM
+        and SDR over its episodes, the model the agent's own Q where it has one, and IPS, DM
+        and DR over its decisions, the model a reward regression fitted once
+        (``coachrl.core.ope``, ``coachrl.runtime.ope``); the target policy is the agent's
+        action probabilities without exploring. Logged beside each evaluation (progress.csv,
+        TensorBoard ope/). ``coachrl ope`` gives the same with FQE's model and intervals."""
         try:
             export = self.agent.policy_export()
-            episodes = self._ope_episodes(export)
+            observations, target, q = self._target(export)
         except (ExportError, ConfigError):  # continuous actions, or a policy not exportable
             return {}
         rng = np.random.default_rng(self.counters.evaluations)
         discount = float(self.preset.agent.algorithm.discount)
-        estimates = {**sequential_estimates(episodes, discount=discount, rng=rng, resamples=0),
-                     **bandit_estimates(_decisions(episodes), rng=rng, resamples=0)}
+        rewards = self._reward_model(observations)
+        estimates = {**sequential_estimates(logged_episodes(self.episodes, target, q),
+                                            discount=discount, rng=rng, resamples=0),
+                     **bandit_estimates(all_decisions(
+                         logged_episodes(self.episodes, target, rewards)), rng=rng,
+                         resamples=0)}
         self.logger.scalars({f"ope/{name}": e.value for name, e in estimates.items()},
                             self.counters.env_steps)
         return {OPE_COLUMNS[name]: e.value for name, e in estimates.items()}
 
-    def _ope_episodes(self, export: Any) -> list[OPEEpisode]:
+    def _target(self, export: Any) -> tuple[NDArray, NDArray, NDArray | None]:
+        """The dataset's (filtered) observations, pi(.|s) and the agent's Q(s, .) of them."""
         observations = np.concatenate([e.data[B.OBSERVATIONS] for e in self.episodes])
         if self.filters.observations is not None:
             observations = self.filters.observations(observations)
         out = export.network.predict(observations)
-        scores = out[export.action.scores]
         target = export.action.exploration.probabilities(
-            scores, step=self.counters.env_steps, explore=False)
+            out[export.action.scores], step=self.counters.env_steps, explore=False)
         q = out.get(export.values.get("q", ""))
-        q = q if q is not None and q.ndim == 2 else None
-        bounds = np.cumsum([0] + [len(e) for e in self.episodes])
-        made = []
-        for episode, start, stop in zip(self.episodes, bounds[:-1], bounds[1:], strict=True):
-            d = episode.data
-            actions = d[B.ACTIONS].astype(np.int64)
-            made.append(OPEEpisode(Decisions(
-                actions=actions, rewards=d[B.REWARDS].astype(np.float64),
-                behaviour=d[B.BEHAVIOUR_PROBS][np.arange(len(actions)), actions],
-                target=target[start:stop], q=None if q is None else q[start:stop])))
-        return made
+        return observations, target, q if q is not None and q.ndim == 2 else None
+
+    def _reward_model(self, observations: NDArray) -> NDArray:
+        """r(s, a) [N, actions] of the dataset's observations, regressed once."""
+        if self._rewards is None:
+            episodes = [Episode({**e.data, B.OBSERVATIONS: observations[start:stop]})
+                        for e, start, stop in zip(self.episodes, self._bounds[:-1],
+                                                  self._bounds[1:], strict=True)]
+            self._rewards = fit_q(episodes, lambda x: x, spaces=self.env.spaces, discount=0.0,
+                                  steps=0, seed=self.preset.run.seed,
+                                  threads=self.preset.run.torch_threads)(observations)
+        return self._rewards
 
     def _loop(self, start: float) -> str:
         c = self.counters
@@ -146,13 +157,3 @@ class BatchTrainer(Trainer):
 def trainer_for(preset: Preset, **kwargs: Any) -> Trainer:
     """The single-process trainer of a preset: from its env, or from ``run.dataset``."""
     return BatchTrainer(preset, **kwargs) if preset.run.dataset else Trainer(preset, **kwargs)
-
-
-def _decisions(episodes: list[OPEEpisode]) -> Decisions:
-    """Every step of every episode as one set of logged decisions (the bandit estimators)."""
-    steps = [e.steps for e in episodes]
-    q = None if steps[0].q is None else np.concatenate([d.q for d in steps])  # type: ignore[misc]
-    return Decisions(actions=np.concatenate([d.actions for d in steps]),
-                     rewards=np.concatenate([d.rewards for d in steps]),
-                     behaviour=np.concatenate([d.behaviour for d in steps]),
-                     target=np.concatenate([d.target for d in steps]), q=q)

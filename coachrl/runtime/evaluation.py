@@ -22,6 +22,7 @@ class EvaluationResult:
     lengths: NDArray  # [episodes]
     actions: NDArray | None = None  # [steps * live envs, ...] actions taken, for histograms
     successes: NDArray | None = None  # [episodes] 1/0 where the env said, NaN where not
+    discounted_returns: NDArray | None = None  # [episodes] sum_t gamma^t r_t, when asked for
 
     @property
     def mean(self) -> float:
@@ -41,14 +42,17 @@ class EvaluationResult:
 
 def evaluate(agent: Agent, env: VectorEnvironment, *, step: int,
              observe: Callable[[NDArray], NDArray] = lambda x: x,
-             on_frame: Callable[[NDArray], None] | None = None) -> EvaluationResult:
+             on_frame: Callable[[NDArray], None] | None = None,
+             discount: float | None = None) -> EvaluationResult:
     """Run one episode in each of the env's N envs with ``explore=False``; stats of the first N.
 
     ``observe`` applies the run's observation filter without updating its statistics.
-    ``on_frame`` receives env 0's frames until its episode ends (for video).
+    ``on_frame`` receives env 0's frames until its episode ends (for video). With ``discount``
+    the result also has each episode's discounted return (off-policy evaluation compares it).
     """
     n = env.n_envs
     returns, lengths = np.zeros(n), np.zeros(n, dtype=np.int64)
+    discounted = np.zeros(n)
     successes = np.full(n, np.nan)
     finished = np.zeros(n, dtype=bool)
     observations = env.reset()
@@ -66,6 +70,8 @@ def evaluate(agent: Agent, env: VectorEnvironment, *, step: int,
         live = result.valid & ~finished
         taken.append(np.asarray(actions)[live])
         returns += np.where(live, result.rewards, 0.0)
+        if discount is not None:
+            discounted += np.where(live, result.rewards * discount ** lengths, 0.0)
         lengths += live
         if ended.successes is not None:  # ended lists every env whose episode ended, in order
             enders = np.flatnonzero(result.valid & result.dones)
@@ -74,7 +80,8 @@ def evaluate(agent: Agent, env: VectorEnvironment, *, step: int,
         finished |= live & result.dones
         observations = result.observations
     return EvaluationResult(returns, lengths, np.concatenate(taken) if taken else None,
-                            None if np.isnan(successes).all() else successes)
+                            None if np.isnan(successes).all() else successes,
+                            None if discount is None else discounted)
 
 
 def validation_score(validation: Validation, result: EvaluationResult) -> float:

@@ -73,8 +73,10 @@ def test_sequential_estimates_hold_the_truth_and_sdr_varies_less_than_pdis() -> 
     values: dict[str, list[float]] = {name: [] for name in held}
     for _ in range(DRAWS):
         estimates = sequential_estimates(_episodes(rng), discount=GAMMA, rng=rng, resamples=300)
-        assert list(estimates) == ["PDIS", "WIS", "SDR"]
+        assert list(estimates) == ["PDIS", "WIS", "SDM", "SDR"]
         for name, estimate in estimates.items():
+            if name not in held:  # SDM: the biased model's value alone
+                continue
             held[name] += estimate.contains(MDP_TRUTH)
             values[name].append(estimate.value)
     assert all(count >= 0.85 * DRAWS for count in held.values()), held
@@ -92,7 +94,9 @@ def test_sdr_with_the_true_model_is_exact_without_reward_noise() -> None:
             actions=actions, rewards=actions.astype(float),
             behaviour=np.where(actions == 1, P_BEHAVIOUR, 1 - P_BEHAVIOUR),
             target=np.tile([1 - P_TARGET, P_TARGET], (STEPS, 1)), q=_q_exact())))
-    estimate = sequential_estimates(episodes, discount=GAMMA, rng=rng)["SDR"]
+    estimates = sequential_estimates(episodes, discount=GAMMA, rng=rng)
+    assert estimates["SDM"].value == pytest.approx(MDP_TRUTH)  # the true model's V(x0)
+    estimate = estimates["SDR"]
     assert estimate.value == pytest.approx(MDP_TRUTH)
     assert estimate.low == pytest.approx(MDP_TRUTH) and estimate.high == pytest.approx(MDP_TRUTH)
 
