@@ -175,10 +175,10 @@ def _add_ope(commands: argparse._SubParsersAction) -> None:
     ope.add_argument("--checkpoint", choices=("best", "last"), default="best")
     ope.add_argument("--discount", type=float, default=None,
                      help="discount of the estimated return (default: the agent's)")
-    ope.add_argument("--models", type=int, default=5,
-                     help="FQE models fitted on resampled episodes (default 5)")
-    ope.add_argument("--fqe-steps", type=int, default=5000,
-                     help="gradient steps of each FQE fit (default 5000)")
+    ope.add_argument("--models", type=int, default=3,
+                     help="FQE models fitted on resampled episodes (default 3)")
+    ope.add_argument("--fqe-steps", type=int, default=10_000,
+                     help="gradient steps of each FQE fit (default 10,000)")
     ope.add_argument("--resamples", type=int, default=200,
                      help="bootstrap resamples per model (default 200)")
     ope.add_argument("--confidence", type=float, default=0.95, help="interval level (0.95)")

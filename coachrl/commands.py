@@ -260,9 +260,11 @@ def presets(args: argparse.Namespace) -> int:
         preset = load_preset(name)
         agent = type(preset.agent).agent_path.rsplit(":", 1)[-1]
         v = preset.validation
+        budget = (f"{preset.run.epochs} epochs of --dataset" if preset.run.epochs
+                  else f"{int(v.max_env_steps):,}")
         rows.append((name, preset.env.env_id, agent,
-                     f">= {v.min_reward:g} over {int(v.episodes)} episodes",
-                     f"{int(v.max_env_steps):,}", ", ".join(sorted(preset.levels)) or "-"))
+                     f">= {v.min_reward:g} over {int(v.episodes)} episodes", budget,
+                     ", ".join(sorted(preset.levels)) or "-"))
     header = ("preset", "env", "agent", "threshold", "step budget", "levels")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:

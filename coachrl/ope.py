@@ -78,7 +78,7 @@ def target_probabilities(policy: Any) -> Callable[[NDArray], NDArray]:
 
 
 def estimate(run_dir: str | Path, dataset: str | Path, *, checkpoint: str = "best",
-             discount: float | None = None, models: int = 5, fqe_steps: int = 5_000,
+             discount: float | None = None, models: int = 3, fqe_steps: int = 10_000,
              resamples: int = 200, confidence: float = 0.95, seed: int = 0) -> OPEReport:
     """PDIS, WIS, SDM and SDR (the discounted return of an episode, the models FQE's, the
     intervals pooled over ``models`` fits on resampled episodes) and IPS, DM and DR (the

@@ -59,6 +59,32 @@ def trained_dqn_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
                             "schedule.evaluation_period": 3000}).run_dir
 
 
+# the step counts of a batch-RL preset's short test runs: transitions trained on, not epochs
+BATCH_TEST_OVERRIDES = ("run.epochs=0",)
+
+
+@pytest.fixture(scope="session")
+def batch_overrides(tmp_path_factory: pytest.TempPathFactory):
+    """``overrides(name)``: what a short test run of preset ``name`` adds to train, which for a
+    batch-RL preset (one with ``run.epochs``) is a dataset of 20 uniformly random episodes of
+    its env (seed 0, recorded once per env) and counts in transitions; nothing otherwise."""
+    from coachrl.collect import collect
+    from coachrl.registry import load_preset
+
+    made: dict[str, Path] = {}
+
+    def overrides(name: str) -> list[str]:
+        preset = load_preset(name)
+        if not preset.run.epochs:
+            return []
+        env_id = preset.env.env_id
+        if env_id not in made:
+            out = tmp_path_factory.mktemp("random_data") / f"{env_id}.h5"
+            made[env_id], _ = collect(name, random=True, episodes=20, out=out, seed=0)
+        return [f"run.dataset={made[env_id]}", *BATCH_TEST_OVERRIDES]
+    return overrides
+
+
 # Hardware or privileges this machine may lack: a test carrying one of these markers may skip.
 # Everything else must run: a skipped test, or a module skipped while it is collected (a
 # module-level importorskip or skip(allow_module_level=True), which no marker can excuse), fails

@@ -156,4 +156,8 @@ class BatchTrainer(Trainer):
 
 def trainer_for(preset: Preset, **kwargs: Any) -> Trainer:
     """The single-process trainer of a preset: from its env, or from ``run.dataset``."""
+    if preset.run.epochs and not preset.run.dataset:
+        raise ConfigError(f"{preset.name} trains from a dataset (run.epochs="
+                          f"{preset.run.epochs}): give one with --dataset FILE (coachrl collect "
+                          "records one; see docs/batch_rl.md)")
     return BatchTrainer(preset, **kwargs) if preset.run.dataset else Trainer(preset, **kwargs)

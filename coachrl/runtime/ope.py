@@ -1,18 +1,10 @@
-"""Off-policy evaluation of a trained run on a dataset (``coachrl ope RUN_DIR --dataset F``).
+"""The models off-policy estimators need, fitted from a dataset (``coachrl ope``, batch runs).
 
-The policy evaluated (the target) is the run's deterministic policy: the action probabilities its
-exploration gives without exploring. The estimators are ``coachrl.core.ope``'s. The model that
-the direct method and the doubly robust estimators need is Q^pi fitted from the dataset by
-fitted Q evaluation (FQE, Le et al. 2019): a Q network regressed onto
-r + gamma sum_a' pi(a'|s') Q_target(s', a'), warm-started on the dataset's discounted
-returns-to-go so that a long horizon (gamma 0.99) needs few target updates. The run's own Q,
-where it has one, is not used: it estimates the value of acting greedily on itself, with the
-optimism of the max, not the value of the policy on this data.
-
-The intervals resample the model too: each of ``models`` FQE fits sees its own bootstrap
-resample of the episodes, and each estimator's interval is the percentile interval of the
-episode (or decision) resamples of all fits together, so that it also says how much the fitted
-model could vary.
+Q^pi of a target policy pi by fitted Q evaluation (FQE, Le et al. 2019) with Retrace targets
+along the logged episodes (``FQEAgent``), warm-started on the dataset's discounted returns-to-go
+so that a long horizon (gamma 0.99) needs few target recomputations; a reward model r(s, a) is
+the same fit at discount 0. ``logged_episodes`` puts a dataset's episodes, pi and a model into
+the form ``coachrl.core.ope``'s estimators read.
 """
 
 from __future__ import annotations
@@ -41,11 +33,11 @@ from coachrl.params.base import Activation, MemoryParams, NetworkParams
 # -- fitted Q evaluation -----------------------------------------------------------------------
 @dataclass(slots=True, kw_only=True)
 class FQEAlgorithmParams(QLearningAlgorithmParams):
-    """FQE's regression: batches of 256, new targets every 250 gradient steps."""
+    """FQE's regression: batches of 256, new targets every 50 gradient steps."""
 
     batch_size: int = 256
     learning_starts: int = 0
-    target_update_period: int = 250  # gradient steps between recomputed targets
+    target_update_period: int = 50  # gradient steps between recomputed targets
     warm_start_steps: int = 1_000  # gradient steps onto the returns-to-go before FQE's
     trace_clip: float = 1.0  # Retrace's c = min(trace_clip, pi/mu); 0: one-step FQE
 
@@ -88,39 +80,69 @@ class FQEAgent(ValueOptimizationAgent):
                                    B.TARGETS: targets[i]})
             self.train_steps += 1
 
-    def evaluate_policy(self, episodes: Sequence[Episode], probabilities: Sequence[NDArray],
+    def evaluate_policy(self, episodes: Sequence[Episode], probabilities: NDArray,
                         steps: int) -> None:
         """FQE on ``episodes``: warm start on their discounted returns-to-go, then ``steps``
-        gradient steps onto Retrace targets; ``probabilities`` [T + 1, A] of each episode's
-        states and its last next state under pi."""
+        gradient steps onto Retrace targets; ``probabilities`` pi(.|s) [N + E, A] of every
+        state of the episodes in order, then of each episode's last next state."""
         p = self.params.algorithm
+        layout = _Padded(episodes)
         data = {key: np.concatenate([e.data[key] for e in episodes])
                 for key in (B.OBSERVATIONS, B.ACTIONS)}
         returns = np.concatenate([returns_to_go(e.data[B.REWARDS], p.discount) for e in episodes])
         self.regress(data[B.OBSERVATIONS], data[B.ACTIONS], returns.astype(np.float32),
                      p.warm_start_steps)
+        states = np.concatenate([data[B.OBSERVATIONS], layout.last_next_observations])
         for _ in range(-(-steps // p.target_update_period)):
             self.online.copy_to(self.target)
-            targets = np.concatenate([self._retrace(e, pi)
-                                      for e, pi in zip(episodes, probabilities, strict=True)])
+            q = self.target.predict(states)[self.q_name]  # [N + E, A]
+            targets = layout.retrace(q, probabilities, discount=p.discount, clip=p.trace_clip)
             self.regress(data[B.OBSERVATIONS], data[B.ACTIONS], targets, p.target_update_period)
         self.sync_acting()
 
-    def _retrace(self, episode: Episode, pi: NDArray) -> NDArray:
-        d = episode.data
-        states = np.concatenate([d[B.OBSERVATIONS], d[B.NEXT_OBSERVATIONS][-1:]])
-        q = self.target.predict(states)[self.q_name]  # [T + 1, A]
+
+class _Padded:
+    """Episodes of different lengths side by side, [T_max, E], for ``retrace`` in one call:
+    each episode's steps, then its last next state's value where ``retrace`` bootstraps an
+    ended step from (the step after it), then nothing."""
+
+    def __init__(self, episodes: Sequence[Episode]) -> None:
+        self.lengths = np.array([len(e) for e in episodes])
+        count, longest = len(episodes), int(self.lengths.max())
+        self.column = np.repeat(np.arange(count), self.lengths)  # each step's episode
+        self.row = np.concatenate([np.arange(n) for n in self.lengths])  # its step in it
+        self.last_next_observations = np.stack([e.data[B.NEXT_OBSERVATIONS][-1]
+                                                for e in episodes])
+        self.shape = (longest + 1, count)
+        self.rewards = self._pad(np.concatenate([e.data[B.REWARDS] for e in episodes]))
+        self.terminated = self._pad(np.concatenate([e.data[B.TERMINATED] for e in episodes]))
+        self.dones = np.arange(longest + 1)[:, None] >= self.lengths[None, :] - 1
+        actions = np.concatenate([e.data[B.ACTIONS] for e in episodes]).astype(np.int64)
+        self.actions = actions
+        self.behaviour = np.concatenate([e.data[B.BEHAVIOUR_PROBS] for e in episodes]
+                                        )[np.arange(len(actions)), actions]
+
+    def _pad(self, flat: NDArray) -> NDArray:
+        out = np.zeros(self.shape)
+        out[self.row, self.column] = flat
+        return out
+
+    def retrace(self, q: NDArray, pi: NDArray, *, discount: float, clip: float) -> NDArray:
+        """Retrace targets [N] of every step from Q and pi [N + E, A] (steps, then each
+        episode's last next state)."""
+        n, count = len(self.actions), self.shape[1]
         values = (pi * q).sum(-1)
-        actions = d[B.ACTIONS].astype(np.int64)
-        steps = np.arange(len(actions))
-        behaviour = d[B.BEHAVIOUR_PROBS][steps, actions]
-        ends = np.zeros(len(actions), bool)
-        ends[-1] = True
-        return retrace(rewards=d[B.REWARDS][:, None], q_taken=q[steps, actions][:, None],
-                       values=values[:-1, None], ratios=(pi[steps, actions] / behaviour)[:, None],
-                       last_values=values[-1:], terminated=d[B.TERMINATED][:, None],
-                       dones=ends[:, None], discount=self.params.algorithm.discount,
-                       clip=self.params.algorithm.trace_clip)[:, 0]
+        steps = np.arange(n)
+        padded_values = self._pad(values[:n])
+        padded_values[self.lengths, np.arange(count)] = values[n:]  # V(s') after the last step
+        longest = self.shape[0] - 1
+        targets = retrace(
+            rewards=self.rewards[:longest], q_taken=self._pad(q[steps, self.actions])[:longest],
+            values=padded_values[:longest],
+            ratios=self._pad(pi[steps, self.actions] / self.behaviour)[:longest],
+            last_values=padded_values[longest], terminated=self.terminated[:longest],
+            dones=self.dones[:longest], discount=discount, clip=clip)
+        return targets[self.row, self.column]
 
 
 def returns_to_go(rewards: NDArray, discount: float) -> NDArray:
@@ -147,14 +169,18 @@ def fit_q(episodes: Sequence[Episode], evaluated: Callable[[NDArray], NDArray], 
     params = replace(params, algorithm=replace(params.algorithm, discount=discount),
                      memory=MemoryParams(capacity=size))  # FQE samples its own arrays
     learner = make_backend("torch", threads=threads)
+    outside = learner.rng_state()  # the fit's seed must not move a training run's torch RNG
     learner.seed(seed)
-    context = AgentContext(spaces=spaces, n_envs=1, learner=learner, actor=learner,
-                           rng=np.random.default_rng(seed), total_steps=steps)
-    agent = FQEAgent(params, context)
-    probabilities = [evaluated(np.concatenate([e.data[B.OBSERVATIONS],
-                                               e.data[B.NEXT_OBSERVATIONS][-1:]]))
-                     for e in episodes] if steps else [np.zeros(0)] * len(episodes)
-    agent.evaluate_policy(episodes, probabilities, steps)
+    try:
+        context = AgentContext(spaces=spaces, n_envs=1, learner=learner, actor=learner,
+                               rng=np.random.default_rng(seed), total_steps=steps)
+        agent = FQEAgent(params, context)
+        states = np.concatenate([*(e.data[B.OBSERVATIONS] for e in episodes),
+                                 np.stack([e.data[B.NEXT_OBSERVATIONS][-1] for e in episodes])])
+        probabilities = evaluated(states) if steps else np.zeros(0)
+        agent.evaluate_policy(episodes, probabilities, steps)
+    finally:
+        learner.set_rng_state(outside)
     return agent.q_values
 
 

@@ -16,8 +16,7 @@ from coachrl.collect import collect
 from coachrl.errors import ConfigError
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-REPO = Path(__file__).resolve().parents[2]
-BC = str(REPO / "presets" / "_candidates" / "CartPole_BC.py")
+BC = "CartPole_BC"
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +89,39 @@ def test_a_replay_agent_trains_from_the_dataset_and_bad_requests_are_refused(
         train("CartPole_DQN", experiment_dir=tmp_path,
               overrides={"run.dataset": str(data), "run.epochs": 1,
                          "agent.memory.capacity": 100, "agent.algorithm.batch_size": 32})
+    with pytest.raises(ConfigError, match="CartPole_BC trains from a dataset"):
+        train("CartPole_BC", experiment_dir=tmp_path)
     with pytest.raises(ConfigError, match="does not exist"):
         train("CartPole_DQN", experiment_dir=tmp_path,
               overrides={"run.dataset": str(tmp_path / "missing.h5"), "run.epochs": 1})
     assert not list(tmp_path.glob("CartPole_ClippedPPO/*"))  # failed runs leave no directory
+
+
+def test_ope_prints_estimates_with_intervals_and_refuses_bad_requests(
+        dataset: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    logging_run, data = dataset
+    out = tmp_path / "ope.json"
+    assert main(["ope", str(logging_run), "--dataset", str(data), "--models", "2",
+                 "--fqe-steps", "200", "--resamples", "50", "--measure", "3",
+                 "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "40 episodes" in printed and "2 FQE models" in printed
+    report = json.loads(out.read_text())
+    assert set(report["estimates"]) == {"PDIS", "WIS", "SDM", "SDR", "IPS", "DM", "DR"}
+    for name in ("IPS", "DM", "DR"):  # one model: each value within its interval
+        e = report["estimates"][name]
+        assert e["low"] <= e["value"] <= e["high"], (name, e)
+    for name in ("SDM", "SDR"):  # pooled over two models' resamples
+        e = report["estimates"][name]
+        assert np.isfinite(e["value"]) and e["low"] <= e["high"], (name, e)
+    assert report["measured"]["episodes"] == 3 and report["measured"]["discounted"] > 0
+    # a greedy target and epsilon 0.2 data: every decision's reward is 1, IPS's ratio <= 1/0.9
+    assert 0.0 < report["estimates"]["IPS"]["value"] < 1.0 / 0.9
+    assert main(["ope", str(logging_run), "--dataset", str(data), "--models", "0"]) == 2
+    assert "--models 0 must be at least 1" in capsys.readouterr().err
+    assert main(["ope", str(logging_run), "--dataset", str(data), "--confidence", "1.5"]) == 2
+    assert "--confidence 1.5" in capsys.readouterr().err
+    assert main(["ope", str(logging_run), "--dataset", str(tmp_path / "none.h5")]) == 2
+    assert "does not exist" in capsys.readouterr().err

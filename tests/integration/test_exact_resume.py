@@ -13,7 +13,7 @@ from coachrl.logging.progress_csv import DETERMINISTIC_COLUMNS
 from coachrl.params.tree import apply_overrides
 from coachrl.registry import load_preset, preset_modules
 from coachrl.runtime import checkpoint as ckpt
-from coachrl.runtime.loop import Trainer
+from coachrl.runtime.batch import trainer_for
 from coachrl.runtime.run_dir import CHECKPOINTS, create_run_dir, load_run_config
 
 HALF = 2_000
@@ -27,6 +27,10 @@ SHORTER = {
     ],
     "CartPole_ClippedPPO": ["agent.algorithm.epochs=2"],
     "CartPole_A3C": [],
+    "Acrobot_DDQN": [  # four gradient steps every 4 env steps: one, from step 300
+        "schedule.heatup_steps=300", "agent.algorithm.learning_starts=300",
+        "agent.algorithm.gradient_steps=1", "agent.memory.save_in_checkpoint=true",
+    ],
     "ExplorationChain_Bootstrapped_DQN": ["agent.memory.save_in_checkpoint=true"],
     "Pendulum_SAC": [  # small networks: a gradient step per env step at 256-256 is slow
         "agent.network.hidden_sizes=[32, 32]", "agent.algorithm.batch_size=32",
@@ -44,11 +48,14 @@ CASES["CartPole_DQN+noisy"] = [*CASES["CartPole_DQN"], "agent.algorithm.noisy=tr
                                "agent.algorithm.noise_resample_period=4"]
 
 
-def _preset(name: str, experiment_dir: Path):
+def _preset(name: str, experiment_dir: Path, batch: list[str]):
+    """``batch``: a batch-RL preset's dataset and step units; its HALF is in transitions
+    trained on, and it evaluates 20 times (its progress rows)."""
+    period = 200 if batch else 1000
     common = [f"schedule.improve_steps={2 * HALF}", f"schedule.checkpoint_period={HALF}",
-              "schedule.evaluation_period=1000", "schedule.evaluation_episodes=3",
+              f"schedule.evaluation_period={period}", "schedule.evaluation_episodes=3",
               f"run.experiment_dir={experiment_dir}", "run.seed=3"]
-    return apply_overrides(load_preset(name.split("+")[0]), common + CASES[name])
+    return apply_overrides(load_preset(name.split("+")[0]), common + batch + CASES[name])
 
 
 def _final_state(run_dir: Path) -> dict[str, Any]:
@@ -79,14 +86,15 @@ def _assert_same(a: Any, b: Any, path: str = "") -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_stop_and_resume_equals_straight_run(name: str, tmp_path: Path) -> None:
-    straight = _preset(name, tmp_path / "straight")
+def test_stop_and_resume_equals_straight_run(name: str, tmp_path: Path, batch_overrides) -> None:
+    batch = batch_overrides(name.split("+")[0])
+    straight = _preset(name, tmp_path / "straight", batch)
     straight_dir = create_run_dir(straight)
-    Trainer(straight, run_dir=straight_dir, console=False).run()
+    trainer_for(straight, run_dir=straight_dir, console=False).run()
 
-    split = _preset(name, tmp_path / "split")
+    split = _preset(name, tmp_path / "split", batch)
     split_dir = create_run_dir(split)
-    first = Trainer(split, run_dir=split_dir, console=False)
+    first = trainer_for(split, run_dir=split_dir, console=False)
     periodic = first._periodic
 
     def stop_at_half() -> bool:
@@ -97,7 +105,7 @@ def test_stop_and_resume_equals_straight_run(name: str, tmp_path: Path) -> None:
     first._periodic = stop_at_half  # type: ignore[method-assign]
     assert first.run().reason == "interrupted"
     assert HALF <= first.counters.env_steps < 2 * HALF
-    Trainer(load_run_config(split_dir), run_dir=split_dir, resume=True, console=False).run()
+    trainer_for(load_run_config(split_dir), run_dir=split_dir, resume=True, console=False).run()
 
     _assert_same(_final_state(straight_dir), _final_state(split_dir))
     assert _rows(straight_dir) == _rows(split_dir)
