@@ -96,6 +96,10 @@ def estimate(run_dir: str | Path, dataset: str | Path, *, checkpoint: str = "bes
         raise ConfigError(f"off-policy evaluation here takes discrete actions; {run_dir}'s are "
                           f"{policy.spaces.action}")
     raw, _ = read_dataset(dataset)
+    if any(np.isnan(e.data[B.BEHAVIOUR_PROBS]).any() for e in raw):
+        raise ConfigError(f"{dataset} does not record the logging policy's action probabilities "
+                          "(a Minari dataset does not), which off-policy estimates need; record "
+                          "one with coachrl collect")
     episodes = [_filtered(e, policy.filters.observations) for e in raw]
     discount = float(policy.preset.agent.algorithm.discount if discount is None else discount)
     if not 0.0 < discount <= 1.0:

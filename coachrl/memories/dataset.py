@@ -16,7 +16,10 @@ and a JSON ``spec`` attribute: the format (``coachrl-dataset/1``), the observati
 spaces, the env's parameters and how the data was made. Coach's CSV datasets (its batch-RL
 tutorial's ``CsvDataset``: ``episode_id``, ``transition_number``, ``state_feature_0..k``,
 ``action``, ``reward``, ``all_action_probabilities``) load into the same episodes; an
-episode's last row there has no next state, so it becomes a terminal step.
+episode's last row there has no next state, so it becomes a terminal step. Minari datasets
+that exist locally (``minari:DATASET_ID``, the ``[datasets]`` extra installs minari) load too;
+they record no behaviour probabilities (NaN here), so they train agents but give no
+off-policy estimates.
 """
 
 from __future__ import annotations
@@ -71,6 +74,8 @@ def write_dataset(path: str | Path, episodes: Sequence[Episode], spec: dict[str,
 
 def read_dataset(path: str | Path) -> tuple[list[Episode], dict[str, Any]]:
     """The episodes and the spec of an HDF5 dataset (or of a Coach CSV dataset by suffix)."""
+    if str(path).startswith(MINARI):
+        return read_minari(str(path)[len(MINARI):])
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"dataset {str(path)!r} does not exist")
@@ -93,6 +98,39 @@ def _split(data: dict[str, NDArray]) -> list[Episode]:
     ends = np.flatnonzero(np.diff(data[EPISODE])) + 1
     bounds = zip(np.r_[0, ends], np.r_[ends, len(data[EPISODE])], strict=True)
     return [Episode({c: data[c][start:stop] for c in COLUMNS}) for start, stop in bounds]
+
+
+MINARI = "minari:"
+
+
+def read_minari(dataset_id: str) -> tuple[list[Episode], dict[str, Any]]:
+    """The episodes of a local Minari dataset (``minari list local`` names them); their
+    behaviour probabilities are unknown (NaN)."""
+    try:
+        import minari
+    except ImportError:
+        raise ConfigError("Minari datasets need minari; install it with: "
+                          "pip install 'coachrl[datasets]'") from None
+    local = sorted(minari.list_local_datasets())
+    if dataset_id not in local:
+        raise ConfigError(f"{MINARI}{dataset_id} is not a local Minari dataset; local ones: "
+                          f"{', '.join(local) or 'none'} (download with `minari download ID`)")
+    dataset = minari.load_dataset(dataset_id)
+    space = dataset.action_space
+    width = int(space.n) if hasattr(space, "n") else 1
+    episodes = []
+    for episode in dataset.iterate_episodes():
+        observations = np.asarray(episode.observations)
+        steps = len(episode.rewards)
+        episodes.append(Episode({
+            B.OBSERVATIONS: observations[:-1], B.NEXT_OBSERVATIONS: observations[1:],
+            B.ACTIONS: np.asarray(episode.actions), B.REWARDS: np.asarray(episode.rewards,
+                                                                         np.float32),
+            B.TERMINATED: np.asarray(episode.terminations, bool),
+            B.TRUNCATED: np.asarray(episode.truncations, bool),
+            B.BEHAVIOUR_PROBS: np.full((steps, width), np.nan)}))
+    env_id = dataset.spec.env_spec.id if dataset.spec.env_spec is not None else None
+    return episodes, {"format": "minari", "source": dataset_id, "env_id": env_id}
 
 
 def read_coach_csv(path: str | Path) -> list[Episode]:

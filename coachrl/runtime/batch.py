@@ -53,6 +53,8 @@ class BatchTrainer(Trainer):
         self.transitions = sum(len(e) for e in self.episodes)
         self._bounds = np.cumsum([0] + [len(e) for e in self.episodes])
         self._rewards: NDArray | None = None  # the reward model's r(s, .) of the dataset
+        self._logged_probabilities = not any(  # a Minari dataset's are unknown
+            np.isnan(e.data[B.BEHAVIOUR_PROBS]).any() for e in self.episodes)
         super().__init__(batch_schedule(preset, self.transitions), run_dir=run_dir, **trainer)
         try:
             if not isinstance(self.agent, LearnsFromReplay):
@@ -98,6 +100,8 @@ class BatchTrainer(Trainer):
         (``coachrl.core.ope``, ``coachrl.runtime.ope``); the target policy is the agent's
         action probabilities without exploring. Logged beside each evaluation (progress.csv,
         TensorBoard ope/). ``coachrl ope`` gives the same with FQE's model and intervals."""
+        if not self._logged_probabilities:
+            return {}
         try:
             export = self.agent.policy_export()
             observations, target, q = self._target(export)

@@ -97,3 +97,49 @@ def test_a_coach_csv_dataset_loads_as_episodes(tmp_path: Path) -> None:
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(ConfigError, match="lacks Coach's dataset columns"):
         read_coach_csv(bad)
+
+
+def test_a_local_minari_dataset_trains_and_is_refused_for_estimates(
+        trained_dqn_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import gymnasium as gym
+    import minari
+    from minari.data_collector import EpisodeBuffer
+
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path / "minari"))
+    env = gym.make("CartPole-v1")
+    rng = np.random.default_rng(0)
+    buffers = []
+    for seed in range(5):
+        observation, _ = env.reset(seed=seed)
+        steps: dict[str, list] = {"observations": [observation], "actions": [], "rewards": [],
+                                  "terminations": [], "truncations": []}
+        done = False
+        while not done:
+            action = int(rng.integers(2))
+            observation, reward, terminated, truncated, _ = env.step(action)
+            for key, value in zip(("observations", "actions", "rewards", "terminations",
+                                   "truncations"),
+                                  (observation, action, reward, terminated, truncated),
+                                  strict=True):
+                steps[key].append(value)
+            done = terminated or truncated
+        buffers.append(EpisodeBuffer(**{k: np.array(v) for k, v in steps.items()}))
+    with pytest.warns(UserWarning):  # minari asks for an author, a description...
+        minari.create_dataset_from_buffers("cartpole/random-v0", buffers, env=env,
+                                           algorithm_name="random")
+    episodes, spec = read_dataset("minari:cartpole/random-v0")
+    assert len(episodes) == 5 and spec["env_id"] == "CartPole-v1"
+    first = episodes[0].data
+    assert first[B.OBSERVATIONS].shape == (len(first[B.REWARDS]), 4)
+    np.testing.assert_array_equal(first[B.OBSERVATIONS][1:], first[B.NEXT_OBSERVATIONS][:-1])
+    assert bool(first[B.TERMINATED][-1]) and np.isnan(first[B.BEHAVIOUR_PROBS]).all()
+
+    assert main(["train", "CartPole_DQN", "--dataset", "minari:cartpole/random-v0",
+                 "--epochs", "1", "--quiet", "--experiment-dir", str(tmp_path / "runs"),
+                 "--set", "agent.algorithm.batch_size=16"]) == 0
+    assert main(["ope", str(trained_dqn_run), "--dataset", "minari:cartpole/random-v0"]) == 2
+    assert "action probabilities" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="not a local Minari dataset; local ones: "
+                                          "cartpole/random-v0"):
+        read_dataset("minari:cartpole/expert-v0")
