@@ -13,7 +13,8 @@ COLUMNS = (
     # off-policy estimates of the policy at each evaluation of a run trained from a dataset
     "Inverse Propensity Score", "Direct Method Reward", "Doubly Robust",
     "Per-Decision Importance Sampling", "Weighted Importance Sampling",
-    "Sequential Doubly Robust",
+    "Sequential Direct Method", "Sequential Doubly Robust",
+    "Epoch",  # passes over the dataset so far, at each evaluation of a run trained from one
 )  # "Success" and "Evaluation Success Rate" only for envs that report info["is_success"]
 OPE_COLUMNS = {"IPS": "Inverse Propensity Score", "DM": "Direct Method Reward",
                "DR": "Doubly Robust", "PDIS": "Per-Decision Importance Sampling",
@@ -21,8 +22,8 @@ OPE_COLUMNS = {"IPS": "Inverse Propensity Score", "DM": "Direct Method Reward",
                "SDM": "Sequential Direct Method"}
 # what a determinism trace compares: not the wall clock, and not the off-policy estimates,
 # which only runs from a dataset fill (the stored traces predate them)
-DETERMINISTIC_COLUMNS = tuple(c for c in COLUMNS
-                              if c != "Wall-Clock Time" and c not in OPE_COLUMNS.values())
+DETERMINISTIC_COLUMNS = tuple(c for c in COLUMNS if c not in ("Wall-Clock Time", "Epoch")
+                              and c not in OPE_COLUMNS.values())
 
 
 class ProgressCsv:

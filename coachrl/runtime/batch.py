@@ -100,13 +100,14 @@ class BatchTrainer(Trainer):
         (``coachrl.core.ope``, ``coachrl.runtime.ope``); the target policy is the agent's
         action probabilities without exploring. Logged beside each evaluation (progress.csv,
         TensorBoard ope/). ``coachrl ope`` gives the same with FQE's model and intervals."""
+        epoch = {"Epoch": round(self.counters.env_steps / self.transitions, 3)}
         if not self._logged_probabilities:
-            return {}
+            return epoch
         try:
             export = self.agent.policy_export()
             observations, target, q = self._target(export)
         except (ExportError, ConfigError):  # continuous actions, or a policy not exportable
-            return {}
+            return epoch
         rng = np.random.default_rng(self.counters.evaluations)
         discount = float(self.preset.agent.algorithm.discount)
         rewards = self._reward_model(observations)
@@ -117,7 +118,7 @@ class BatchTrainer(Trainer):
                          resamples=0)}
         self.logger.scalars({f"ope/{name}": e.value for name, e in estimates.items()},
                             self.counters.env_steps)
-        return {OPE_COLUMNS[name]: e.value for name, e in estimates.items()}
+        return epoch | {OPE_COLUMNS[name]: e.value for name, e in estimates.items()}
 
     def _target(self, export: Any) -> tuple[NDArray, NDArray, NDArray | None]:
         """The dataset's (filtered) observations, pi(.|s) and the agent's Q(s, .) of them."""

@@ -74,8 +74,12 @@ def test_a_replay_agent_trains_from_the_dataset_and_bad_requests_are_refused(
         rows = [r for r in csv.DictReader(handle) if r["Evaluation Reward"]]
     for row in rows:
         for column in ("Inverse Propensity Score", "Direct Method Reward", "Doubly Robust",
-                       "Per-Decision Importance Sampling", "Sequential Doubly Robust"):
+                       "Per-Decision Importance Sampling", "Sequential Direct Method",
+                       "Sequential Doubly Robust"):
             assert np.isfinite(float(row[column])), (column, row[column])
+    epochs = [float(r["Epoch"]) for r in rows]  # passes done, at the training call that ends one
+    assert 1.0 <= epochs[0] < 2.0 <= epochs[1] < 3.0, epochs
+    for row in rows:
         # DQN's greedy target and epsilon 0.2 logging: IPS weights each matching step by 1/0.9
         assert 0.0 < float(row["Inverse Propensity Score"]) < 1.0 / 0.9
     with pytest.raises(ConfigError, match="learns from its own rollouts"):
