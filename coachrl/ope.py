@@ -36,7 +36,7 @@ from coachrl.core.ope import (
 from coachrl.core.spaces import DiscreteActions
 from coachrl.errors import ConfigError, ExportError
 from coachrl.memories.episodic import Episode
-from coachrl.runtime.ope import fit_q, logged_episodes
+from coachrl.runtime.ope import fit_q, fit_rewards, logged_episodes
 
 
 # -- the estimates -----------------------------------------------------------------------------
@@ -111,8 +111,8 @@ def estimate(run_dir: str | Path, dataset: str | Path, *, checkpoint: str = "bes
                           f"env's are {policy.spaces.observation.shape}")
     target = pi(observations)
     threads = policy.preset.run.torch_threads
-    rewards = fit_q(episodes, pi, spaces=policy.spaces, discount=0.0, steps=0, seed=seed,
-                    threads=threads)(observations)
+    rewards = fit_rewards(episodes, spaces=policy.spaces, seed=seed,
+                          threads=threads)(observations)
     rng = np.random.default_rng(seed)
     found = bandit_estimates(all_decisions(logged_episodes(episodes, target, rewards)), rng=rng,
                              resamples=resamples, confidence=confidence)

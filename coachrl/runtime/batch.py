@@ -28,7 +28,7 @@ from coachrl.memories.episodic import Episode
 from coachrl.params.base import Preset
 from coachrl.params.tree import apply_overrides
 from coachrl.runtime.loop import Trainer
-from coachrl.runtime.ope import fit_q, logged_episodes
+from coachrl.runtime.ope import fit_rewards, logged_episodes
 
 LOADED = (B.OBSERVATIONS, B.ACTIONS, B.REWARDS, B.NEXT_OBSERVATIONS, B.TERMINATED)
 
@@ -137,9 +137,9 @@ class BatchTrainer(Trainer):
             episodes = [Episode({**e.data, B.OBSERVATIONS: observations[start:stop]})
                         for e, start, stop in zip(self.episodes, self._bounds[:-1],
                                                   self._bounds[1:], strict=True)]
-            self._rewards = fit_q(episodes, lambda x: x, spaces=self.env.spaces, discount=0.0,
-                                  steps=0, seed=self.preset.run.seed,
-                                  threads=self.preset.run.torch_threads)(observations)
+            self._rewards = fit_rewards(episodes, spaces=self.env.spaces,
+                                        seed=self.preset.run.seed,
+                                        threads=self.preset.run.torch_threads)(observations)
         return self._rewards
 
     def _loop(self, start: float) -> str:

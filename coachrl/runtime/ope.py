@@ -184,6 +184,18 @@ def fit_q(episodes: Sequence[Episode], evaluated: Callable[[NDArray], NDArray], 
     return agent.q_values
 
 
+def fit_rewards(episodes: Sequence[Episode], *, spaces: Any, seed: int,
+                threads: int = 1) -> Callable[[NDArray], NDArray]:
+    """A reward model r(s, a) [N, actions] of (filtered) observations: FQE at discount 0 is a
+    regression onto the rewards (its warm start alone)."""
+    return fit_q(episodes, _no_policy, spaces=spaces, discount=0.0, steps=0, seed=seed,
+                 threads=threads)
+
+
+def _no_policy(observations: NDArray) -> NDArray:
+    raise AssertionError("a reward model bootstraps from no policy")
+
+
 # -- the estimators' input ---------------------------------------------------------------
 def logged_episodes(episodes: Sequence[Episode], target: NDArray,
                     q: NDArray | None) -> list[OPEEpisode]:

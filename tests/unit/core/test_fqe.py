@@ -11,7 +11,7 @@ import pytest
 from coachrl.core import batch as B
 from coachrl.core.spaces import spaces_from_gym
 from coachrl.memories.episodic import Episode
-from coachrl.runtime.ope import FQEAlgorithmParams, FQEParams, fit_q, returns_to_go
+from coachrl.runtime.ope import FQEAlgorithmParams, FQEParams, fit_q, fit_rewards, returns_to_go
 
 pytestmark = pytest.mark.unit
 GAMMA, STEPS, P_TARGET, P_BEHAVIOUR = 0.9, 3, 0.8, 0.4
@@ -56,8 +56,7 @@ def test_a_reward_model_is_fqe_without_discount() -> None:
     rng = np.random.default_rng(1)
     spaces = spaces_from_gym(gym.spaces.Box(0.0, 1.0, (STEPS + 1,), np.float32),
                              gym.spaces.Discrete(2))
-    model = fit_q([_episode(rng) for _ in range(100)], lambda x: x, spaces=spaces, discount=0.0,
-                  steps=0, seed=0)
+    model = fit_rewards([_episode(rng) for _ in range(100)], spaces=spaces, seed=0)
     np.testing.assert_allclose(model(np.eye(STEPS + 1, dtype=np.float32)[:STEPS]),
                                [[0.0, 1.0]] * STEPS, atol=0.05)
 
