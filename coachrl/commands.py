@@ -98,8 +98,6 @@ def _run(args: argparse.Namespace, preset: Preset, run_dir: Path, *, resume: boo
 
         return run_distributed(config_from_run(preset.run), preset, run_dir=run_dir,
                                resume=resume, console=not args.quiet)
-    if preset.run.workers and preset.run.dataset:
-        raise ConfigError("--dataset trains in one process; drop --workers")
     trainer = trainer_for(preset, run_dir=run_dir, resume=resume, console=not args.quiet)
     print(f"run directory: {run_dir}", flush=True)
     return trainer.run()

@@ -7,6 +7,7 @@ from pathlib import Path
 from coachrl.distributed.config import DistributedConfig, Mode, resolve_mode
 from coachrl.errors import ConfigError
 from coachrl.params.base import Preset, RunParams, WorkerMode
+from coachrl.runtime.batch import check_dataset
 from coachrl.runtime.counters import Outcome
 
 
@@ -31,7 +32,8 @@ def require_ray() -> None:
 def run_distributed(config: DistributedConfig, preset: Preset, *, run_dir: Path,
                     resume: bool, console: bool = True) -> Outcome:
     """Train with rollout workers; Ray is imported here and only here on the CLI's path."""
-    resolve_mode(preset, config.mode)  # a bad combination fails before Ray starts
+    check_dataset(preset)  # a bad combination fails before Ray starts
+    resolve_mode(preset, config.mode)
     require_ray()
     from coachrl.distributed.cluster import connect, disconnect
 

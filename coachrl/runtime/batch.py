@@ -159,10 +159,18 @@ class BatchTrainer(Trainer):
         return "finished"
 
 
-def trainer_for(preset: Preset, **kwargs: Any) -> Trainer:
-    """The single-process trainer of a preset: from its env, or from ``run.dataset``."""
+def check_dataset(preset: Preset) -> None:
+    """A batch preset (``run.epochs``) needs ``run.dataset``, and a dataset trains in one
+    process: refused before anything starts."""
     if preset.run.epochs and not preset.run.dataset:
         raise ConfigError(f"{preset.name} trains from a dataset (run.epochs="
                           f"{preset.run.epochs}): give one with --dataset FILE (coachrl collect "
                           "records one; see docs/batch_rl.md)")
+    if preset.run.dataset and preset.run.workers:
+        raise ConfigError("--dataset trains in one process; drop --workers")
+
+
+def trainer_for(preset: Preset, **kwargs: Any) -> Trainer:
+    """The single-process trainer of a preset: from its env, or from ``run.dataset``."""
+    check_dataset(preset)
     return BatchTrainer(preset, **kwargs) if preset.run.dataset else Trainer(preset, **kwargs)

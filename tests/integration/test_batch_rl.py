@@ -95,6 +95,11 @@ def test_a_replay_agent_trains_from_the_dataset_and_bad_requests_are_refused(
                          "agent.memory.capacity": 100, "agent.algorithm.batch_size": 32})
     with pytest.raises(ConfigError, match="CartPole_BC trains from a dataset"):
         train("CartPole_BC", experiment_dir=tmp_path)
+    with pytest.raises(ConfigError, match="CartPole_BC trains from a dataset"):
+        train("CartPole_BC", experiment_dir=tmp_path, workers=2)  # not online on workers
+    with pytest.raises(ConfigError, match="--dataset trains in one process; drop --workers"):
+        train("CartPole_BC", experiment_dir=tmp_path, workers=2,
+              overrides={"run.dataset": str(data)})
     with pytest.raises(ConfigError, match="does not exist"):
         train("CartPole_DQN", experiment_dir=tmp_path,
               overrides={"run.dataset": str(tmp_path / "missing.h5"), "run.epochs": 1})

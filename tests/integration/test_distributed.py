@@ -53,9 +53,11 @@ ONE_WORKER_STEPS = {"Pendulum_SAC": 1_200}  # SAC trains every step: 1-step frag
 NO_EVALUATION = ("schedule.evaluation_period=1000000", "run.stop_at_threshold=false")
 
 
-@pytest.mark.parametrize("name", coachrl.presets())
+@pytest.mark.parametrize("name", [name for name in coachrl.presets()  # batch: one process
+                                  if not load_preset(name).run.epochs])
 def test_one_sync_worker_repeats_the_single_process_episodes(name: str, tmp_path: Path) -> None:
-    """Every preset: one worker in sync mode acts with the learner's generator and, for a
+    """Every preset that trains in an env (a batch preset's dataset trains in one process,
+    ``check_dataset``): one worker in sync mode acts with the learner's generator and, for a
     replay learner, sends fragments that end where it trains, so the run is the single-process
     run (same training episodes, same returns), its exploration schedule included."""
     from coachrl.distributed.config import Mode
