@@ -99,7 +99,7 @@ def test_a_coach_csv_dataset_loads_as_episodes(tmp_path: Path) -> None:
         read_coach_csv(bad)
 
 
-def test_a_local_minari_dataset_trains_and_is_refused_for_estimates(
+def test_local_minari_datasets_train_and_are_refused_for_estimates(
         trained_dqn_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     import gymnasium as gym
@@ -143,3 +143,63 @@ def test_a_local_minari_dataset_trains_and_is_refused_for_estimates(
     with pytest.raises(ConfigError, match="not a local Minari dataset; local ones: "
                                           "cartpole/random-v0"):
         read_dataset("minari:cartpole/expert-v0")
+
+    # continuous actions: behavioural cloning of Pendulum's uniformly random torques
+    pendulum = gym.make("Pendulum-v1")
+    observation, _ = pendulum.reset(seed=0)
+    steps = {"observations": [observation], "actions": [], "rewards": [], "terminations": [],
+             "truncations": []}
+    done = False
+    while not done:
+        action = rng.uniform(-2.0, 2.0, 1).astype(np.float32)
+        observation, reward, terminated, truncated, _ = pendulum.step(action)
+        for key, value in zip(("observations", "actions", "rewards", "terminations",
+                               "truncations"),
+                              (observation, action, reward, terminated, truncated), strict=True):
+            steps[key].append(value)
+        done = terminated or truncated
+    with pytest.warns(UserWarning):
+        minari.create_dataset_from_buffers(
+            "pendulum/random-v0", [EpisodeBuffer(**{k: np.array(v) for k, v in steps.items()})],
+            env=pendulum, algorithm_name="random")
+    assert main(["train", "CartPole_BC", "--env", "Pendulum-v1", "--dataset",
+                 "minari:pendulum/random-v0", "--epochs", "1", "--quiet", "--experiment-dir",
+                 str(tmp_path / "bc")]) == 0
+    (run_dir,) = (tmp_path / "bc").glob("CartPole_BC/*")
+    assert np.isfinite(float(load(run_dir, checkpoint="last").act(np.zeros(3, np.float32))[0]))
+
+
+def test_a_coach_csv_dataset_trains_a_replay_agent(tmp_path: Path) -> None:
+    """Coach's CSV columns written from uniformly random CartPole episodes train CartPole_DQN
+    for an epoch, its estimates logged from the CSV's action probabilities."""
+    import gymnasium as gym
+
+    env = gym.make("CartPole-v1")
+    rng = np.random.default_rng(1)
+    rows = []
+    for episode in range(6):
+        observation, _ = env.reset(seed=episode)
+        done, t = False, 0
+        while not done:
+            action = int(rng.integers(2))
+            rows.append({"episode_id": episode, "transition_number": t, "action": action,
+                         **{f"state_feature_{i}": float(x) for i, x in enumerate(observation)},
+                         "all_action_probabilities": json.dumps([0.5, 0.5])})
+            observation, reward, terminated, truncated, _ = env.step(action)
+            rows[-1]["reward"] = float(reward)
+            done, t = terminated or truncated, t + 1
+    path = tmp_path / "coach.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert main(["train", "CartPole_DQN", "--dataset", str(path), "--epochs", "1", "--quiet",
+                 "--experiment-dir", str(tmp_path / "runs"),
+                 "--set", "agent.algorithm.batch_size=16"]) == 0
+    (run_dir,) = (tmp_path / "runs").glob("CartPole_DQN/*")
+    with open(run_dir / "progress.csv", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["Evaluation Reward"]]
+    assert rows and float(rows[-1]["Epoch"]) >= 1.0
+    # uniform logging, greedy target: each step's ratio is 0 or 2, IPS's mean reward near 1
+    for row in rows:
+        assert 0.5 < float(row["Inverse Propensity Score"]) < 1.5
