@@ -1,7 +1,16 @@
 """What the batch-RL presets share (train with `--dataset data.h5`): CartPole_DQN's 256-256
 ReLU network at Adam 5e-4, batches of 64 with a target copy every 500 gradient steps, room for
 a million transitions, 20 passes over the data with a 10-episode evaluation after each. The
-thresholds hold for the datasets each preset's docstring names (docs/batch_rl.md)."""
+thresholds hold for the datasets each preset's docstring names (docs/batch_rl.md).
+
+The CartPole presets' dataset: 100 episodes recorded from CartPole_DQN's seed-0 run (stopped
+at its threshold, 30,000 env steps) with epsilon 0.3 (34,170 transitions, mean return 341.7 on
+2026-11-30):
+
+    coachrl train CartPole_DQN --stop-at-threshold
+    coachrl collect experiments/CartPole_DQN/RUN --episodes 100 --epsilon 0.3 --out data.h5
+    coachrl train CartPole_DDQN_BCQ_BatchRL --dataset data.h5     # or _BatchRL, _CQL, _BC
+"""
 
 from __future__ import annotations
 
