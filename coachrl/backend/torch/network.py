@@ -81,6 +81,8 @@ class TorchNetwork:
         if array.dtype.names:
             return {key: torch.as_tensor(np.ascontiguousarray(array[key]), device=self.device)
                     for key in array.dtype.names}
+        if not array.flags.writeable:  # Ray's zero-copy arrays: a tensor must own writable memory
+            array = array.copy()
         return torch.as_tensor(array, device=self.device)
 
     def predict(self, observations: NDArray) -> dict[str, NDArray]:
