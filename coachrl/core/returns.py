@@ -123,6 +123,16 @@ def quantile_targets(
             * next_quantiles).astype(np.float32)
 
 
+def returns_to_go(rewards: NDArray, discount: float) -> NDArray:
+    """sum_{k >= t} gamma^(k - t) r_k for each step t of one episode [T] (float64)."""
+    out = np.zeros(len(rewards))
+    following = 0.0
+    for t in range(len(rewards) - 1, -1, -1):
+        following = float(rewards[t]) + discount * following
+        out[t] = following
+    return out
+
+
 def rescale_returns(returns: NDArray, timesteps: NDArray, kind: str) -> NDArray:
     """Coach's policy-gradient return rescalers over a batch of whole episodes, one row per step.
 

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from coachrl.core import batch as B
+from coachrl.core.returns import returns_to_go
 from coachrl.errors import CheckpointError
 
 MC_RETURNS = "mc_returns"
@@ -55,11 +56,7 @@ class EpisodeReturnsBuilder:
     def _release(self, env: int) -> dict[str, NDArray]:
         rows, self.open[env] = self.open[env], []
         episode = {name: np.stack([row[name] for row in rows]) for name in rows[0]}
-        returns = np.zeros(len(rows), np.float64)
-        running = 0.0
-        for t in range(len(rows) - 1, -1, -1):
-            running = float(episode[B.REWARDS][t]) + self.discount * running
-            returns[t] = running
+        returns = returns_to_go(episode[B.REWARDS], self.discount)
         return episode | {MC_RETURNS: returns.astype(np.float32),
                           EPISODE_STEPS: np.arange(len(rows), dtype=np.int64)}
 

@@ -23,7 +23,7 @@ from coachrl.core.ope import (
     Decisions,
 )
 from coachrl.core.ope import Episode as OPEEpisode
-from coachrl.core.returns import retrace
+from coachrl.core.returns import retrace, returns_to_go
 from coachrl.exploration import ExplorationPolicy, Greedy
 from coachrl.memories.episodic import Episode
 from coachrl.networks import QHead
@@ -143,16 +143,6 @@ class _Padded:
             last_values=padded_values[longest], terminated=self.terminated[:longest],
             dones=self.dones[:longest], discount=discount, clip=clip)
         return targets[self.row, self.column]
-
-
-def returns_to_go(rewards: NDArray, discount: float) -> NDArray:
-    """sum_{k >= t} gamma^(k - t) r_k for each t of one episode [T]."""
-    out = np.zeros(len(rewards))
-    following = 0.0
-    for t in range(len(rewards) - 1, -1, -1):
-        following = float(rewards[t]) + discount * following
-        out[t] = following
-    return out
 
 
 def fit_q(episodes: Sequence[Episode], evaluated: Callable[[NDArray], NDArray], *,

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from coachrl.core import batch as B
+from coachrl.core.returns import returns_to_go
 from coachrl.core.spaces import spaces_from_gym
 from coachrl.memories.episodic import Episode
-from coachrl.runtime.ope import FQEAlgorithmParams, FQEParams, fit_q, fit_rewards, returns_to_go
+from coachrl.runtime.ope import FQEAlgorithmParams, FQEParams, fit_q, fit_rewards
 
 pytestmark = pytest.mark.unit
 GAMMA, STEPS, P_TARGET, P_BEHAVIOUR = 0.9, 3, 0.8, 0.4
