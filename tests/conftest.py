@@ -21,6 +21,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for tier in TIERS:
             if tier in parts:
                 item.add_marker(getattr(pytest.mark, tier))
+    # a module with RUN_LAST (the golden tests) runs after the rest, which its runs train beside
+    items.sort(key=lambda item: bool(getattr(getattr(item, "module", None), "RUN_LAST", False)))
     # ``long``: a learning run too long for CI; only a -m expression naming it selects it
     if "long" not in (config.getoption("markexpr", "") or ""):
         long = [item for item in items if item.get_closest_marker("long")]

@@ -1,0 +1,156 @@
+"""The golden runs behind tests/e2e/test_presets_reach_threshold.py: every selected preset,
+seed 0, trained from the CLI in a pool of processes that starts with the session.
+
+The suite itself is mostly one process, so the pool trains on one CPU beside it from the first
+e2e test on, and on all of them (at most ``COACHRL_TEST_JOBS``, default every CPU) once the
+suite reaches the golden tests, which run last (tests/conftest.py). A run is single-threaded.
+
+A batch-RL preset (one with ``run.epochs``) trains from the dataset its threshold was measured
+on (``DATASETS``): episodes that ``coachrl collect`` records from another preset's golden run,
+which the pool trains first. A run stops at its threshold (all the test checks), except one
+whose policy records a dataset: that one trains its whole budget, as its dataset's recipe did.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from coachrl.registry import load_preset
+
+# presets whose learning run does not fit CI's time: name -> the reason (run with -m long)
+LONG = {name: "CI's time: Acrobot_DDQN's 30,000 steps take a gradient step per env step "
+        "(10.6 min on two busy cores); -m long runs it and the batch preset its data feeds"
+        for name in ("Acrobot_DDQN", "Acrobot_DDQN_BCQ_BatchRL")}
+
+# batch-RL preset -> (the preset whose run logs the data, episodes, epsilon); docs/batch_rl.md
+DATASETS = {
+    "Acrobot_DDQN_BCQ_BatchRL": ("Acrobot_DDQN", 100, 0.3),
+    "CartPole_BC": ("CartPole_DQN", 100, 0.3),
+    "CartPole_CQL": ("CartPole_DQN", 100, 0.3),
+    "CartPole_DDQN_BCQ_BatchRL": ("CartPole_DQN", 100, 0.3),
+    "CartPole_DDQN_BatchRL": ("CartPole_DQN", 100, 0.3),
+}
+SOURCES = frozenset(source for source, _, _ in DATASETS.values())
+
+TEST_NAME = "test_preset_reaches_its_threshold_within_its_budget"
+OPE_TEST = "test_off_policy_estimates_of_a_batch_run_hold_its_measured_return"
+OPE_PRESET = "CartPole_DDQN_BCQ_BatchRL"
+
+
+def coachrl(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "coachrl", *arguments],
+                          capture_output=True, text=True, timeout=1800,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})  # one CPU per run
+
+
+def _train(name: str, experiment_dir: Path, *, dataset: Path | None = None
+           ) -> tuple[subprocess.CompletedProcess[str], float]:
+    started = time.perf_counter()
+    arguments = [] if name in SOURCES else ["--stop-at-threshold"]
+    if dataset:
+        arguments += ["--dataset", str(dataset)]
+    done = coachrl("train", name, "--experiment-dir", str(experiment_dir), "--quiet", *arguments)
+    return done, time.perf_counter() - started
+
+
+def _run_dir(done: subprocess.CompletedProcess[str], name: str) -> Path:
+    assert done.returncode == 0, f"{name}'s run failed: {done.stdout}{done.stderr}"
+    (run_dir,) = Path(done.args[done.args.index("--experiment-dir") + 1]).glob(f"{name}/*")
+    return run_dir
+
+
+class Datasets:
+    """Each recipe's dataset, recorded once from its source preset's golden run."""
+
+    def __init__(self, runs: dict[str, Future], folder: Path) -> None:
+        self.runs, self.folder, self.lock, self.made = runs, folder, threading.Lock(), {}
+
+    def get(self, name: str) -> Path:
+        source, episodes, epsilon = recipe = DATASETS[name]
+        with self.lock:
+            if recipe not in self.made:
+                run_dir = _run_dir(self.runs[source].result()[0], source)
+                out = self.folder / f"{source}-{episodes}-{epsilon}.h5"
+                made = coachrl("collect", str(run_dir), "--episodes", str(episodes),
+                               "--epsilon", str(epsilon), "--out", str(out))
+                assert made.returncode == 0, made.stderr
+                self.made[recipe] = out
+            return self.made[recipe]
+
+
+def is_batch(name: str) -> bool:
+    return load_preset(name).run.epochs > 0
+
+
+def jobs() -> int:
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(int(os.environ.get("COACHRL_TEST_JOBS", cpus or 1)), cpus or 1))
+
+
+@dataclass(slots=True)
+class Golden:
+    runs: dict[str, Future[tuple[subprocess.CompletedProcess[str], float]]]
+    datasets: Datasets
+    pool: ThreadPoolExecutor
+    gate: threading.Event = field(default_factory=threading.Event)
+    ope: Future[dict] | None = None  # coachrl ope's report on OPE_PRESET's run, in the pool
+
+    def all_cpus(self) -> Golden:
+        """Let the pool use every CPU: the suite has reached the golden tests."""
+        self.gate.set()
+        return self
+
+    def run_dir(self, name: str) -> Path:
+        return _run_dir(self.runs[name].result()[0], name)
+
+    def stop(self) -> None:
+        """Drop the runs not started yet (the session is over)."""
+        self.gate.set()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def start(session: pytest.Session, tmp_path_factory: pytest.TempPathFactory) -> Golden:
+    """Start the golden runs of every preset ``session`` selected; a pool worker per CPU but
+    one waits for ``Golden.all_cpus``."""
+    names = {getattr(item, "originalname", ""): item for item in session.items}
+    selected = {item.callspec.params["name"] for item in session.items
+                if getattr(item, "originalname", "") == TEST_NAME}
+    if OPE_TEST in names:
+        selected.add(OPE_PRESET)
+    selected |= {DATASETS[name][0] for name in selected if name in DATASETS}
+    pool = ThreadPoolExecutor(jobs())
+    runs: dict[str, Future] = {}
+    golden = Golden(runs, Datasets(runs, tmp_path_factory.mktemp("datasets")), pool)
+    if not selected:
+        return golden
+    for _ in range(jobs() - 1):  # a task that holds its worker until the gate opens
+        pool.submit(golden.gate.wait)
+    # sources first: a batch run waits for its source's, so the pool must have started that
+    for name in sorted(selected, key=lambda n: (is_batch(n), n not in SOURCES, n)):
+        folder = tmp_path_factory.mktemp(name)
+        runs[name] = (pool.submit(lambda n=name, f=folder: _train(
+            n, f, dataset=golden.datasets.get(n))) if is_batch(name)
+            else pool.submit(_train, name, folder))
+    if OPE_TEST in names:  # beside the other runs rather than after them
+        golden.ope = pool.submit(_ope, golden, tmp_path_factory.mktemp("ope") / "ope.json")
+    return golden
+
+
+def _ope(golden: Golden, out: Path) -> dict:
+    """``coachrl ope`` (its defaults: 3 FQE models of 10,000 steps) on OPE_PRESET's golden run
+    and its dataset, measuring the run over 10 episodes."""
+    done = coachrl("ope", str(golden.run_dir(OPE_PRESET)), "--dataset",
+                   str(golden.datasets.get(OPE_PRESET)), "--measure", "10", "--json", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    print(done.stdout)
+    return json.loads(out.read_text())
