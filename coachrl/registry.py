@@ -61,7 +61,10 @@ def load_preset(name: str) -> Preset:
     else:
         modules = preset_modules()
         if name not in modules:
-            close = difflib.get_close_matches(name, list(modules), n=3, cutoff=0.5)
+            # by lower-case spelling: a name that differs in case only comes first
+            folded = {known.lower(): known for known in modules}
+            close = [folded[match] for match in
+                     difflib.get_close_matches(name.lower(), list(folded), n=3, cutoff=0.5)]
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise PresetNotFound(f"unknown preset {name!r}{hint} (coachrl presets lists all)")
         module = importlib.import_module(modules[name])

@@ -1,5 +1,6 @@
-"""Golden tests with rollout workers: sync Clipped PPO, Ape-X DQN and SAC, A3C on 2 workers,
-from the CLI on a local Ray bound to 127.0.0.1, reach their presets' thresholds in budget."""
+"""Golden tests with rollout workers: sync Clipped PPO, Ape-X DQN and SAC, A3C and N-step Q
+(asynchronous gradients) on 2 workers, from the CLI on a local Ray bound to 127.0.0.1, reach
+their presets' thresholds in budget."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ RUNS = {
     "CartPole_DQN": ("--workers", "2", "--mode", "async"),
     "CartPole_A3C": ("--workers", "2", "--envs-per-worker", "4"),  # async gradients
     "Pendulum_SAC": ("--workers", "2", "--mode", "async"),  # Ape-X style, acting in numpy
+    "CartPole_NStepQ": ("--workers", "2", "--mode", "async"),  # Mnih et al. 2016's async Q
 }
 
 

@@ -76,6 +76,14 @@ RTOL = 1e-5
 # the noise reached 5e-6 by step 900 and 1e-2 at step 1,000 (one episode's reward), and with
 # 200-step episodes the evaluation reward's std 1e-1 by step 2,000.
 RTOL_OF = {"CartPole_DQN": 1e-4, "Pendulum_SAC": 3e-5}
+# The value family's CartPole presets share CartPole_DQN's 256-256 ReLU network and replay
+# cadence, so they get its tolerance. Switched kernels (MKL_CBWR=COMPATIBLE, ATEN_CPU_CAPABILITY=
+# default, OMP_NUM_THREADS=1) moved C51's, Rainbow's, QR-DQN's and N-step Q's traces by 1.6e-7
+# at most on 2026-11-30 (CartPole_DQN's by 7.9e-8 in the same run); each preset's 1e-4
+# perturbations still fail the comparison (test_a_tiny_change_of_a_hyperparameter_...).
+RTOL_OF |= {f"CartPole_{agent}": 1e-4 for agent in (
+    "DDQN", "Dueling_DDQN", "NStepQ", "C51", "QR_DQN", "Rainbow", "Bootstrapped_DQN", "UCB_DQN",
+    "PAL", "MMC", "NEC", "Munchausen_DQN")}
 # A preset's trace configuration, applied after the common one (see RTOL_OF for the figures).
 # Pendulum_SAC: tanh units, 64-64 (also ~4x faster), 100-step episodes, 700 env steps (100 of
 # heatup, 600 gradient steps; 7 episode rows) and an evaluation (3 episodes) at the end.

@@ -37,6 +37,10 @@ SHORTER = {
         "agent.memory.capacity=10000", "agent.memory.save_in_checkpoint=true",
     ],
 }
+# the value family's CartPole presets keep CartPole_DQN's replay cadence: so does their check
+SHORTER |= {f"CartPole_{agent}": SHORTER["CartPole_DQN"] for agent in (
+    "DDQN", "Dueling_DDQN", "C51", "QR_DQN", "Rainbow", "Bootstrapped_DQN", "UCB_DQN", "PAL",
+    "MMC", "NEC", "Munchausen_DQN")}
 CASES = {name: SHORTER.get(name, []) for name in preset_modules()}
 CASES["CartPole_DQN+prioritized"] = [*CASES["CartPole_DQN"], "agent.memory.kind=prioritized"]
 # 3-step returns: the partial sequences of every env are in the checkpoint (8 envs, so a

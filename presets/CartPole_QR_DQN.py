@@ -1,4 +1,5 @@
-"""QR-DQN on CartPole-v1: RL-zoo's tuned QR-DQN (its DQN values with 10 quantiles)."""
+"""QR-DQN on CartPole-v1: RL-zoo's tuned QR-DQN (its DQN values with 10 quantiles). Measured (seed
+0, 2026-11-30): the first evaluation >= 475 at 20,000 env steps of its 50k budget."""
 
 from coachrl.agents.qr_dqn import QRDQNAlgorithmParams, QRDQNParams
 from coachrl.params import Preset
