@@ -22,4 +22,5 @@ BENCHMARKS = {
     "scaling": "benchmarks.scaling",
     "frame_memory": "benchmarks.frame_memory",
     "export_latency": "benchmarks.export_latency",
+    "qrdqn_cartpole": "benchmarks.qrdqn_cartpole",
 }

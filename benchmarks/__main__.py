@@ -22,7 +22,8 @@ from benchmarks.common import Options, Report, Stamp
 from benchmarks.output import markdown, read_csv, write_report
 from benchmarks.table import RESULTS, update_readme
 
-LEARNING = ("ppo_cartpole", "dqn_cartpole", "sac_pendulum")  # measured per seed: --keep applies
+# measured per seed: --keep applies
+LEARNING = ("ppo_cartpole", "dqn_cartpole", "sac_pendulum", "qrdqn_cartpole")
 
 
 def _list() -> int:

@@ -98,6 +98,7 @@ MEASURED_CODE = (
             "threshold.py",
             "ppo_cartpole.py",
             "dqn_cartpole.py",
+            "qrdqn_cartpole.py",
             "sac_pendulum.py",
             "rollout.py",
             "gradient_step.py",
