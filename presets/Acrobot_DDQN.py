@@ -1,30 +1,11 @@
-"""Double DQN on Acrobot-v1 with the RL-zoo's DQN values for it: 256-256 ReLU, Adam 6.3e-4,
-batches of 128, replay 50k, four gradient steps every 4 env steps after the first 1,000,
-a target copy every 250, epsilon 1 -> 0.1 over the first 12,000 steps; evaluated every 5,000
-steps over 10 episodes against -100 within 100,000 steps. Measured (2026-11-30, seed 0): -92.5
-at 30,000 env steps; with one gradient step per 4 env steps instead it was still at -500 at
-30,000."""
+"""Double DQN on Acrobot-v1 with the RL-zoo's DQN values for it (presets/_acrobot_value.py).
+Measured (2026-11-30, seed 0): -92.5 at 30,000 env steps; with one gradient step per 4 env
+steps instead it was still at -500 at 30,000."""
 
 from coachrl.agent import QLearningAlgorithmParams
 from coachrl.agents.ddqn import DDQNParams
-from coachrl.core.schedules import Linear
-from coachrl.core.steps import EnvSteps, Episodes
-from coachrl.exploration import EGreedy
-from coachrl.params import EnvironmentParams, MemoryParams, Preset, ScheduleParams, Validation
-from coachrl.presets._cartpole_value import agent, replay
+from coachrl.params import Preset
+from coachrl.presets._acrobot_value import agent, environment, replay, schedule, validation
 
-BUDGET = 100_000
-preset = Preset(
-    agent=DDQNParams(
-        algorithm=QLearningAlgorithmParams(**replay(
-            batch_size=128, train_frequency=4, gradient_steps=4, learning_starts=1_000,
-            target_update_period=250)),
-        **agent(memory=MemoryParams(capacity=50_000), learning_rate=6.3e-4,
-                exploration=EGreedy(schedule=Linear(start=1.0, end=0.1, duration=12_000)))),
-    env=EnvironmentParams(env_id="Acrobot-v1", n_envs=1),
-    schedule=ScheduleParams(heatup_steps=EnvSteps(1_000), improve_steps=EnvSteps(BUDGET),
-                            evaluation_period=EnvSteps(5_000), evaluation_episodes=Episodes(10),
-                            checkpoint_period=EnvSteps(10_000)),
-    validation=Validation(min_reward=-100.0, max_env_steps=EnvSteps(BUDGET),
-                          episodes=Episodes(10)),
-)
+preset = Preset(agent=DDQNParams(algorithm=QLearningAlgorithmParams(**replay()), **agent()),
+                env=environment(), schedule=schedule(), validation=validation())
