@@ -28,9 +28,10 @@ import pytest
 from coachrl.registry import load_preset
 
 # presets whose learning run does not fit CI's time: name -> the reason (run with -m long)
-LONG = {name: "CI's time: Acrobot_DDQN's 30,000 steps take a gradient step per env step "
-        "(10.6 min on two busy cores); -m long runs it and the batch preset its data feeds"
-        for name in ("Acrobot_DDQN", "Acrobot_DDQN_BCQ_BatchRL")}
+LONG = {name: "CI's time: Acrobot's presets take a gradient step per env step (Acrobot_DDQN's "
+        "30,000 steps: 10.6 min on two busy cores); -m long runs them and the batch preset "
+        "Acrobot_DDQN's data feeds"
+        for name in ("Acrobot_DDQN", "Acrobot_DDQN_BCQ_BatchRL", "Acrobot_QR_DQN")}
 
 # batch-RL preset -> (the preset whose run logs the data, episodes, epsilon); docs/batch_rl.md
 DATASETS = {

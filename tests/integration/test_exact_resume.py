@@ -37,7 +37,8 @@ SHORTER = {
         "agent.memory.capacity=10000", "agent.memory.save_in_checkpoint=true",
     ],
 }
-# the value family's CartPole presets keep CartPole_DQN's replay cadence: so does their check
+# the value family's presets keep their env's DQN replay cadence: so does their check
+SHORTER["Acrobot_QR_DQN"] = SHORTER["Acrobot_DDQN"]
 SHORTER |= {f"CartPole_{agent}": SHORTER["CartPole_DQN"] for agent in (
     "DDQN", "Dueling_DDQN", "C51", "QR_DQN", "Rainbow", "Bootstrapped_DQN", "UCB_DQN", "PAL",
     "MMC", "NEC", "Munchausen_DQN")}
