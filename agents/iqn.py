@@ -15,15 +15,17 @@ from coachrl.agent import (
     ValueOptimizationParams,
 )
 from coachrl.networks import ImplicitQuantileHead, QuantileHuberLoss
-from coachrl.params.check import positive
+from coachrl.params.check import non_negative, positive
 
 
 @dataclass(slots=True, kw_only=True)
 class IQNAlgorithmParams(ValueOptimizationAlgorithmParams):
-    """Defaults: Dabney et al. 2018b (N = N' = 32 fractions, 64 cosines, kappa 1)."""
+    """Defaults: Dabney et al. 2018b (N = N' = 32 fractions, 64 cosines, kappa 1); their
+    network's layer after the merge is ``hidden_size`` (512 on Atari)."""
 
     quantiles: int = 32  # fractions drawn per sample (N; the targets' N' as well)
     embedding_size: int = 64  # cosines per fraction
+    hidden_size: int = 0  # a ReLU layer between the merge and the output (the paper's f); 0: none
     kappa: float = 1.0  # Huber threshold of the quantile loss
     double: bool = False  # the online network picks the next action
 
@@ -31,6 +33,7 @@ class IQNAlgorithmParams(ValueOptimizationAlgorithmParams):
         ValueOptimizationAlgorithmParams.__post_init__(self)
         for name in ("quantiles", "embedding_size", "kappa"):
             positive(name, getattr(self, name))
+        non_negative("hidden_size", self.hidden_size)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -50,6 +53,7 @@ class IQNAgent(ValueOptimizationAgent):
         p = self.params.algorithm
         return (ImplicitQuantileHead(n_actions=self.spaces.action.n,  # type: ignore[union-attr]
                                      quantiles=p.quantiles, embedding_size=p.embedding_size,
+                                 hidden_size=p.hidden_size,
                                      loss=QuantileHuberLoss(kappa=p.kappa)),)
 
     def learn_from_batch(self, batch: dict[str, NDArray]) -> dict[str, float]:

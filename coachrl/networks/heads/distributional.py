@@ -121,13 +121,15 @@ class ImplicitQuantileHead(Head):
     """IQN (Dabney et al. 2018b): quantiles at sampled fractions tau, each tau embedded as
     relu(W cos(pi i tau)), i < ``embedding_size``, multiplied into the features before the
     output layer. Training draws ``quantiles`` fractions per sample; predicting (acting, the
-    target network) uses their midpoints, a quadrature of the same mean. Outputs
-    ``{name}_quantiles`` [B, n_actions, N], ``{name}_taus`` [B, N] and Q [B, n_actions]."""
+    target network) uses their midpoints, a quadrature of the same mean. ``hidden_size`` > 0
+    puts a ReLU layer between the merge and the output, as the paper's network has (its f).
+    Outputs ``{name}_quantiles`` [B, n_actions, N], ``{name}_taus`` [B, N] and Q [B, n_actions]."""
 
     fusable = False  # the features are multiplied by the tau embedding
     n_actions: int
     quantiles: int = 32  # N (and N' for the targets, K for acting)
     embedding_size: int = 64  # cosines per tau
+    hidden_size: int = 0  # a ReLU layer after the merge; 0: the output reads the merge
     name: str = "q"
     loss: QuantileHuberLoss = field(default_factory=QuantileHuberLoss)
 
@@ -140,19 +142,24 @@ class ImplicitQuantileHead(Head):
         return f"{self.name}_taus"
 
     def layers(self) -> tuple[HeadLayer, ...]:
-        return (LinearLayer("embedding", 0, size_in=self.embedding_size, gain=None),
-                LinearLayer("linear", self.n_actions))
+        hidden = ((LinearLayer("hidden", self.hidden_size, gain=None),) if self.hidden_size
+                  else ())
+        return (LinearLayer("embedding", 0, size_in=self.embedding_size, gain=None), *hidden,
+                LinearLayer("linear", self.n_actions, size_in=self.hidden_size))
 
     def forward(self, ops: Ops, params: HeadParams, features: Any, out: dict[str, Any]) -> None:
         taus = ops.quantile_fractions(features, self.quantiles)  # [B, N]
         frequencies = ops.constant(np.pi * np.arange(self.embedding_size), taus)
         embedding = ops.relu(params.linear("embedding",
                                            ops.cos(taus[..., None] * frequencies)))  # [B, N, F]
-        quantiles = params.linear("linear", features[:, None, :] * embedding)  # [B, N, A]
+        merged = features[:, None, :] * embedding  # [B, N, features]
+        if self.hidden_size:
+            merged = ops.relu(params.linear("hidden", merged))
+        quantiles = params.linear("linear", merged)  # [B, N, A]
         out[self.taus_name] = taus
         out[self.quantiles_name] = ops.transpose(quantiles, (0, 2, 1))  # [B, A, N]
         out[self.name] = ops.mean(quantiles, 1)
 
     @classmethod
     def example(cls) -> Self:
-        return cls(n_actions=3, quantiles=6, embedding_size=8)
+        return cls(n_actions=3, quantiles=6, embedding_size=8, hidden_size=5)
