@@ -42,16 +42,18 @@ class DifferentiableNeuralDictionary:
 
     def _nearest(self, action: int, embeddings: NDArray) -> Neighbours:
         size = int(self.sizes[action])
-        keys = self.keys[action, :size]
-        distances = np.maximum((embeddings ** 2).sum(1)[:, None] - 2.0 * embeddings @ keys.T
+        # in float64: ||h||^2 - 2 h.h_i + ||h_i||^2 cancels, and in float32 its rounding error
+        # (~1e-5 for CartPole's embeddings) exceeded the gaps between near keys' distances
+        h, keys = embeddings.astype(np.float64), self.keys[action, :size].astype(np.float64)
+        distances = np.maximum((h ** 2).sum(1)[:, None] - 2.0 * h @ keys.T
                                + (keys ** 2).sum(1)[None], 0.0)  # [B, size]
         count = min(self.neighbours, size)
         if count < size:
             indices = np.argpartition(distances, count - 1, axis=1)[:, :count]
         else:
             indices = np.broadcast_to(np.arange(size), distances.shape)
-        nearest = np.take_along_axis(distances, indices, 1)
-        return indices, 1.0 / (nearest + self.delta), nearest
+        nearest = np.take_along_axis(distances, indices, 1).astype(np.float32)
+        return indices, 1.0 / (nearest + np.float32(self.delta)), nearest
 
     def q_values(self, embeddings: NDArray, *, touch: bool = True) -> NDArray:
         """Q(h, a) [B, n_actions]; an action with an empty dictionary has Q = 0. ``touch``

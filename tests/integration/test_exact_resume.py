@@ -40,7 +40,7 @@ SHORTER = {
 # the value family's presets keep their env's DQN replay cadence: so does their check
 SHORTER["Acrobot_QR_DQN"] = SHORTER["Acrobot_DDQN"]
 SHORTER |= {f"CartPole_{agent}": SHORTER["CartPole_DQN"] for agent in (
-    "DDQN", "Dueling_DDQN", "C51", "QR_DQN", "Rainbow", "Bootstrapped_DQN", "UCB_DQN", "PAL",
+    "DDQN", "Dueling_DDQN", "C51", "QR_DQN", "IQN", "Rainbow", "Bootstrapped_DQN", "UCB_DQN", "PAL",
     "MMC", "NEC", "Munchausen_DQN")}
 CASES = {name: SHORTER.get(name, []) for name in preset_modules()}
 CASES["CartPole_DQN+prioritized"] = [*CASES["CartPole_DQN"], "agent.memory.kind=prioritized"]
