@@ -97,17 +97,19 @@ def _block_diagonal(blocks: list[NDArray]) -> NDArray:
     return out
 
 
-def fuse_mlp(spec: NetworkSpec, plan: list[Layer], w: Weights,
-             noise: bool = True) -> FusedMLP | None:
+def fuse_mlp(spec: NetworkSpec, plan: list[Layer], w: Weights, noise: bool = True,
+             hidden: FusedMLP | None = None) -> FusedMLP | None:
     """The ``FusedMLP`` of a vector-input network; None for image networks, heads that read
     their features other than through linear layers, activations without an in-place form, or
-    layers too wide to fuse block-diagonally."""
+    layers too wide to fuse block-diagonally. ``hidden``: a fusion of the same network whose
+    hidden layers are still current, so only the output layer is built (new head noise)."""
     if not isinstance(spec.embedder, VectorEmbedder) or not all(h.fusable for h in spec.heads):
         return None
     towers = tower_names(spec)
     linear = [(i, layer) for i, layer in enumerate(plan) if layer.kind == "linear"]
-    layers: list[tuple[NDArray, NDArray, Callable[[NDArray], object] | None]] = []
-    for position, (index, layer) in enumerate(linear):
+    layers: list[tuple[NDArray, NDArray, Callable[[NDArray], object] | None]] = (
+        list(hidden.layers[:-1]) if hidden is not None else [])
+    for position, (index, layer) in enumerate([] if hidden is not None else linear):
         activation = plan[index + 1].activation
         if activation not in IN_PLACE_ACTIVATIONS or layer.size_out * len(towers) > (
                 FUSED_WIDTH_LIMIT if len(towers) > 1 else 1 << 30):
@@ -295,6 +297,10 @@ class NumpyNetwork:
             for name in ("noise_in", "noise_out"):
                 self.weights[f"{key}.{name}"] = rng.standard_normal(
                     self.weights[f"{key}.{name}"].shape).astype(np.float32)
+        if self._fused is not None:  # noisy layers are head layers: fuse the output layer again, keep the rest
+            self._fused = fuse_mlp(self.spec, self.plan, self.weights, self.noise,
+                                   hidden=self._fused)
+            return
         self._compile()
 
     def set_noise(self, enabled: bool) -> None:
