@@ -105,12 +105,19 @@ class NECAgent(ReplayAgent):
                               discount=self.params.algorithm.discount,
                               discounts=transitions.get(B.DISCOUNTS))
 
-    def store(self, transitions: dict[str, NDArray], *, env_steps: int,
-              priorities: NDArray | None = None) -> None:
-        if len(transitions[B.REWARDS]):  # each new transition writes its key and target
+    def write(self, transitions: dict[str, NDArray]) -> None:
+        """Each new transition writes its key and target into its action's dictionary."""
+        if len(transitions[B.REWARDS]):
             self.dnd.insert(self.embed(transitions[B.OBSERVATIONS]), transitions[B.ACTIONS],
                             self.n_step_targets(transitions))
+
+    def store(self, transitions: dict[str, NDArray], *, env_steps: int,
+              priorities: NDArray | None = None) -> None:
+        self.write(transitions)
         super().store(transitions, env_steps=env_steps, priorities=priorities)
+
+    def track_transitions(self, transitions: dict[str, NDArray]) -> None:
+        self.write(transitions)  # a worker acts on its copy, as the learner acts on its own
 
     def learn_from_batch(self, batch: dict[str, NDArray]) -> dict[str, float]:
         targets = self.n_step_targets(batch)
@@ -121,7 +128,6 @@ class NECAgent(ReplayAgent):
         metrics = self.online.train_on_batch({B.OBSERVATIONS: batch[B.OBSERVATIONS],
                                               B.TARGETS: embedding_grads})
         return metrics | {"loss/total": loss, "q/target_mean": float(targets.mean())}
-
 
     # -- the dictionary travels with the weights (workers act on it) and the checkpoints ------
     def weights(self) -> dict[str, Weights]:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import background
+
 TIERS = ("unit", "integration", "e2e")
 
 
@@ -31,8 +33,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             items[:] = [item for item in items if not item.get_closest_marker("long")]
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The slow checks of the selected tests start now, beside them (tests/background.py)."""
+    background.start(session)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A run that collected nothing, or that skipped what it must run, fails (see below)."""
+    background.stop()
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         session.exitstatus = pytest.ExitCode.USAGE_ERROR
     elif _unexpected_skips and exitstatus == pytest.ExitCode.OK:

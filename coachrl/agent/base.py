@@ -252,6 +252,10 @@ class LearnsFromReplay(Protocol):
 
     def initial_priorities(self, transitions: dict[str, NDArray]) -> NDArray | None: ...
 
+    def track_transitions(self, transitions: dict[str, NDArray]) -> None:
+        """A worker's copy sees the transitions it built before sending them."""
+        ...
+
     def steps_to_training(self, step: int) -> int:
         """Env steps before the next training call can fall due (a lower bound, >= 1)."""
         ...

@@ -178,6 +178,13 @@ class ReplayAgent(Agent):
         else:
             self.memory.add(transitions)
 
+    def track_transitions(self, transitions: dict[str, NDArray]) -> None:
+        """What a worker's copy of the agent does with the transitions it built, before the
+        learner's next weights arrive: an agent whose acting reads state that storing grows
+        (NEC's dictionaries) grows its copy here, so the worker acts as the learner would;
+        nothing by default."""
+        del transitions
+
     def initial_priorities(self, transitions: dict[str, NDArray]) -> NDArray | None:
         """|TD errors| of new transitions by the acting networks (Ape-X's actors compute
         them); None where the agent has none to give."""

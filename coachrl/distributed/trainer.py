@@ -45,9 +45,13 @@ from coachrl.runtime.loop import Trainer
 
 
 def _worker_epsilons(preset: Preset, workers: int) -> list[float] | None:
-    """Ape-X's per-worker exploration rates, for several workers of an e-greedy agent; one
-    worker (or another exploration policy) acts with the preset's own schedule."""
-    if workers > 1 and isinstance(getattr(preset.agent, "exploration", None), EGreedy):
+    """Ape-X's fixed per-worker exploration rates, for several workers of an e-greedy replay
+    learner (its off-policy targets take any behaviour). One worker, another exploration
+    policy, or an on-policy learner (N-step Q's returns follow the behaviour, so every worker
+    anneals as Mnih et al. 2016's threads did) acts with the preset's own schedule."""
+    agent_class = load_class(type(preset.agent).agent_path)
+    if (workers > 1 and issubclass(agent_class, LearnsFromReplay)
+            and isinstance(getattr(preset.agent, "exploration", None), EGreedy)):
         return apex_epsilons(workers)
     return None
 

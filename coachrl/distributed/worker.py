@@ -147,6 +147,7 @@ class RolloutWorker:
             elif replay is not None:
                 replay.end_episodes(result)  # stateful exploration restarts with each episode
                 built.append(replay.transitions(observations, info, result))
+                replay.track_transitions(built[-1])  # NEC: the worker's dictionary grows too
             row = {B.OBSERVATIONS: observations, B.ACTIONS: info.actions,
                    B.REWARDS: result.rewards, B.TERMINATED: result.terminated,
                    B.TRUNCATED: result.truncated, B.VALID: result.valid, **info.extras}

@@ -1,5 +1,6 @@
-"""The golden runs behind tests/e2e/test_presets_reach_threshold.py: every selected preset,
-seed 0, trained from the CLI in a pool of processes that starts with the session.
+"""The golden runs behind tests/e2e/test_presets_reach_threshold.py and
+tests/e2e/test_distributed_thresholds.py: every selected preset, seed 0, trained from the CLI
+(on 2 Ray workers for the second) in a pool of processes that starts with the session.
 
 The suite itself is mostly one process, so the pool trains on one CPU beside it from the first
 e2e test on, and on all of them (at most ``COACHRL_TEST_JOBS``, default every CPU) once the
@@ -43,7 +44,16 @@ DATASETS = {
 }
 SOURCES = frozenset(source for source, _, _ in DATASETS.values())
 
+# presets trained on 2 Ray workers from the CLI (tests/e2e/test_distributed_thresholds.py)
+DISTRIBUTED = {
+    "CartPole_ClippedPPO": ("--workers", "2", "--envs-per-worker", "4"),  # 8 envs, as the preset
+    "CartPole_DQN": ("--workers", "2", "--mode", "async"),
+    "CartPole_A3C": ("--workers", "2", "--envs-per-worker", "4"),  # async gradients
+    "Pendulum_SAC": ("--workers", "2", "--mode", "async"),  # Ape-X style, acting in numpy
+}
+
 TEST_NAME = "test_preset_reaches_its_threshold_within_its_budget"
+DISTRIBUTED_TEST = "test_distributed_run_reaches_the_presets_threshold"
 OPE_TEST = "test_off_policy_estimates_of_a_batch_run_hold_its_measured_return"
 OPE_PRESET = "CartPole_DDQN_BCQ_BatchRL"
 
@@ -62,6 +72,15 @@ def _train(name: str, experiment_dir: Path, *, dataset: Path | None = None
         arguments += ["--dataset", str(dataset)]
     done = coachrl("train", name, "--experiment-dir", str(experiment_dir), "--quiet", *arguments)
     return done, time.perf_counter() - started
+
+
+def _train_distributed(name: str, experiment_dir: Path) -> subprocess.CompletedProcess[str]:
+    """``name`` on its ``DISTRIBUTED`` workers, on a local Ray bound to 127.0.0.1."""
+    return subprocess.run([sys.executable, "-m", "coachrl", "train", name, *DISTRIBUTED[name],
+                           "--stop-at-threshold", "--quiet", "--experiment-dir",
+                           str(experiment_dir)], capture_output=True, text=True, timeout=1800,
+                          env={**os.environ, "OMP_NUM_THREADS": "1",
+                               "RAY_NODE_IP_ADDRESS": "127.0.0.1"})
 
 
 def _run_dir(done: subprocess.CompletedProcess[str], name: str) -> Path:
@@ -105,6 +124,8 @@ class Golden:
     pool: ThreadPoolExecutor
     gate: threading.Event = field(default_factory=threading.Event)
     ope: Future[dict] | None = None  # coachrl ope's report on OPE_PRESET's run, in the pool
+    distributed: dict[str, Future[subprocess.CompletedProcess[str]]] = field(
+        default_factory=dict)  # DISTRIBUTED's runs, after the others
 
     def all_cpus(self) -> Golden:
         """Let the pool use every CPU: the suite has reached the golden tests."""
@@ -126,13 +147,15 @@ def start(session: pytest.Session, tmp_path_factory: pytest.TempPathFactory) -> 
     names = {getattr(item, "originalname", ""): item for item in session.items}
     selected = {item.callspec.params["name"] for item in session.items
                 if getattr(item, "originalname", "") == TEST_NAME}
+    distributed = sorted({item.callspec.params["name"] for item in session.items
+                          if getattr(item, "originalname", "") == DISTRIBUTED_TEST})
     if OPE_TEST in names:
         selected.add(OPE_PRESET)
     selected |= {DATASETS[name][0] for name in selected if name in DATASETS}
     pool = ThreadPoolExecutor(jobs())
     runs: dict[str, Future] = {}
     golden = Golden(runs, Datasets(runs, tmp_path_factory.mktemp("datasets")), pool)
-    if not selected:
+    if not (selected or distributed):
         return golden
     for _ in range(jobs() - 1):  # a task that holds its worker until the gate opens
         pool.submit(golden.gate.wait)
@@ -144,6 +167,9 @@ def start(session: pytest.Session, tmp_path_factory: pytest.TempPathFactory) -> 
             else pool.submit(_train, name, folder))
     if OPE_TEST in names:  # beside the other runs rather than after them
         golden.ope = pool.submit(_ope, golden, tmp_path_factory.mktemp("ope") / "ope.json")
+    for name in distributed:
+        golden.distributed[name] = pool.submit(_train_distributed, name,
+                                               tmp_path_factory.mktemp(f"workers-{name}"))
     return golden
 
 

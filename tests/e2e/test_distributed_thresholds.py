@@ -1,40 +1,30 @@
-"""Golden tests with rollout workers: sync Clipped PPO, Ape-X DQN and SAC, A3C and N-step Q
-(asynchronous gradients) on 2 workers, from the CLI on a local Ray bound to 127.0.0.1, reach
-their presets' thresholds in budget."""
+"""Golden tests with rollout workers: sync Clipped PPO, Ape-X DQN and SAC, and A3C (asynchronous
+gradients) on 2 workers, from the CLI on a local Ray bound to 127.0.0.1, reach their presets'
+thresholds in budget. The runs train in the golden pool (tests/e2e/golden.py) beside the rest of
+the suite; these tests run last and wait for them."""
 
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import ray  # noqa: F401 - the runs need Ray: the [ray] extra, installed with [test]
 
 from coachrl.registry import load_preset
+from tests.e2e.golden import DISTRIBUTED, Golden
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
-RUNS = {
-    "CartPole_ClippedPPO": ("--workers", "2", "--envs-per-worker", "4"),  # 8 envs, as the preset
-    "CartPole_DQN": ("--workers", "2", "--mode", "async"),
-    "CartPole_A3C": ("--workers", "2", "--envs-per-worker", "4"),  # async gradients
-    "Pendulum_SAC": ("--workers", "2", "--mode", "async"),  # Ape-X style, acting in numpy
-    "CartPole_NStepQ": ("--workers", "2", "--mode", "async"),  # Mnih et al. 2016's async Q
-}
+RUN_LAST = True  # tests/conftest.py: after the rest of the suite, beside which the runs trained
 
 
-@pytest.mark.parametrize("name", RUNS)
-def test_distributed_run_reaches_the_presets_threshold(name: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", DISTRIBUTED)
+def test_distributed_run_reaches_the_presets_threshold(name: str, golden_runs: Golden) -> None:
     validation = load_preset(name).validation
-    env = {**os.environ, "RAY_NODE_IP_ADDRESS": "127.0.0.1"}
-    done = subprocess.run([sys.executable, "-m", "coachrl", "train", name, *RUNS[name],
-                           "--stop-at-threshold", "--quiet", "--experiment-dir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=1200, env=env)
+    done = golden_runs.all_cpus().distributed[name].result()
     assert done.returncode == 0, done.stdout + done.stderr
-    (run_dir,) = tmp_path.glob(f"{name}/*")
+    (run_dir,) = Path(done.args[done.args.index("--experiment-dir") + 1]).glob(f"{name}/*")
     with open(run_dir / "progress.csv", newline="") as handle:
         evaluations = [row for row in csv.DictReader(handle) if row["Evaluation Reward"]]
     reached = [(int(row["Total steps"]), float(row["Wall-Clock Time"])) for row in evaluations
@@ -42,6 +32,6 @@ def test_distributed_run_reaches_the_presets_threshold(name: str, tmp_path: Path
     best = max(float(row["Evaluation Reward"]) for row in evaluations)
     assert reached, f"{name} with workers never reached {validation.min_reward} (best {best})"
     steps, seconds = reached[0]
-    print(f"{name} {' '.join(RUNS[name])}: {validation.min_reward} at {steps} env steps, "
+    print(f"{name} {' '.join(DISTRIBUTED[name])}: {validation.min_reward} at {steps} env steps, "
           f"{seconds:.0f} s")
     assert steps <= validation.max_env_steps

@@ -194,15 +194,17 @@ def test_sac_trains_with_async_workers_acting_in_numpy(tmp_path: Path) -> None:
     assert trainer.stats.scalars(trainer.pool)["workers/restarts"] == 0
 
 
-@pytest.mark.parametrize(("workers", "constant"), [(1, False), (2, True)])
-def test_one_value_worker_explores_on_the_presets_schedule(workers: int, constant: bool,
-                                                           tmp_path: Path) -> None:
-    """Ape-X's fixed per-worker epsilons are for several workers; one acts as the preset says."""
+@pytest.mark.parametrize(("name", "workers", "constant"), [
+    ("CartPole_DQN", 1, False), ("CartPole_DQN", 2, True), ("CartPole_NStepQ", 2, False)])
+def test_one_value_worker_explores_on_the_presets_schedule(name: str, workers: int,
+                                                           constant: bool, tmp_path: Path) -> None:
+    """Ape-X's fixed per-worker epsilons are for several workers of a replay learner; one
+    worker, or an on-policy learner's workers (N-step Q), act as the preset says."""
     from coachrl.core.schedules import Constant
     from coachrl.distributed.trainer import _worker_epsilons
     from coachrl.distributed.worker import acting_preset
 
-    preset = _preset("CartPole_DQN", tmp_path)
+    preset = _preset(name, tmp_path)
     epsilons = _worker_epsilons(preset, workers)
     schedule = acting_preset(preset, epsilons[0] if epsilons else None).agent.exploration.schedule
     assert isinstance(schedule, Constant) is constant

@@ -22,6 +22,9 @@ PASSING = "def test_passes():\n    assert True\n"
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # hypothesis alone takes seconds
     pytester.makeconftest(CONFTEST.read_text())
+    (pytester.path / "tests").mkdir()  # what the conftest imports
+    (pytester.path / "tests" / "background.py").write_text(
+        (CONFTEST.parent / "background.py").read_text())
     pytester.makeini("[pytest]\naddopts = --strict-markers\n"
                      "markers =\n    gpu: g\n    netns: n\n    slow: s\n    browser: b\n")
     return pytester
@@ -131,6 +134,9 @@ def test_a_long_test_is_deselected_unless_asked_for(pytester: pytest.Pytester,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     pytester.makeconftest(CONFTEST.read_text())
+    (pytester.path / "tests").mkdir()  # what the conftest imports
+    (pytester.path / "tests" / "background.py").write_text(
+        (CONFTEST.parent / "background.py").read_text())
     pytester.makeini("[pytest]\naddopts = --strict-markers\nmarkers =\n    long: l\n"
                      "    slow: s\n")
     pytester.makepyfile(test_runs=LONG)

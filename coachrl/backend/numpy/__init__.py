@@ -297,7 +297,7 @@ class NumpyNetwork:
             for name in ("noise_in", "noise_out"):
                 self.weights[f"{key}.{name}"] = rng.standard_normal(
                     self.weights[f"{key}.{name}"].shape).astype(np.float32)
-        if self._fused is not None:  # noisy layers are head layers: fuse the output layer again, keep the rest
+        if self._fused is not None:  # noisy layers are head layers: re-fuse the output layer
             self._fused = fuse_mlp(self.spec, self.plan, self.weights, self.noise,
                                    hidden=self._fused)
             return
