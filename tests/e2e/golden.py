@@ -58,10 +58,10 @@ OPE_TEST = "test_off_policy_estimates_of_a_batch_run_hold_its_measured_return"
 OPE_PRESET = "CartPole_DDQN_BCQ_BatchRL"
 
 
-def coachrl(*arguments: str) -> subprocess.CompletedProcess[str]:
+def coachrl(*arguments: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "coachrl", *arguments],
                           capture_output=True, text=True, timeout=1800,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})  # one CPU per run
+                          env={**os.environ, "OMP_NUM_THREADS": "1", **env})  # one CPU per run
 
 
 def _train(name: str, experiment_dir: Path, *, dataset: Path | None = None
@@ -76,11 +76,8 @@ def _train(name: str, experiment_dir: Path, *, dataset: Path | None = None
 
 def _train_distributed(name: str, experiment_dir: Path) -> subprocess.CompletedProcess[str]:
     """``name`` on its ``DISTRIBUTED`` workers, on a local Ray bound to 127.0.0.1."""
-    return subprocess.run([sys.executable, "-m", "coachrl", "train", name, *DISTRIBUTED[name],
-                           "--stop-at-threshold", "--quiet", "--experiment-dir",
-                           str(experiment_dir)], capture_output=True, text=True, timeout=1800,
-                          env={**os.environ, "OMP_NUM_THREADS": "1",
-                               "RAY_NODE_IP_ADDRESS": "127.0.0.1"})
+    return coachrl("train", name, *DISTRIBUTED[name], "--stop-at-threshold", "--quiet",
+                   "--experiment-dir", str(experiment_dir), RAY_NODE_IP_ADDRESS="127.0.0.1")
 
 
 def _run_dir(done: subprocess.CompletedProcess[str], name: str) -> Path:
@@ -134,6 +131,10 @@ class Golden:
 
     def run_dir(self, name: str) -> Path:
         return _run_dir(self.runs[name].result()[0], name)
+
+    def distributed_run_dir(self, name: str) -> Path:
+        """``name``'s run on ``DISTRIBUTED`` workers, once it has finished."""
+        return _run_dir(self.distributed[name].result(), name)
 
     def stop(self) -> None:
         """Drop the runs not started yet (the session is over)."""

@@ -6,7 +6,6 @@ the suite; these tests run last and wait for them."""
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 import ray  # noqa: F401 - the runs need Ray: the [ray] extra, installed with [test]
@@ -22,9 +21,7 @@ RUN_LAST = True  # tests/conftest.py: after the rest of the suite, beside which 
 @pytest.mark.parametrize("name", DISTRIBUTED)
 def test_distributed_run_reaches_the_presets_threshold(name: str, golden_runs: Golden) -> None:
     validation = load_preset(name).validation
-    done = golden_runs.all_cpus().distributed[name].result()
-    assert done.returncode == 0, done.stdout + done.stderr
-    (run_dir,) = Path(done.args[done.args.index("--experiment-dir") + 1]).glob(f"{name}/*")
+    run_dir = golden_runs.all_cpus().distributed_run_dir(name)  # asserts the run succeeded
     with open(run_dir / "progress.csv", newline="") as handle:
         evaluations = [row for row in csv.DictReader(handle) if row["Evaluation Reward"]]
     reached = [(int(row["Total steps"]), float(row["Wall-Clock Time"])) for row in evaluations
