@@ -25,13 +25,15 @@ def _memory(capacity: int, alpha: float = 0.6) -> PrioritizedReplay:
         action_dtype=np.int64))
 
 
-@pytest.mark.parametrize("capacity", [1, 5, 8, 1000])
-def test_every_internal_node_is_the_sum_of_its_children(capacity: int) -> None:
+@pytest.mark.parametrize("capacity", [1, 5, 8, 1000, 20_000])  # the last past the jump
+def test_every_kept_node_is_the_sum_of_its_children(capacity: int) -> None:
+    """Levels from ``jump`` down are kept (a search starts there); the total is their sum."""
     tree, rng = SumTree(capacity), np.random.default_rng(0)
     for _ in range(50):
         tree.update(rng.integers(0, capacity, 7), rng.random(7))
-    nodes = np.arange(1, tree.leaves)
+    nodes = np.arange(1 << tree.jump, tree.leaves)
     np.testing.assert_allclose(tree.tree[nodes], tree.tree[2 * nodes] + tree.tree[2 * nodes + 1])
+    assert tree.total == pytest.approx(tree.tree[tree.leaves:].sum())
 
 
 def test_a_repeated_index_keeps_its_last_priority() -> None:
