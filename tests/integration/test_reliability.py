@@ -25,7 +25,7 @@ from coachrl.runtime import checkpoint as ckpt
 from coachrl.runtime.loop import BEST, Trainer
 from coachrl.runtime.run_dir import CHECKPOINTS, create_run_dir, load_run_config
 
-SIGKILL_TRIALS = 20
+SIGKILL_TRIALS = 12
 
 
 def _short_dqn(experiment_dir: Path, *extra: str):
@@ -86,7 +86,7 @@ def _start(args: list[str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
-KILL_RUN = ["schedule.improve_steps=30000", "schedule.heatup_steps=200",
+KILL_RUN = ["schedule.improve_steps=20000", "schedule.heatup_steps=200",
             "schedule.checkpoint_period=400", "schedule.evaluation_period=400",
             "schedule.evaluation_episodes=2", "agent.algorithm.learning_starts=200",
             "agent.algorithm.train_frequency=32", "agent.algorithm.gradient_steps=4",
@@ -95,7 +95,7 @@ KILL_RUN = ["schedule.improve_steps=30000", "schedule.heatup_steps=200",
 # process's first checkpoint, while a checkpoint's files are being written, or with its files
 # complete but not yet renamed into place (for a best/ rewrite: between its two renames);
 # COACHRL_CHECKPOINT_PAUSE holds the process at the aimed point
-KILL_KINDS = ("random", "random", "files", "swap")
+KILL_KINDS = ("random", "files", "swap")
 
 
 def _checkpoint_names(run_dir: Path) -> set[str]:
@@ -146,7 +146,7 @@ def _final(run_dir: Path) -> tuple[dict, list[list[str]]]:
 @pytest.mark.slow
 def test_sigkill_anywhere_leaves_a_loadable_checkpoint_and_resuming_changes_nothing(
         tmp_path: Path) -> None:
-    """20 kills of one run, each followed by a resume; then the run, finished, must equal an
+    """12 kills of one run, each followed by a resume; then the run, finished, must equal an
     uninterrupted run of the same seed: weights, replay, counters and every progress.csv row
     (none duplicated, none missing)."""
     overrides = [arg for item in KILL_RUN for arg in ("--set", item)]
@@ -174,7 +174,7 @@ def test_sigkill_anywhere_leaves_a_loadable_checkpoint_and_resuming_changes_noth
             assert ckpt.resolve(run_dir / CHECKPOINTS, BEST) is not None, "best/ was lost"
         resumed_from.append(header["env_steps"])
     assert "exited" not in hits, f"the run ended before its {SIGKILL_TRIALS} kills: {hits}"
-    assert hits.count("files") >= 4 and hits.count("swap") >= 4, hits
+    assert hits.count("files") >= 3 and hits.count("swap") >= 3, hits
     assert resumed_from == sorted(resumed_from), "resume must never go back in time"
     assert run_dir is not None
     finished = subprocess.run(_train_command("--resume", str(run_dir)), capture_output=True,
