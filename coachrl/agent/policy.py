@@ -118,8 +118,12 @@ class PolicyOptimizationAgent(RolloutAgent):
                              continuous=self.policy_head.distribution is Distribution.GAUSSIAN)
 
     def value_estimates(self, observations: NDArray) -> dict[str, NDArray]:
-        """V(s) of the acting network."""
-        return {"value": self.acting.predict(observations)[self.value_head.name]}
+        """V(s) of the acting network; a recurrent one's from the state its next deterministic
+        step would act from (not advanced)."""
+        if self.recurrent is None:
+            return {"value": self.acting.predict(observations)[self.value_head.name]}
+        state = self.recurrent.current(explore=False, count=len(observations))
+        return {"value": self.acting.predict(observations, state)[self.value_head.name]}
 
     def bootstrap_values(self, observations: NDArray) -> NDArray:
         if self.recurrent is None:

@@ -18,7 +18,7 @@ from coachrl.params import (
     Validation,
 )
 
-IMPROVE_STEPS = 200_000
+IMPROVE_STEPS = 100_000
 
 # Graph / schedule
 schedule = ScheduleParams(
@@ -31,12 +31,12 @@ schedule = ScheduleParams(
 # Agent
 agent = ClippedPPOParams(
     algorithm=ClippedPPOAlgorithmParams(
-        discount=0.98, gae_lambda=0.9, rollout_length=32, epochs=10, batch_size=64,
-        sequence_length=16, burn_in=0,
+        discount=0.98, gae_lambda=0.8, rollout_length=32, epochs=20, batch_size=256,
+        sequence_length=32, burn_in=0,
         clip_range=Linear(start=0.2, end=0.0, duration=IMPROVE_STEPS), entropy_weight=0.0,
     ),
-    network=NetworkParams(hidden_sizes=(64,), activation=Activation.TANH, separate_towers=True,
-                          middleware=MiddlewareKind.LSTM, lstm_size=64),
+    network=NetworkParams(hidden_sizes=(), activation=Activation.TANH, separate_towers=True,
+                          middleware=MiddlewareKind.LSTM, lstm_size=64, ortho_init=False),
     learning_rate=1e-3,
     learning_rate_decay="linear",
     max_grad_norm=0.5,

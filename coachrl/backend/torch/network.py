@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from coachrl.backend import State, Weights
 from coachrl.backend.torch import private
-from coachrl.backend.torch.blocks import Model, build_model
+from coachrl.backend.torch.blocks import Model, TapedTower, build_model
 from coachrl.backend.torch.heads import NoisyLinear
 from coachrl.backend.torch.losses import loss_for
 from coachrl.core import batch as B
@@ -166,6 +166,7 @@ class TorchNetwork:
         """The sum of the heads' losses on ``batch`` and each loss as a metric, with the
         gradient of the sum in the (zeroed) gradient buffer."""
         tensors = {key: self._tensor(value) for key, value in batch.items()}
+        tapes: list[TapedTower]
         if self.spec.recurrent_state_size:
             out, tensors, tapes = self._sequence_outputs(tensors), self._trained_rows(tensors), []
         elif isinstance(self.model, Model):
