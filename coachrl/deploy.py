@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from coachrl.agent.base import PolicyExport
 from coachrl.backend.numpy import NumpyNetwork
 from coachrl.backend.numpy.heads import NUMPY_OPS
+from coachrl.core.batch import RECURRENT_STATE
 from coachrl.core.schedules import Schedule
 from coachrl.core.serialize import class_table, from_json, to_json
 from coachrl.core.spaces import BoxActions, DiscreteActions, EnvSpaces, ObservationSpace, to_records
@@ -126,6 +127,10 @@ def write_numpy(export: PolicyExport, spec: Mapping[str, Any], out: Path) -> lis
 def write_onnx(export: PolicyExport, spec: Mapping[str, Any], out: Path,
                normalizer: ObservationNormalizer | None) -> list[Path]:
     """``out`` (.onnx, through torch's exporter) and the spec beside it (.json)."""
+    if export.network.spec.recurrent_state_size:
+        raise ExportError("an ONNX model of a recurrent (LSTM) policy would need its state as an "
+                          "input and an output, which this export does not write yet; export "
+                          "it with --format numpy (the bundle carries the state per env)")
     try:
         from coachrl.backend.torch.onnx import export_onnx
     except ImportError as exc:
@@ -185,7 +190,12 @@ def read_spec(path: Path) -> tuple[dict[str, Any], dict[str, NDArray]]:
 
 class ExportedPolicy:
     """A numpy bundle, acting: the observation filter, the network's numpy forward and the
-    action rule, with nothing of torch, the agent or the trainer."""
+    action rule, with nothing of torch, the agent or the trainer.
+
+    A recurrent policy remembers: each ``act`` on a batch of N envs' observations carries their
+    state to the next (as the agent does while evaluating); ``reset`` starts new episodes, as
+    does a batch of another size.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -203,6 +213,25 @@ class ExportedPolicy:
                                                     epsilon=normalize["epsilon"])
             self.normalizer.mean = np.asarray(normalize["mean"], np.float64)
             self.normalizer.var = np.asarray(normalize["var"], np.float64)
+        self.state: NDArray | None = None  # a recurrent policy's state before the next act
+
+    def reset(self, n_envs: int | None = None) -> None:
+        """Forget the recurrent state: the next ``act`` starts new episodes (of ``n_envs``)."""
+        size = self.network.spec.recurrent_state_size
+        self.state = None if n_envs is None or not size else np.zeros((n_envs, size),
+                                                                      np.float32)
+
+    def _outputs(self, batch: NDArray, *, advance: bool) -> dict[str, NDArray]:
+        """The network's outputs; a recurrent one's from the carried state (``advance``: and
+        keep the state after the step)."""
+        if not self.network.spec.recurrent_state_size:
+            return self.network.predict(batch)
+        if self.state is None or len(self.state) != len(batch):
+            self.reset(len(batch))
+        out = self.network.predict(batch, self.state)
+        if advance:
+            self.state = out[RECURRENT_STATE]
+        return out
 
     def _batch(self, observations: Any) -> tuple[NDArray, bool]:
         space = self.observation
@@ -230,16 +259,17 @@ class ExportedPolicy:
             raise ConfigError("an exported policy acts deterministically only; "
                               "act with coachrl.load(run_dir) to explore")
         batch, single = self._batch(observations)
-        actions = np.asarray(self.action(NUMPY_OPS, self.network.predict(batch)))
+        actions = np.asarray(self.action(NUMPY_OPS, self._outputs(batch, advance=True)))
         return actions[0] if single else actions
 
     def values(self, observations: Any) -> dict[str, NDArray]:
-        """The value estimates the bundle carries (``q`` or ``value``)."""
+        """The value estimates the bundle carries (``q`` or ``value``); a recurrent policy's
+        from the state the next ``act`` would start from (the state is not advanced)."""
         if not self.spec["values"]:
             raise ConfigError(f"{self.path} carries no value estimates (its agent's values "
                               "come from networks the export does not hold, or it has none)")
         batch, single = self._batch(observations)
-        out = self.network.predict(batch)
+        out = self._outputs(batch, advance=False)
         return {name: out[output][0] if single else out[output]
                 for name, output in self.spec["values"].items()}
 
@@ -301,6 +331,10 @@ class _Acting:
 
         del step, explore
         return ActionInfo(np.asarray(self.policy.act(observations)), {})
+
+    def start_evaluation(self, n_envs: int) -> None:
+        if isinstance(self.policy, ExportedPolicy):
+            self.policy.reset(n_envs)
 
 
 def evaluate_exported(path: str | Path, *, episodes: int, seed: int | None = None) -> Any:

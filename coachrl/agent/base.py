@@ -18,16 +18,18 @@ from coachrl.core.spaces import (
     EnvSpaces,
     with_image_channels,
 )
-from coachrl.errors import ExportError, IncompatibleSpaces
+from coachrl.errors import ConfigError, ExportError, IncompatibleSpaces
 from coachrl.exploration import ExplorationPolicy, ExplorationState, GreedyAction
 from coachrl.networks.spec import (
     FCMiddleware,
     HeadSpec,
+    LSTMMiddleware,
+    Middleware,
     NetworkSpec,
     OptimizerSpec,
     embedder_for,
 )
-from coachrl.params.base import AgentParams, LearningRateDecay
+from coachrl.params.base import AgentParams, LearningRateDecay, MiddlewareKind
 
 
 @dataclass(slots=True, kw_only=True)
@@ -58,6 +60,7 @@ class Agent(ABC):
 
     params: AgentParams
     supported_actions: ClassVar[tuple[type, ...]] = (DiscreteActions, BoxActions)
+    carries_recurrent_state: ClassVar[bool] = False  # may act with an LSTM middleware
 
     def __init__(self, params: AgentParams, context: AgentContext) -> None:
         if not isinstance(context.spaces.action, self.supported_actions):
@@ -79,11 +82,21 @@ class Agent(ABC):
     # -- building blocks -------------------------------------------------------------------
     def network_spec(self, heads: tuple[HeadSpec, ...]) -> NetworkSpec:
         net = self.params.network
+        middleware: Middleware = FCMiddleware(hidden_sizes=net.hidden_sizes,
+                                              activation=net.activation)
+        if net.middleware is MiddlewareKind.LSTM:
+            if not self.carries_recurrent_state:
+                raise ConfigError(f"network.middleware='lstm' needs an agent that carries a "
+                                  f"recurrent state while acting and trains on sequences; "
+                                  f"{type(self).__name__} does not (use 'fc', or an on-policy "
+                                  "actor-critic: ClippedPPO, A3C)")
+            middleware = LSTMMiddleware(hidden_sizes=net.hidden_sizes, activation=net.activation,
+                                        lstm_size=net.lstm_size)
         return NetworkSpec(
             embedder=embedder_for(with_image_channels(self.spaces.observation,
                                                       net.image_channels)),
-            middleware=FCMiddleware(hidden_sizes=net.hidden_sizes, activation=net.activation),
-            heads=heads, separate_towers=net.separate_towers, ortho_init=net.ortho_init,
+            middleware=middleware, heads=heads, separate_towers=net.separate_towers,
+            ortho_init=net.ortho_init,
         )
 
     def build_network(self, name: str, spec: NetworkSpec, *, trainable: bool = True) -> Network:
@@ -131,6 +144,17 @@ class Agent(ABC):
         if self.exploration is not None and self.exploration_state:
             self.exploration.end_episodes(self.exploration_state, result.dones & result.valid,
                                           self.rng)
+
+    def forget_ended_episodes(self, result: StepResult) -> None:
+        """Called after every step of the training envs (``EnvStepper``): a policy with memory
+        (a recurrent network) forgets it in the envs that begin a new episode at their next
+        step. Nothing by default."""
+        del result
+
+    def start_evaluation(self, n_envs: int) -> None:
+        """Evaluation episodes begin in ``n_envs`` envs: a policy with memory starts them from
+        its initial state, apart from the training envs' state. Nothing by default."""
+        del n_envs
 
     def trainable_networks(self) -> list[Network]:
         return [self.networks[name] for name in self.trainable]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import cast
 
@@ -17,7 +18,7 @@ from coachrl.core.metrics import MetricMeans
 from coachrl.core.spaces import action_layout
 from coachrl.memories import RolloutBuffer
 from coachrl.params.base import AgentParams, AlgorithmParams
-from coachrl.params.check import in_range, positive
+from coachrl.params.check import in_range, non_negative, positive
 
 WHOLE_ROLLOUT = 1 << 30  # a minibatch size that takes every step of the rollout at once
 
@@ -29,19 +30,25 @@ class RolloutAlgorithmParams(AlgorithmParams):
     rollout_length: int = 2048  # env steps per env between updates
     gae_lambda: float = 0.95  # GAE lambda; 1 = Monte Carlo, 0 = one-step TD
     epochs: int = 10  # passes over each rollout
-    batch_size: int = 64  # minibatch size
+    batch_size: int = 64  # minibatch size, in trained env steps
+    sequence_length: int = 0  # recurrent policies: trained steps per sequence; 0: whole rollout
+    burn_in: int = 0  # recurrent policies: steps before each sequence that only warm its state
 
     def __post_init__(self) -> None:
         AlgorithmParams.__post_init__(self)
         in_range("gae_lambda", self.gae_lambda, 0.0, 1.0)
         for name in ("rollout_length", "epochs", "batch_size"):
             positive(name, getattr(self, name))
+        non_negative("sequence_length", self.sequence_length)
+        non_negative("burn_in", self.burn_in)
 
 
 class RolloutAgent(Agent):
     """Base of on-policy agents: a rollout buffer ``rollout_length`` steps of every env long,
     finished with the behaviour policy's values and log-probs and GAE, then ``epochs`` passes
-    of shuffled minibatches through the algorithm's ``learn_from_batch``.
+    of shuffled minibatches through the algorithm's ``learn_from_batch``. A recurrent policy's
+    steps carry the state it acted from, and its minibatches are whole sequences
+    (``sequence_length`` trained steps after ``burn_in`` warming ones) in time order.
 
     A subclass supplies ``behaviour`` (V(s) and log pi(a|s) of the acting policy for a batch of
     steps), ``bootstrap_values`` (V of the observations after the rollout) and
@@ -88,7 +95,8 @@ class RolloutAgent(Agent):
         self.buffer.add(observations=observations, actions=info.actions,
                         values=info.extras.get(B.VALUES), log_probs=info.extras.get(B.LOG_PROBS),
                         rewards=result.rewards, terminated=result.terminated,
-                        dones=result.dones, valid=result.valid)
+                        dones=result.dones, valid=result.valid,
+                        recurrent_state=info.extras.get(B.RECURRENT_STATE))
         self._last_observations = result.observations
 
     def ready_to_train(self, step: int) -> bool:
@@ -114,7 +122,7 @@ class RolloutAgent(Agent):
         self.apply_learning_rate(step)
         metrics = MetricMeans()
         for _ in range(p.epochs):
-            for batch in self.buffer.minibatches(p.batch_size, self.rng):
+            for batch in self.minibatches(p.batch_size):
                 metrics.add(self.learn_from_batch(batch, step=step))
                 self.train_steps += 1
         self.buffer.reset()
@@ -125,9 +133,19 @@ class RolloutAgent(Agent):
         """The finished rollout as one batch (its valid steps, shuffled); the buffer is emptied
         (an asynchronous worker's rollout becomes one gradient, A3C and N-step Q)."""
         self.finish_rollout()
-        batch = next(self.buffer.minibatches(WHOLE_ROLLOUT, self.rng))
+        batch = next(self.minibatches(WHOLE_ROLLOUT))
         self.buffer.reset()
         return batch
+
+    def minibatches(self, batch_size: int) -> Iterator[dict[str, NDArray]]:
+        """One epoch of the finished rollout: shuffled steps, or whole sequences in time order
+        where the steps carry a recurrent state."""
+        if self.buffer.recurrent_states is None:
+            return self.buffer.minibatches(batch_size, self.rng)
+        p = self.rollout
+        return self.buffer.sequence_minibatches(
+            batch_size, self.rng, length=p.sequence_length or self.buffer.horizon,
+            burn_in=p.burn_in)
 
     def state_dict(self) -> State:
         state = super().state_dict()

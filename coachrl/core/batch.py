@@ -34,6 +34,9 @@ VALID = "valid"  # the step was a transition (not Gymnasium's autoreset step)
 BEHAVIOUR_PROBS = "behaviour_probs"  # mu(.|s) [B, actions] of the policy that acted (ACER)
 Q_VALUES = "q_values"  # Q(s, .) [B, actions] computed before an update (ACER's baseline)
 AVERAGE_LOGITS = "average_logits"  # the average policy network's logits (ACER's trust region)
+RECURRENT_STATE = "recurrent_state"  # [B, S] a recurrent net's state before a step (a sequence)
+EPISODE_STARTS = "episode_starts"  # [B] an episode begins here: the recurrent state is zeroed
+LOSS_MASK = "loss_mask"  # [B] the step is trained on (not burn-in, padding or an autoreset step)
 
 Batch = dict[str, NDArray]
 
@@ -132,7 +135,7 @@ class Fragment:
         """Step ``t`` as the agent's ``observe`` takes it: observations, actions, result."""
         s = self.steps
         following = s[OBSERVATIONS][t + 1] if t + 1 < len(self) else self.last_observations
-        extras = {key: s[key][t] for key in (VALUES, LOG_PROBS) if key in s}
+        extras = {key: s[key][t] for key in (VALUES, LOG_PROBS, RECURRENT_STATE) if key in s}
         return (s[OBSERVATIONS][t], ActionInfo(s[ACTIONS][t], extras),
                 StepResult(following, s[REWARDS][t], s[TERMINATED][t], s[TRUNCATED][t],
                            s[VALID][t]))

@@ -166,8 +166,8 @@ class RolloutWorker:
             fragment.transitions = transitions
             fragment.transition_counts = np.array([len(t[B.REWARDS]) for t in built])
             fragment.priorities = replay.initial_priorities(transitions) if priorities else None
-        elif not observe:
-            self._add_behaviour(fragment)
+        elif not observe and B.VALUES not in fragment.steps:  # a recurrent policy's came
+            self._add_behaviour(fragment)                        # with its actions
         fragment.seconds = time.perf_counter() - start
         fragment.rng_state = self.agent.rng_state()
         return fragment

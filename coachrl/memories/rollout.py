@@ -22,6 +22,9 @@ class RolloutBuffer:
     Values and log-probs of the behaviour policy may come with each step (from rollout workers
     that computed them) or be filled in for the whole rollout at once with ``set_behaviour``
     before ``finish``: one batched forward pass instead of one per env step.
+
+    A recurrent policy's steps come with the state it acted from (``recurrent_state``); the
+    rollout is then trained as sequences (``sequence_minibatches``) rather than shuffled steps.
     """
 
     def __init__(self, *, horizon: int, n_envs: int, observation_shape: tuple[int, ...],
@@ -40,6 +43,7 @@ class RolloutBuffer:
         self.returns = np.zeros(shape, dtype=np.float32)
         self.step = 0
         self.has_behaviour = True  # every step so far came with its values and log-probs
+        self.recurrent_states: NDArray | None = None  # [T, N, S], from the first step with one
 
     @property
     def full(self) -> bool:
@@ -47,9 +51,16 @@ class RolloutBuffer:
 
     def add(self, *, observations: NDArray, actions: NDArray, rewards: NDArray,
             terminated: NDArray, dones: NDArray, valid: NDArray,
-            values: NDArray | None = None, log_probs: NDArray | None = None) -> None:
-        """Record step t of every env: what the agent saw and did, and the env's answer."""
+            values: NDArray | None = None, log_probs: NDArray | None = None,
+            recurrent_state: NDArray | None = None) -> None:
+        """Record step t of every env: what the agent saw and did (and the recurrent state
+        [N, S] it acted from), and the env's answer."""
         t = self.step
+        if recurrent_state is not None:
+            if self.recurrent_states is None:
+                self.recurrent_states = np.zeros((self.horizon, *recurrent_state.shape),
+                                                 np.float32)
+            self.recurrent_states[t] = recurrent_state
         self.observations[t] = observations
         self.actions[t] = actions
         if values is None or log_probs is None:
@@ -94,6 +105,56 @@ class RolloutBuffer:
             indices = order[start:start + batch_size]
             yield {key: column[indices] for key, column in columns.items()}
 
+    def sequences(self, *, length: int, burn_in: int = 0) -> dict[str, NDArray]:
+        """The rollout cut into sequences: each env's steps in chunks of ``length`` trained
+        steps, each chunk after up to ``burn_in`` steps that only warm the recurrent state
+        (R2D2, Kapturowski et al. 2019; fewer at the rollout's start).
+
+        Returns [S, W, ...] columns (S = N * chunks sequences, env by env, each chunk in time
+        order; W = the longest window, shorter ones padded at the end), with ``LOSS_MASK``
+        (trained: a valid step after the burn-in, not padding), ``EPISODE_STARTS`` (the state
+        is zeroed before the step: the step before it was an autoreset step) and
+        ``RECURRENT_STATE`` [S, state] (the stored state at each window's first step).
+        """
+        assert self.recurrent_states is not None, "the steps came without recurrent states"
+        loss_starts = np.arange(0, self.horizon, length)  # [C]
+        window_starts = np.maximum(loss_starts - burn_in, 0)
+        ends = np.minimum(loss_starts + length, self.horizon)
+        width = int((ends - window_starts).max())
+        times = window_starts[:, None] + np.arange(width)  # [C, W]
+        padding = times >= ends[:, None]
+        times = np.minimum(times, self.horizon - 1)
+        after_reset = np.concatenate([np.zeros((1, self.n_envs), bool), ~self.valid[:-1]])
+        per_step = {
+            B.OBSERVATIONS: self.observations, B.ACTIONS: self.actions,
+            B.LOG_PROBS: self.log_probs, B.ADVANTAGES: self.advantages, B.RETURNS: self.returns,
+            B.OLD_VALUES: self.values,
+            B.LOSS_MASK: self.valid,
+            B.EPISODE_STARTS: after_reset,
+        }
+        out = {key: _by_sequence(column[times]) for key, column in per_step.items()}
+        trained = (times >= loss_starts[:, None]) & ~padding  # [C, W]
+        out[B.LOSS_MASK] &= np.tile(trained, (self.n_envs, 1))
+        out[B.EPISODE_STARTS][:, 0] = False  # the stored state already starts the window
+        initial = self.recurrent_states[window_starts]  # [C, N, S]
+        out[B.RECURRENT_STATE] = np.moveaxis(initial, 1, 0).reshape(-1, initial.shape[-1])
+        return out
+
+    def sequence_minibatches(self, batch_size: int, rng: np.random.Generator, *, length: int,
+                             burn_in: int = 0) -> Iterator[dict[str, NDArray]]:
+        """One epoch over the rollout's ``sequences`` in random minibatches of whole sequences,
+        about ``batch_size`` trained steps each (``batch_size // length`` sequences, at least
+        one). Steps columns are [sequences * W, ...], each sequence in time order."""
+        columns = self.sequences(length=length, burn_in=burn_in)
+        kept = np.flatnonzero(columns[B.LOSS_MASK].any(axis=1))  # a sequence with no loss
+        order = rng.permutation(kept)
+        per_batch = max(batch_size // length, 1)
+        for start in range(0, len(order), per_batch):
+            chosen = order[start:start + per_batch]
+            yield {key: column[chosen] if key == B.RECURRENT_STATE
+                   else column[chosen].reshape(-1, *column.shape[2:])
+                   for key, column in columns.items()}
+
     def reset(self) -> None:
         self.step = 0
         self.has_behaviour = True
@@ -110,11 +171,25 @@ class RolloutBuffer:
     def state_dict(self) -> dict[str, Any]:
         """The steps collected so far (a checkpoint taken mid-rollout resumes the rollout)."""
         used = slice(0, self.step)
-        return {"step": self.step, "has_behaviour": self.has_behaviour,
-                **{k: getattr(self, k)[used].copy() for k in self.STORED}}
+        state = {"step": self.step, "has_behaviour": self.has_behaviour,
+                 **{k: getattr(self, k)[used].copy() for k in self.STORED}}
+        if self.recurrent_states is not None:
+            state["recurrent_states"] = self.recurrent_states[used].copy()
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.step = int(state["step"])
         self.has_behaviour = bool(state.get("has_behaviour", True))
         for key in self.STORED:
             getattr(self, key)[: self.step] = state[key]
+        if "recurrent_states" in state:
+            stored = np.asarray(state["recurrent_states"], np.float32)
+            self.recurrent_states = np.zeros((self.horizon, self.n_envs, stored.shape[-1]),
+                                             np.float32)
+            self.recurrent_states[: self.step] = stored
+
+
+def _by_sequence(column: NDArray) -> NDArray:
+    """[C, W, N, ...] gathered windows -> [N * C, W, ...]: env by env, chunks in time order."""
+    swapped = np.moveaxis(column, 2, 0)  # [N, C, W, ...]
+    return swapped.reshape(-1, *swapped.shape[2:])

@@ -14,6 +14,7 @@ from coachrl.networks.spec import (
     DictEmbedder,
     FCMiddleware,
     ImageEmbedder,
+    LSTMMiddleware,
     NetworkSpec,
     VectorEmbedder,
 )
@@ -23,7 +24,8 @@ NATURE_CNN = ((32, 8, 4), (64, 4, 2), (64, 3, 1))  # (channels, kernel, stride)
 
 @dataclass(slots=True, frozen=True)
 class Layer:
-    """One layer: kind is linear, conv, activation, flatten, scale_image or inputs."""
+    """One layer: kind is linear, conv, activation, flatten, scale_image, inputs or lstm (a
+    recurrent middleware's last layer, its weights named as torch's ``LSTMCell``)."""
 
     kind: str
     size_in: int = 0
@@ -77,11 +79,23 @@ def tower_plan(spec: NetworkSpec) -> tuple[list[Layer], int]:
         features = sum(width for _, _, width in input_plans(embedder))
     else:
         layers, features = embedder_plan(embedder)
-    assert isinstance(middleware, FCMiddleware)
+    assert isinstance(middleware, FCMiddleware | LSTMMiddleware)
     layers += _mlp(features, middleware.hidden_sizes, middleware.activation)
     if middleware.hidden_sizes:
         features = middleware.hidden_sizes[-1]
+    if isinstance(middleware, LSTMMiddleware):
+        layers.append(Layer("lstm", features, middleware.lstm_size))
+        features = middleware.lstm_size
     return layers, features
+
+
+def step_plan(spec: NetworkSpec) -> tuple[list[Layer], Layer | None]:
+    """A tower's plan split into the layers applied to each step on its own and the recurrent
+    layer after them (None: the tower is feed-forward)."""
+    layers, _ = tower_plan(spec)
+    if layers and layers[-1].kind == "lstm":
+        return layers[:-1], layers[-1]
+    return layers, None
 
 
 def tower_names(spec: NetworkSpec) -> list[str]:

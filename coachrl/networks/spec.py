@@ -1,16 +1,17 @@
 """Network specs: what to build, independent of the tensor backend that builds it.
 
-A ``NetworkSpec`` is inputs -> embedder -> FC middleware -> heads. Each head (networks/heads/)
-names its outputs in ``predict`` results and carries the loss spec it is trained with
-(networks/losses.py); loss hyperparameters live on the loss spec (and may be overridden per
-call, e.g. a scheduled clip range).
+A ``NetworkSpec`` is inputs -> embedder -> middleware (FC, or FC then an LSTM) -> heads. Each
+head (networks/heads/) names its outputs in ``predict`` results and carries the loss spec it is
+trained with (networks/losses.py); loss hyperparameters live on the loss spec (and may be
+overridden per call, e.g. a scheduled clip range).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
+from coachrl.core.ops import Ops
 from coachrl.core.spaces import ObservationSpace
 from coachrl.networks.heads import (
     ActionValueHead,
@@ -72,6 +73,8 @@ __all__ = [
     "ImageEmbedder",
     "ImplicitQuantileHead",
     "KLPenaltySurrogateLoss",
+    "LSTMMiddleware",
+    "Middleware",
     "NetworkSpec",
     "OptimizerSpec",
     "OutputGradientLoss",
@@ -138,6 +141,36 @@ class FCMiddleware:
     activation: str = "tanh"
 
 
+@dataclass(slots=True, frozen=True, kw_only=True)
+class LSTMMiddleware:
+    """Fully connected layers (``hidden_sizes``, may be empty), then one LSTM layer of
+    ``lstm_size`` cells (Hochreiter & Schmidhuber 1997) whose state each env carries from step
+    to step of its episode.
+
+    The network's recurrent state is [B, towers * 2 * lstm_size]: per tower (h, c). ``step`` is
+    the cell's one forward, written once against ``Ops``: the torch learner unrolls it over
+    sequences, the numpy backend runs it one step per act, so the two cannot drift apart.
+    """
+
+    hidden_sizes: tuple[int, ...] = ()
+    activation: str = "tanh"
+    lstm_size: int = 64
+
+    @staticmethod
+    def step(ops: Ops, gates: Any, cell: Any) -> tuple[Any, Any]:
+        """One LSTM step from its pre-activations ``gates`` [B, 4H] = x W_ih^T + b_ih +
+        h W_hh^T + b_hh, in torch's order (input, forget, cell, output), and the cell state
+        [B, H]: the new (h, c)."""
+        size = cell.shape[-1]
+        input_gate = ops.sigmoid(gates[..., :size])
+        forget_gate = ops.sigmoid(gates[..., size:2 * size])
+        candidate = ops.tanh(gates[..., 2 * size:3 * size])
+        output_gate = ops.sigmoid(gates[..., 3 * size:])
+        cell = forget_gate * cell + input_gate * candidate
+        return output_gate * ops.tanh(cell), cell
+
+
+Middleware = FCMiddleware | LSTMMiddleware
 HeadSpec = Head  # any registered head kind (networks/heads/)
 
 
@@ -146,10 +179,18 @@ class NetworkSpec:
     """Embedder -> middleware -> heads. With ``separate_towers`` each head gets its own copy."""
 
     embedder: Embedder
-    middleware: FCMiddleware
+    middleware: Middleware
     heads: tuple[Head, ...]
     separate_towers: bool = False
     ortho_init: bool = True
+
+    @property
+    def recurrent_state_size(self) -> int:
+        """Width of the state [B, S] each env carries between steps; 0: not recurrent."""
+        if not isinstance(self.middleware, LSTMMiddleware):
+            return 0
+        towers = len(self.heads) if self.separate_towers else 1
+        return towers * 2 * self.middleware.lstm_size
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)

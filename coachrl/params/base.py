@@ -26,6 +26,13 @@ class Activation(StrEnum):
     GELU = "gelu"
 
 
+class MiddlewareKind(StrEnum):
+    """What sits between the embedder and the heads."""
+
+    FC = "fc"  # fully connected layers (hidden_sizes)
+    LSTM = "lstm"  # hidden_sizes, then an LSTM of lstm_size cells: a recurrent policy
+
+
 class ImageChannels(StrEnum):
     """Where an image observation keeps its channels."""
 
@@ -91,10 +98,12 @@ class Device(StrEnum):
 
 @dataclass(slots=True, kw_only=True)
 class NetworkParams:
-    """Embedder -> FC middleware -> heads; the embedder is chosen from the observation shape."""
+    """Embedder -> middleware -> heads; the embedder is chosen from the observation shape."""
 
     hidden_sizes: tuple[int, ...] = (64, 64)  # FC middleware layer widths
     activation: Activation = Activation.TANH
+    middleware: MiddlewareKind = MiddlewareKind.FC  # lstm: a recurrent policy (on-policy agents)
+    lstm_size: int = 64  # LSTM cells after the FC layers (middleware lstm)
     separate_towers: bool = False  # give each head its own embedder+middleware (actor/critic)
     ortho_init: bool = True  # orthogonal initialisation (Engstrom et al. 2020)
     image_channels: ImageChannels = ImageChannels.AUTO  # image axes
@@ -102,6 +111,8 @@ class NetworkParams:
     def __post_init__(self) -> None:
         self.activation = choice("activation", self.activation, Activation)
         self.image_channels = choice("image_channels", self.image_channels, ImageChannels)
+        self.middleware = choice("middleware", self.middleware, MiddlewareKind)
+        positive("lstm_size", self.lstm_size)
         for width in self.hidden_sizes:
             positive("hidden_sizes", width)
 

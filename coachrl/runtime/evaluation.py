@@ -56,6 +56,7 @@ def evaluate(agent: Agent, env: VectorEnvironment, *, step: int,
     successes = np.full(n, np.nan)
     finished = np.zeros(n, dtype=bool)
     observations = env.reset()
+    agent.start_evaluation(n)
     taken: list[NDArray] = []
     steps = 0
     while not finished.all():

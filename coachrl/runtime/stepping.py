@@ -37,4 +37,5 @@ class EnvStepper:
         else:
             info = self.agent.act(observations, step=env_steps, explore=True)
         result, finished = self.env.step(info.actions)
+        self.agent.forget_ended_episodes(result)
         return info, self.filters.step(result), finished

@@ -66,8 +66,13 @@ def _one_worker_overrides(name: str) -> tuple[str, ...]:
 NO_EVALUATION = ("schedule.evaluation_period=1000000", "run.stop_at_threshold=false")
 
 
-@pytest.mark.parametrize("name", [name for name in coachrl.presets()  # batch: one process
-                                  if not load_preset(name).run.epochs])
+RECURRENT = str(Path(__file__).resolve().parents[2] / "presets" / "_candidates" /
+                "CartPoleNoVel_ClippedPPO_LSTM.py")  # until it is registered
+
+
+@pytest.mark.parametrize("name", [*(name for name in coachrl.presets()  # batch: one process
+                                    if not load_preset(name).run.epochs), RECURRENT],
+                         ids=lambda name: Path(name).stem)
 def test_one_sync_worker_repeats_the_single_process_episodes(name: str, tmp_path: Path) -> None:
     """Every preset that trains in an env (a batch preset's dataset trains in one process,
     ``check_dataset``): one worker in sync mode acts with the learner's generator and, for a

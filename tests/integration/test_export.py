@@ -262,3 +262,32 @@ def test_spec_round_trips_every_registered_head() -> None:
         head = head_class.example()
         assert from_json(json.loads(json.dumps(to_json(head))), classes) == head
         assert dataclasses.is_dataclass(head)
+
+
+def test_a_recurrent_bundle_carries_its_state_across_acts_as_the_agent_does(
+        tmp_path: Path) -> None:
+    configured = apply_overrides(load_preset(str(REPO / "presets" / "_candidates" /
+                                                 "CartPoleNoVel_ClippedPPO_LSTM.py")), [])
+    agent, spaces = _agent(configured)
+    export = agent.policy_export()
+    deploy.write_numpy(export, deploy.policy_spec(export, spaces, None), tmp_path / "p.npz")
+    bundle = deploy.ExportedPolicy(tmp_path / "p.npz")
+    rng = np.random.default_rng(2)
+    steps = [rng.standard_normal((5, 2)).astype(np.float32) for _ in range(6)]
+    agent.start_evaluation(5)
+    for observations in steps:  # the agent's and the bundle's memories move together
+        expected_values = agent.value_estimates(observations)["value"]
+        np.testing.assert_allclose(bundle.values(observations)["value"], expected_values,
+                                   rtol=1e-5, atol=1e-5)
+        reference = agent.act(observations, step=0, explore=False).actions
+        np.testing.assert_array_equal(bundle.act(observations), reference)
+    assert bundle.state is not None and np.abs(bundle.state).max() > 0.01
+    remembered = bundle.values(steps[0])["value"]
+    bundle.reset()
+    fresh = bundle.values(steps[0])["value"]
+    np.testing.assert_allclose(fresh, agent.acting.predict(steps[0])["value"], rtol=1e-5,
+                               atol=1e-6)
+    assert np.abs(fresh - remembered).max() > 1e-4
+    with pytest.raises(ExportError, match="recurrent"):
+        deploy.write_onnx(export, deploy.policy_spec(export, spaces, None),
+                          tmp_path / "p.onnx", None)

@@ -16,10 +16,17 @@ from numpy.typing import NDArray
 
 from coachrl.backend import State, Weights
 from coachrl.backend.numpy.heads import NUMPY_OPS, FusedOutputs, HeadWeights, linear_weights
+from coachrl.core import batch as B
 from coachrl.errors import ConfigError
 from coachrl.networks.heads import Head, LinearLayer
-from coachrl.networks.plan import Layer, input_plans, tower_names, tower_of, tower_plan
-from coachrl.networks.spec import DictEmbedder, NetworkSpec, OptimizerSpec, VectorEmbedder
+from coachrl.networks.plan import Layer, input_plans, step_plan, tower_names, tower_of
+from coachrl.networks.spec import (
+    DictEmbedder,
+    LSTMMiddleware,
+    NetworkSpec,
+    OptimizerSpec,
+    VectorEmbedder,
+)
 
 
 def _erf(x: NDArray) -> NDArray:
@@ -103,7 +110,8 @@ def fuse_mlp(spec: NetworkSpec, plan: list[Layer], w: Weights, noise: bool = Tru
     their features other than through linear layers, activations without an in-place form, or
     layers too wide to fuse block-diagonally. ``hidden``: a fusion of the same network whose
     hidden layers are still current, so only the output layer is built (new head noise)."""
-    if not isinstance(spec.embedder, VectorEmbedder) or not all(h.fusable for h in spec.heads):
+    if (not isinstance(spec.embedder, VectorEmbedder) or not all(h.fusable for h in spec.heads)
+            or spec.recurrent_state_size):
         return None
     towers = tower_names(spec)
     linear = [(i, layer) for i, layer in enumerate(plan) if layer.kind == "linear"]
@@ -163,7 +171,7 @@ class NumpyNetwork:
     def __init__(self, spec: NetworkSpec, *, fuse: bool = True) -> None:
         self.spec = spec
         self.fuse = fuse  # False: always layer by layer (the reference the fused path must equal)
-        self.plan, _ = tower_plan(spec)
+        self.plan, self.cell = step_plan(spec)  # cell: the LSTM layer of a recurrent tower
         self.weights: Weights = {}
         self._towers: dict[str, list[Callable[[NDArray], NDArray]]] = {}
         self._heads: dict[str, HeadWeights] = {}
@@ -173,6 +181,7 @@ class NumpyNetwork:
                        and layer.noisy]
         self._ensemble: list[Callable[[NDArray], NDArray]] | None = None
         self._fused: FusedMLP | None = None
+        self._cells: list[tuple[NDArray, NDArray, NDArray]] = []  # per tower W_ih^T, W_hh^T, b
 
     def _compile(self) -> None:
         """Resolve the network once per ``set_weights``, so that ``predict`` (called every env
@@ -191,6 +200,13 @@ class NumpyNetwork:
             for name in tower_names(self.spec)
         }
         self._heads = {head.name: HeadWeights(head, w, self.noise) for head in self.spec.heads}
+        if self.cell is not None:
+            index = len(self.plan)  # the cell follows the per-step layers in the tower
+            self._cells = [
+                (np.ascontiguousarray(w[f"{key}.weight_ih"].T),
+                 np.ascontiguousarray(w[f"{key}.weight_hh"].T),
+                 (w[f"{key}.bias_ih"] + w[f"{key}.bias_hh"]).astype(np.float32))
+                for key in (f"towers.{name}.{index}" for name in tower_names(self.spec))]
 
     def _ensemble_steps(self, w: Weights) -> list[Callable[[NDArray], NDArray]]:
         """An ensemble of critics (``ActionValueHead``), laid out as the torch
@@ -264,9 +280,15 @@ class NumpyNetwork:
             return conv2d(x, w[f"{key}.weight"], w[f"{key}.bias"], layer.stride)
         raise ValueError(f"unknown layer kind {kind!r}")
 
-    def predict(self, observations: NDArray) -> dict[str, NDArray]:
+    def predict(self, observations: NDArray,
+                state: NDArray | None = None) -> dict[str, NDArray]:
+        """Outputs by head for a batch of observations. A recurrent network takes one step of
+        every row from ``state`` [B, S] (zeros when None) and returns the state after it as
+        ``RECURRENT_STATE``."""
         if not self.weights:
             raise RuntimeError("numpy network has no weights yet; call set_weights first")
+        if self._cells:
+            return self._recurrent_step(observations, state)
         if self._ensemble is not None:  # inputs [B, observation + action] -> Q [members, B]
             x = observations.astype(np.float32, copy=False)
             for step in self._ensemble:
@@ -279,6 +301,28 @@ class NumpyNetwork:
         for head in self.spec.heads:
             features_of_head = features[tower_of(self.spec, head.name)]
             head.forward(NUMPY_OPS, self._heads[head.name], features_of_head, out)
+        return out
+
+    def _recurrent_step(self, observations: NDArray, state: NDArray | None) -> dict[str, NDArray]:
+        """One step of the LSTM middleware (``LSTMMiddleware.step``) from ``state``."""
+        size = self._cells[0][1].shape[0]
+        if state is None:
+            state = np.zeros((len(observations), 2 * size * len(self._cells)), np.float32)
+        features, states = {}, []
+        for k, name in enumerate(tower_names(self.spec)):
+            weight_ih_t, weight_hh_t, bias = self._cells[k]
+            h, c = state[:, 2 * k * size:(2 * k + 1) * size], state[:, (2 * k + 1) * size:
+                                                                     (2 * k + 2) * size]
+            x = self._tower(name, observations)
+            gates = x @ weight_ih_t + h @ weight_hh_t + bias
+            h, c = LSTMMiddleware.step(NUMPY_OPS, gates, c)
+            features[name] = h
+            states += [h, c]
+        out: dict[str, NDArray] = {}
+        for head in self.spec.heads:
+            head.forward(NUMPY_OPS, self._heads[head.name],
+                         features[tower_of(self.spec, head.name)], out)
+        out[B.RECURRENT_STATE] = np.concatenate(states, axis=1).astype(np.float32, copy=False)
         return out
 
     def set_weights(self, weights: Weights) -> None:

@@ -35,6 +35,11 @@ class NumpyOps:
         return np.maximum(x, 0.0)
 
     @staticmethod
+    def sigmoid(x: NDArray) -> NDArray:
+        # tanh form: no overflow warning for large negative x, same value as 1 / (1 + e^-x)
+        return (0.5 * (np.tanh(0.5 * x) + 1.0)).astype(x.dtype, copy=False)
+
+    @staticmethod
     def cos(x: NDArray) -> NDArray:
         return np.cos(x)
 

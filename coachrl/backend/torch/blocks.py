@@ -11,9 +11,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from coachrl.backend.torch import private
-from coachrl.backend.torch.heads import HeadModule
+from coachrl.backend.torch.heads import TORCH_OPS, HeadModule
 from coachrl.networks.plan import Layer, input_plans, tower_names, tower_of, tower_plan
-from coachrl.networks.spec import DictEmbedder, NetworkSpec
+from coachrl.networks.spec import DictEmbedder, LSTMMiddleware, NetworkSpec
 
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU}
 
@@ -57,6 +57,8 @@ def _build_layer(layer: Layer, spec: NetworkSpec | None = None) -> nn.Module:
         return nn.Flatten()
     if layer.kind == "scale_image":
         return ScaleImage(layer.channels_first)
+    if layer.kind == "lstm":
+        return nn.LSTMCell(layer.size_in, layer.size_out)
     if layer.kind == "inputs" and spec is not None and isinstance(spec.embedder, DictEmbedder):
         return DictInputs(spec.embedder)
     raise ValueError(f"unknown layer kind {layer.kind!r}")
@@ -163,10 +165,15 @@ class Model(nn.Module):
              for name in tower_names(spec)}
         )
         self.heads = nn.ModuleDict({h.name: HeadModule(h, features) for h in spec.heads})
-        # (kind, module) pairs, not closures: a deep copy of the model copies these with it
-        self._steps = {name: [(_step_kind(module), module) for module in tower.children()]
+        # (kind, module) pairs, not closures: a deep copy of the model copies these with it;
+        # a recurrent tower's LSTM cell is kept apart (``forward_recurrent`` unrolls it)
+        self._steps = {name: [(_step_kind(module), module) for module in tower.children()
+                              if not isinstance(module, nn.LSTMCell)]
                        for name, tower in self.towers.items()}
-        self._mlp = {name: _mlp_layers(steps) for name, steps in self._steps.items()}
+        self._cells = [module for tower in self.towers.values() for module in tower.children()
+                       if isinstance(module, nn.LSTMCell)]
+        self._mlp = {name: None if self._cells else _mlp_layers(steps)
+                     for name, steps in self._steps.items()}
         if spec.ortho_init:
             self._orthogonal_init()
 
@@ -176,13 +183,59 @@ class Model(nn.Module):
                 nn.init.orthogonal_(module.weight, gain=math.sqrt(2))
                 if module.bias is not None:
                     nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.LSTMCell):  # as CleanRL's LSTM agents: gain 1, bias 0
+                for weight in (module.weight_ih, module.weight_hh):
+                    nn.init.orthogonal_(weight, gain=1.0)
+                for bias in (module.bias_ih, module.bias_hh):
+                    nn.init.zeros_(bias)
         for head_module in self.heads.values():
             assert isinstance(head_module, HeadModule)
             head_module.initialise()
 
     def forward(self, observations: torch.Tensor) -> dict[str, torch.Tensor]:
+        if self._cells:  # every row one step from the zero state
+            state = observations.new_zeros((len(observations), self.spec.recurrent_state_size),
+                                           dtype=torch.float32)
+            return self.forward_recurrent(observations, state)[0]
         features = {name: self._tower(steps, observations) for name, steps in self._steps.items()}
         return self._heads(features)
+
+    def forward_recurrent(self, observations: torch.Tensor, state: torch.Tensor,
+                          starts: torch.Tensor | None = None
+                          ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """A recurrent network over ``S = len(state)`` sequences of ``L`` steps.
+
+        Args:
+            observations: [S * L, ...] the sequences one after another, each in time order.
+            state: [S, towers * 2H] each sequence's state before its first step.
+            starts: [S * L] bool, an episode begins at this step: the state is zeroed before it
+                (None: no episode begins inside the sequences).
+
+        Returns:
+            (outputs [S * L, ...] by head, the state [S, towers * 2H] after the last step).
+        """
+        sequences = state.shape[0]
+        length = len(observations) // sequences
+        keep = None if starts is None else (~starts).to(state.dtype).view(sequences, length, 1)
+        size = self.spec.middleware.lstm_size if isinstance(self.spec.middleware,
+                                                            LSTMMiddleware) else 0
+        features, states = {}, []
+        for k, (name, steps) in enumerate(self._steps.items()):
+            cell = self._cells[k]
+            x = self._tower(steps, observations).view(sequences, length, -1)
+            gates_x = F.linear(x, cell.weight_ih, cell.bias_ih)  # [S, L, 4H]: one matmul
+            h, c = state[:, 2 * k * size:(2 * k + 1) * size], state[:, (2 * k + 1) * size:
+                                                                     (2 * k + 2) * size]
+            outputs = []
+            for t in range(length):
+                if keep is not None:
+                    h, c = h * keep[:, t], c * keep[:, t]
+                gates = gates_x[:, t] + F.linear(h, cell.weight_hh, cell.bias_hh)
+                h, c = LSTMMiddleware.step(TORCH_OPS, gates, c)
+                outputs.append(h)
+            features[name] = torch.stack(outputs, dim=1).reshape(sequences * length, size)
+            states += [h, c]
+        return self._heads(features), torch.cat(states, dim=1)
 
     def forward_taped(self, observations: torch.Tensor
                       ) -> tuple[dict[str, torch.Tensor], list[TapedTower]]:

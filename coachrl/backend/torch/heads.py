@@ -39,6 +39,10 @@ class TorchOps:
         return torch.relu(x)
 
     @staticmethod
+    def sigmoid(x: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(x)
+
+    @staticmethod
     def cos(x: torch.Tensor) -> torch.Tensor:
         return torch.cos(x)
 

@@ -12,9 +12,10 @@ from numpy.typing import NDArray
 
 from coachrl.backend import State, Weights
 from coachrl.backend.torch import private
-from coachrl.backend.torch.blocks import Model, build_model
+from coachrl.backend.torch.blocks import Model, TapedTower, build_model
 from coachrl.backend.torch.heads import NoisyLinear
 from coachrl.backend.torch.losses import loss_for
+from coachrl.core import batch as B
 from coachrl.networks.spec import NetworkSpec, OptimizerSpec
 
 
@@ -85,10 +86,21 @@ class TorchNetwork:
             array = array.copy()
         return torch.as_tensor(array, device=self.device)
 
-    def predict(self, observations: NDArray) -> dict[str, NDArray]:
+    def predict(self, observations: NDArray,
+                state: NDArray | None = None) -> dict[str, NDArray]:
+        if not self.spec.recurrent_state_size:
+            with torch.inference_mode():
+                out = self.model(self._tensor(observations))
+            return {name: value.detach().cpu().numpy() for name, value in out.items()}
+        assert isinstance(self.model, Model)
+        if state is None:
+            state = np.zeros((len(observations), self.spec.recurrent_state_size), np.float32)
         with torch.inference_mode():
-            out = self.model(self._tensor(observations))
-        return {name: value.detach().cpu().numpy() for name, value in out.items()}
+            out, after = self.model.forward_recurrent(self._tensor(observations),
+                                                      self._tensor(state))
+        result = {name: value.detach().cpu().numpy() for name, value in out.items()}
+        result[B.RECURRENT_STATE] = after.cpu().numpy()
+        return result
 
     def train_on_batch(self, batch: dict[str, NDArray],
                        **loss_overrides: float) -> dict[str, float]:
@@ -154,7 +166,10 @@ class TorchNetwork:
         """The sum of the heads' losses on ``batch`` and each loss as a metric, with the
         gradient of the sum in the (zeroed) gradient buffer."""
         tensors = {key: self._tensor(value) for key, value in batch.items()}
-        if isinstance(self.model, Model):
+        tapes: list[TapedTower]
+        if self.spec.recurrent_state_size:
+            out, tensors, tapes = self._sequence_outputs(tensors), self._trained_rows(tensors), []
+        elif isinstance(self.model, Model):
             out, tapes = self.model.forward_taped(tensors["observations"])
         else:
             out, tapes = self.model(tensors["observations"]), []
@@ -171,6 +186,23 @@ class TorchNetwork:
         for tape in tapes:
             tape.backward()
         return total, metrics
+
+    def _sequence_outputs(self, tensors: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """A recurrent network's outputs on a batch of sequences (``RolloutBuffer.sequences``):
+        unrolled from each sequence's stored state, zeroed where episodes begin, and kept only
+        at the steps the loss reads (``LOSS_MASK``: not burn-in, padding or autoreset steps)."""
+        assert isinstance(self.model, Model)
+        out, _ = self.model.forward_recurrent(tensors[B.OBSERVATIONS], tensors[B.RECURRENT_STATE],
+                                              tensors[B.EPISODE_STARTS])
+        mask = tensors[B.LOSS_MASK]
+        return {name: value[mask] for name, value in out.items()}
+
+    @staticmethod
+    def _trained_rows(tensors: dict[str, Any]) -> dict[str, Any]:
+        """The loss's columns at the steps it reads (``LOSS_MASK``)."""
+        mask = tensors[B.LOSS_MASK]
+        sequence = (B.OBSERVATIONS, B.RECURRENT_STATE, B.EPISODE_STARTS, B.LOSS_MASK)
+        return {key: value[mask] for key, value in tensors.items() if key not in sequence}
 
     def _zero_grad(self) -> None:
         """Zero the gradient buffer, every ``.grad`` a view of it again (code that assigned a
