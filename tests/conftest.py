@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
                             config: pytest.Config) -> None:
+    golden = sys.modules.get("tests.e2e.golden")  # where the golden pool's time went
+    if golden is not None and golden.SUMMARY:
+        terminalreporter.write_sep("-", "golden runs")
+        for line in golden.SUMMARY:
+            terminalreporter.write_line(line)
     if _unexpected_skips:
         terminalreporter.write_line(
             "FAILED: these were skipped; install what they need instead (pip install -e "

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.golden import Golden, start
+from tests.e2e.golden import SUMMARY, Golden, start
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -16,3 +16,4 @@ def golden_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     golden = start(request.session, tmp_path_factory)
     yield golden
     golden.stop()
+    SUMMARY[:] = golden.summary()  # printed by tests/conftest.py's terminal summary

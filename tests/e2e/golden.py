@@ -20,9 +20,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -52,6 +54,8 @@ DISTRIBUTED = {
     "Pendulum_SAC": ("--workers", "2", "--mode", "async"),  # Ape-X style, acting in numpy
 }
 
+T = TypeVar("T")
+SUMMARY: list[str] = []  # the pool's runs, when they started and how long they took
 TEST_NAME = "test_preset_reaches_its_threshold_within_its_budget"
 DISTRIBUTED_TEST = "test_distributed_run_reaches_the_presets_threshold"
 OPE_TEST = "test_off_policy_estimates_of_a_batch_run_hold_its_measured_return"
@@ -123,6 +127,22 @@ class Golden:
     ope: Future[dict] | None = None  # coachrl ope's report on OPE_PRESET's run, in the pool
     distributed: dict[str, Future[subprocess.CompletedProcess[str]]] = field(
         default_factory=dict)  # DISTRIBUTED's runs, after the others
+    born: float = field(default_factory=time.perf_counter)
+    timings: list[tuple[str, float, float]] = field(default_factory=list)  # name, start, took
+
+    def timed(self, name: str, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``work(*args, **kwargs)``, its start (seconds after the pool's) and duration noted
+        for the session's summary of where the pool's time went."""
+        started = time.perf_counter()
+        try:
+            return work(*args, **kwargs)
+        finally:
+            self.timings.append((name, started - self.born, time.perf_counter() - started))
+
+    def summary(self) -> list[str]:
+        """One line per finished run, in the order they started."""
+        return [f"{name}: started at {start:.0f} s, took {took:.0f} s"
+                for name, start, took in sorted(self.timings, key=lambda row: row[1])]
 
     def all_cpus(self) -> Golden:
         """Let the pool use every CPU: the suite has reached the golden tests."""
@@ -163,13 +183,14 @@ def start(session: pytest.Session, tmp_path_factory: pytest.TempPathFactory) -> 
     # sources first: a batch run waits for its source's, so the pool must have started that
     for name in sorted(selected, key=lambda n: (is_batch(n), n not in SOURCES, n)):
         folder = tmp_path_factory.mktemp(name)
-        runs[name] = (pool.submit(lambda n=name, f=folder: _train(
-            n, f, dataset=golden.datasets.get(n))) if is_batch(name)
-            else pool.submit(_train, name, folder))
+        runs[name] = (pool.submit(lambda n=name, f=folder: golden.timed(
+            n, lambda: _train(n, f, dataset=golden.datasets.get(n)))) if is_batch(name)
+            else pool.submit(golden.timed, name, _train, name, folder))
     if OPE_TEST in names:  # beside the other runs rather than after them
         golden.ope = pool.submit(_ope, golden, tmp_path_factory.mktemp("ope") / "ope.json")
     for name in distributed:
-        golden.distributed[name] = pool.submit(_train_distributed, name,
+        golden.distributed[name] = pool.submit(golden.timed, f"{name} (workers)",
+                                               _train_distributed, name,
                                                tmp_path_factory.mktemp(f"workers-{name}"))
     return golden
 
