@@ -1,5 +1,8 @@
 """Policy gradients (REINFORCE) on CartPole-v1: 8 envs, an update per 8 finished episodes,
-future returns standardised per timestep (Coach's default rescaler), Adam 1e-3."""
+future returns standardised per timestep (Coach's default rescaler), Adam 1e-3. Measured (seed
+0, `--stop-at-threshold`, 2026-12-01, two cores shared with the test suite): the first
+evaluation >= 475 (500) at 60,002 env steps of its 500k budget, 2.0 s of training (9.7 s with
+start-up)."""
 
 from coachrl.agents.pg import PGAlgorithmParams, PGParams
 from coachrl.core.steps import EnvSteps, Episodes

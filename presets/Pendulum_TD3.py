@@ -1,5 +1,8 @@
 """TD3 on Pendulum-v1: RL-zoo's tuned values (20k steps budgeted 30k here, gamma 0.98, replay
-200k, 10k random steps first, Gaussian action noise 0.1, Adam 1e-3, 400-300 ReLU)."""
+200k, 10k random steps first, Gaussian action noise 0.1, Adam 1e-3, 400-300 ReLU). Measured
+(seed 0, `--stop-at-threshold`, 2026-12-01, two cores shared with the test suite): the first
+evaluation >= -200 (-170.8) at 16,000 env steps of its 30k budget, 95.8 s of training (6,000
+gradient steps after the 10k random ones; 104 s with start-up)."""
 
 from coachrl.agents.td3 import TD3AlgorithmParams, TD3Params
 from coachrl.core.schedules import Constant

