@@ -12,6 +12,7 @@ import pytest
 import ray  # the [ray] extra, installed with [test]
 
 import coachrl
+from coachrl.errors import ConfigError
 from coachrl.params.tree import apply_overrides
 from coachrl.registry import load_preset
 from coachrl.runtime.loop import Trainer
@@ -49,7 +50,8 @@ def _training_returns(run_dir: Path) -> list[float]:
         return [float(r["Training Reward"]) for r in csv.DictReader(f) if r["Training Reward"]]
 
 
-ONE_WORKER_STEPS = {"Pendulum_SAC": 1_200}  # SAC trains every step: 1-step fragments
+# SAC, TD3 and DDPG train every step: 1-step fragments
+ONE_WORKER_STEPS = {"Pendulum_SAC": 1_200, "Pendulum_TD3": 1_200, "Pendulum_DDPG": 1_200}
 NO_EVALUATION = ("schedule.evaluation_period=1000000", "run.stop_at_threshold=false")
 # A replay learner's rounds train this many gradient steps here: where the round falls and what
 # it trains on is the driver's part (the same at 8 as at the value presets' 128), and its
@@ -60,7 +62,12 @@ RECURRENT = str(Path(__file__).resolve().parents[2] / "presets" / "_candidates" 
 # its 20 epochs of whole-sequence minibatches through the LSTM were 100 s of this test (the
 # recurrent state a worker carries and sends is the same after 2); workers do not normalise
 # observations yet
-CHANGES = {RECURRENT: ("agent.algorithm.epochs=2", "env.filters.normalize_observations=false")}
+CHANGES = {RECURRENT: ("agent.algorithm.epochs=2", "env.filters.normalize_observations=false"),
+           **{name: ("schedule.heatup_steps=100", "agent.algorithm.learning_starts=100",
+                     "agent.network.hidden_sizes=[64, 64]")  # not 10k random steps first
+              for name in ("Pendulum_TD3", "Pendulum_DDPG")}}
+# agents with no distributed mode: --workers is a clear error for them
+NO_WORKERS = {"CartPole_PG": "PGAgent has no distributed mode"}
 
 
 def _one_worker_overrides(name: str) -> tuple[str, ...]:
@@ -86,6 +93,10 @@ def test_one_sync_worker_repeats_the_single_process_episodes(name: str, tmp_path
     # compared with its one-process run acting in numpy (torch's float sums differ in the last
     # bits, which the returns of later episodes amplify)
     overrides = _one_worker_overrides(name)
+    if name in NO_WORKERS:  # REINFORCE learns from whole episodes of its own envs
+        with pytest.raises(ConfigError, match=NO_WORKERS[name]):
+            _train(_preset(name, tmp_path / "ray", *overrides), workers=1, mode=Mode.SYNC)
+        return
     one = _preset(name, tmp_path / "one", *overrides)
     single = Trainer(one, run_dir=create_run_dir(one), console=False).run()
     trainer, outcome = _train(_preset(name, tmp_path / "ray", *overrides), workers=1,

@@ -37,6 +37,10 @@ SHORTER = {
         "agent.memory.capacity=10000", "agent.memory.save_in_checkpoint=true",
     ],
 }
+# TD3 and DDPG: 10k random steps first would leave nothing to train; SAC's small networks
+SHORTER |= {name: ["schedule.heatup_steps=100", "agent.algorithm.learning_starts=100",
+                   *SHORTER["Pendulum_SAC"]] for name in ("Pendulum_TD3", "Pendulum_DDPG")}
+SHORTER["CartPole_PPO"] = SHORTER["CartPole_ClippedPPO"]
 # the value family's presets keep their env's DQN replay cadence: so does their check
 SHORTER["Acrobot_QR_DQN"] = SHORTER["Acrobot_DDQN"]
 SHORTER |= {f"CartPole_{agent}": SHORTER["CartPole_DQN"] for agent in (

@@ -160,11 +160,8 @@ def _onnx_cases() -> dict[str, tuple[str, list[str], Any]]:
     and Dict inputs they do not cover."""
     import gymnasium as gym
 
-    candidates = {path.stem: str(path) for path in CANDIDATES}
     cases: dict[str, tuple[str, list[str], Any]] = {  # a refused one is tested as refused
         name: (name, [], None) for name in sorted(preset_modules()) if name not in REFUSED}
-    for name in ("Pendulum_DDPG",):  # head kinds that only candidates use so far
-        cases[name] = (candidates[name], [], None)
     cases["Pendulum_ClippedPPO (Gaussian)"] = (
         "CartPole_ClippedPPO", ["env.env_id=Pendulum-v1"], None)
     cases["images_DQN (CNN)"] = ("CartPole_DQN", [], _spaces(
