@@ -32,6 +32,7 @@ SHORTER = {
         "agent.algorithm.gradient_steps=1", "agent.memory.save_in_checkpoint=true",
     ],
     "ExplorationChain_Bootstrapped_DQN": ["agent.memory.save_in_checkpoint=true"],
+    "ExplorationChain_UCB_DQN": ["agent.memory.save_in_checkpoint=true"],
     "Pendulum_SAC": [  # small networks: a gradient step per env step at 256-256 is slow
         "agent.network.hidden_sizes=[32, 32]", "agent.algorithm.batch_size=32",
         "agent.memory.capacity=10000", "agent.memory.save_in_checkpoint=true",
