@@ -39,6 +39,7 @@ CANDIDATES = sorted((REPO / "presets" / "_candidates").glob("*.py"))
 ZOO = [*sorted(preset_modules()), *(str(path) for path in CANDIDATES)]
 REFUSED = {"CartPole_NEC": "differentiable neural dictionaries"}
 OBSERVATIONS = 1_000
+RECURRENT = str(REPO / "presets" / "_candidates" / "CartPoleNoVel_ClippedPPO_LSTM.py")
 
 
 def _name(preset: str) -> str:
@@ -264,10 +265,13 @@ def test_spec_round_trips_every_registered_head() -> None:
         assert dataclasses.is_dataclass(head)
 
 
+@pytest.mark.parametrize("overrides", [
+    ["agent.network.hidden_sizes=[]", "agent.network.post_lstm_sizes=[]"],
+    ["agent.network.hidden_sizes=[8]", "agent.network.post_lstm_sizes=[16,12]"],
+], ids=["lstm_only", "fc_lstm_fc"])
 def test_a_recurrent_bundle_carries_its_state_across_acts_as_the_agent_does(
-        tmp_path: Path) -> None:
-    configured = apply_overrides(load_preset(str(REPO / "presets" / "_candidates" /
-                                                 "CartPoleNoVel_ClippedPPO_LSTM.py")), [])
+        overrides: list[str], tmp_path: Path) -> None:
+    configured = apply_overrides(load_preset(RECURRENT), overrides)
     agent, spaces = _agent(configured)
     export = agent.policy_export()
     deploy.write_numpy(export, deploy.policy_spec(export, spaces, None), tmp_path / "p.npz")

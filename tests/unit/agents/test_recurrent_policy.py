@@ -163,3 +163,10 @@ def test_recurrent_actor_critics_train_on_sequences(agent: AgentParams, tmp_path
 def test_an_agent_that_keeps_no_state_refuses_an_lstm(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="middleware='lstm'"):
         _trainer(tmp_path, DQNParams(network=LSTM))
+
+
+def test_layers_after_the_lstm_need_the_lstm_middleware() -> None:
+    with pytest.raises(ConfigError, match=r"post_lstm_sizes=\[64\] needs middleware='lstm'"):
+        NetworkParams(post_lstm_sizes=(64,))
+    with pytest.raises(ConfigError, match="post_lstm_sizes=0 is out of range"):
+        NetworkParams(middleware=MiddlewareKind.LSTM, post_lstm_sizes=(0,))
