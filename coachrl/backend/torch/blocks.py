@@ -177,10 +177,11 @@ class Model(nn.Module):
         # so are the layers after it (``_post``), which run on its output h
         split = step_plan(spec)
         before = len(split.before)
-        self._steps = {name: [(_step_kind(module), module) for module in tower[:before]]
-                       for name, tower in self.towers.items()}
-        self._post = {name: [(_step_kind(module), module) for module in tower[before + 1:]]
-                      for name, tower in self.towers.items()}
+        modules = {name: list(tower.children()) for name, tower in self.towers.items()}
+        self._steps = {name: [(_step_kind(module), module) for module in layers[:before]]
+                       for name, layers in modules.items()}
+        self._post = {name: [(_step_kind(module), module) for module in layers[before + 1:]]
+                      for name, layers in modules.items()}
         self._cells = [module for tower in self.towers.values() for module in tower.children()
                        if isinstance(module, nn.LSTMCell)]
         self._mlp = {name: None if self._cells else _mlp_layers(steps)
