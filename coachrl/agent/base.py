@@ -91,7 +91,8 @@ class Agent(ABC):
                                   f"{type(self).__name__} does not (use 'fc', or an on-policy "
                                   "actor-critic: ClippedPPO, A3C)")
             middleware = LSTMMiddleware(hidden_sizes=net.hidden_sizes, activation=net.activation,
-                                        lstm_size=net.lstm_size)
+                                        lstm_size=net.lstm_size,
+                                        post_sizes=net.post_lstm_sizes)
         return NetworkSpec(
             embedder=embedder_for(with_image_channels(self.spaces.observation,
                                                       net.image_channels)),

@@ -25,7 +25,7 @@ NATURE_CNN = ((32, 8, 4), (64, 4, 2), (64, 3, 1))  # (channels, kernel, stride)
 @dataclass(slots=True, frozen=True)
 class Layer:
     """One layer: kind is linear, conv, activation, flatten, scale_image, inputs or lstm (a
-    recurrent middleware's last layer, its weights named as torch's ``LSTMCell``)."""
+    recurrent middleware's cell, its weights named as torch's ``LSTMCell``)."""
 
     kind: str
     size_in: int = 0
@@ -85,17 +85,29 @@ def tower_plan(spec: NetworkSpec) -> tuple[list[Layer], int]:
         features = middleware.hidden_sizes[-1]
     if isinstance(middleware, LSTMMiddleware):
         layers.append(Layer("lstm", features, middleware.lstm_size))
-        features = middleware.lstm_size
+        layers += _mlp(middleware.lstm_size, middleware.post_sizes, middleware.activation)
+        features = middleware.post_sizes[-1] if middleware.post_sizes else middleware.lstm_size
     return layers, features
 
 
-def step_plan(spec: NetworkSpec) -> tuple[list[Layer], Layer | None]:
-    """A tower's plan split into the layers applied to each step on its own and the recurrent
-    layer after them (None: the tower is feed-forward)."""
+@dataclass(slots=True, frozen=True)
+class StepPlan:
+    """A tower's plan around its recurrent layer: ``before`` runs on each step on its own, then
+    ``cell`` (None: a feed-forward tower, all of whose layers are ``before``), then ``after`` on
+    the cell's output h. Layer i of ``after`` is layer ``len(before) + 1 + i`` of the tower."""
+
+    before: list[Layer]
+    cell: Layer | None
+    after: list[Layer]
+
+
+def step_plan(spec: NetworkSpec) -> StepPlan:
+    """A tower's plan split at its recurrent layer."""
     layers, _ = tower_plan(spec)
-    if layers and layers[-1].kind == "lstm":
-        return layers[:-1], layers[-1]
-    return layers, None
+    for index, layer in enumerate(layers):
+        if layer.kind == "lstm":
+            return StepPlan(layers[:index], layer, layers[index + 1:])
+    return StepPlan(layers, None, [])
 
 
 def tower_names(spec: NetworkSpec) -> list[str]:

@@ -1,6 +1,6 @@
 """Network specs: what to build, independent of the tensor backend that builds it.
 
-A ``NetworkSpec`` is inputs -> embedder -> middleware (FC, or FC then an LSTM) -> heads. Each
+A ``NetworkSpec`` is inputs -> embedder -> middleware (FC, or FC, an LSTM, FC) -> heads. Each
 head (networks/heads/) names its outputs in ``predict`` results and carries the loss spec it is
 trained with (networks/losses.py); loss hyperparameters live on the loss spec (and may be
 overridden per call, e.g. a scheduled clip range).
@@ -145,7 +145,9 @@ class FCMiddleware:
 class LSTMMiddleware:
     """Fully connected layers (``hidden_sizes``, may be empty), then one LSTM layer of
     ``lstm_size`` cells (Hochreiter & Schmidhuber 1997) whose state each env carries from step
-    to step of its episode.
+    to step of its episode, then fully connected layers on its output (``post_sizes``, may be
+    empty; sb3-contrib's ``MlpLstmPolicy`` puts its ``net_arch`` there). All layers use
+    ``activation``.
 
     The network's recurrent state is [B, towers * 2 * lstm_size]: per tower (h, c). ``step`` is
     the cell's one forward, written once against ``Ops``: the torch learner unrolls it over
@@ -155,6 +157,7 @@ class LSTMMiddleware:
     hidden_sizes: tuple[int, ...] = ()
     activation: str = "tanh"
     lstm_size: int = 64
+    post_sizes: tuple[int, ...] = ()
 
     @staticmethod
     def step(ops: Ops, gates: Any, cell: Any) -> tuple[Any, Any]:

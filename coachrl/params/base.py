@@ -30,7 +30,7 @@ class MiddlewareKind(StrEnum):
     """What sits between the embedder and the heads."""
 
     FC = "fc"  # fully connected layers (hidden_sizes)
-    LSTM = "lstm"  # hidden_sizes, then an LSTM of lstm_size cells: a recurrent policy
+    LSTM = "lstm"  # hidden_sizes, an LSTM of lstm_size cells, post_lstm_sizes: recurrent
 
 
 class ImageChannels(StrEnum):
@@ -104,6 +104,7 @@ class NetworkParams:
     activation: Activation = Activation.TANH
     middleware: MiddlewareKind = MiddlewareKind.FC  # lstm: a recurrent policy (on-policy agents)
     lstm_size: int = 64  # LSTM cells after the FC layers (middleware lstm)
+    post_lstm_sizes: tuple[int, ...] = ()  # FC layer widths on the LSTM's output (middleware lstm)
     separate_towers: bool = False  # give each head its own embedder+middleware (actor/critic)
     ortho_init: bool = True  # orthogonal initialisation (Engstrom et al. 2020)
     image_channels: ImageChannels = ImageChannels.AUTO  # image axes
@@ -115,6 +116,12 @@ class NetworkParams:
         positive("lstm_size", self.lstm_size)
         for width in self.hidden_sizes:
             positive("hidden_sizes", width)
+        for width in self.post_lstm_sizes:
+            positive("post_lstm_sizes", width)
+        if self.post_lstm_sizes and self.middleware is not MiddlewareKind.LSTM:
+            raise FieldError("post_lstm_sizes", f"{list(self.post_lstm_sizes)} needs "
+                             "middleware='lstm' (these layers sit after the LSTM); with "
+                             f"middleware={self.middleware.value!r} set post_lstm_sizes=[]")
 
 
 @dataclass(slots=True, kw_only=True)

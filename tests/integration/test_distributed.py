@@ -57,12 +57,11 @@ NO_EVALUATION = ("schedule.evaluation_period=1000000", "run.stop_at_threshold=fa
 # it trains on is the driver's part (the same at 8 as at the value presets' 128), and its
 # gradient steps were most of this test's time (NEC: 180 s of one CI run).
 ROUND_GRADIENT_STEPS = 8
-RECURRENT = str(Path(__file__).resolve().parents[2] / "presets" / "_candidates" /
-                "CartPoleNoVel_ClippedPPO_LSTM.py")  # until it is registered
-# its 20 epochs of whole-sequence minibatches through the LSTM were 100 s of this test (the
-# recurrent state a worker carries and sends is the same after 2); workers do not normalise
-# observations yet
-CHANGES = {RECURRENT: ("agent.algorithm.epochs=2", "env.filters.normalize_observations=false"),
+# the recurrent preset's 20 epochs of whole-sequence minibatches through the LSTM were 100 s of
+# this test (the recurrent state a worker carries and sends is the same after 2); workers do not
+# normalise observations yet
+CHANGES = {"CartPoleNoVel_ClippedPPO_LSTM": ("agent.algorithm.epochs=2",
+                                             "env.filters.normalize_observations=false"),
            **{name: ("schedule.heatup_steps=100", "agent.algorithm.learning_starts=100",
                      "agent.network.hidden_sizes=[64, 64]")  # not 10k random steps first
               for name in ("Pendulum_TD3", "Pendulum_DDPG")}}
@@ -79,9 +78,8 @@ def _one_worker_overrides(name: str) -> tuple[str, ...]:
             "agent.inference_backend=numpy")
 
 
-@pytest.mark.parametrize("name", [*(name for name in coachrl.presets()  # batch: one process
-                                    if not load_preset(name).run.epochs), RECURRENT],
-                         ids=lambda name: Path(name).stem)
+@pytest.mark.parametrize("name", [name for name in coachrl.presets()  # batch: one process
+                                  if not load_preset(name).run.epochs])
 def test_one_sync_worker_repeats_the_single_process_episodes(name: str, tmp_path: Path) -> None:
     """Every preset that trains in an env (a batch preset's dataset trains in one process,
     ``check_dataset``): one worker in sync mode acts with the learner's generator and, for a

@@ -171,7 +171,9 @@ class NumpyNetwork:
     def __init__(self, spec: NetworkSpec, *, fuse: bool = True) -> None:
         self.spec = spec
         self.fuse = fuse  # False: always layer by layer (the reference the fused path must equal)
-        self.plan, self.cell = step_plan(spec)  # cell: the LSTM layer of a recurrent tower
+        split = step_plan(spec)
+        self.plan, self.cell = split.before, split.cell  # cell: a recurrent tower's LSTM layer
+        self.post = split.after  # a recurrent tower's layers on the LSTM's output
         self.weights: Weights = {}
         self._towers: dict[str, list[Callable[[NDArray], NDArray]]] = {}
         self._heads: dict[str, HeadWeights] = {}
@@ -182,6 +184,7 @@ class NumpyNetwork:
         self._ensemble: list[Callable[[NDArray], NDArray]] | None = None
         self._fused: FusedMLP | None = None
         self._cells: list[tuple[NDArray, NDArray, NDArray]] = []  # per tower W_ih^T, W_hh^T, b
+        self._post: dict[str, list[Callable[[NDArray], NDArray]]] = {}  # per tower, after h
 
     def _compile(self) -> None:
         """Resolve the network once per ``set_weights``, so that ``predict`` (called every env
@@ -207,6 +210,10 @@ class NumpyNetwork:
                  np.ascontiguousarray(w[f"{key}.weight_hh"].T),
                  (w[f"{key}.bias_ih"] + w[f"{key}.bias_hh"]).astype(np.float32))
                 for key in (f"towers.{name}.{index}" for name in tower_names(self.spec))]
+            self._post = {
+                name: [self._step(layer, f"towers.{name}.{index + 1 + offset}", w)
+                       for offset, layer in enumerate(self.post)]
+                for name in tower_names(self.spec)}
 
     def _ensemble_steps(self, w: Weights) -> list[Callable[[NDArray], NDArray]]:
         """An ensemble of critics (``ActionValueHead``), laid out as the torch
@@ -304,7 +311,8 @@ class NumpyNetwork:
         return out
 
     def _recurrent_step(self, observations: NDArray, state: NDArray | None) -> dict[str, NDArray]:
-        """One step of the LSTM middleware (``LSTMMiddleware.step``) from ``state``."""
+        """One step of the LSTM middleware (``LSTMMiddleware.step``, then the layers after it)
+        from ``state``."""
         size = self._cells[0][1].shape[0]
         if state is None:
             state = np.zeros((len(observations), 2 * size * len(self._cells)), np.float32)
@@ -317,6 +325,8 @@ class NumpyNetwork:
             gates = x @ weight_ih_t + h @ weight_hh_t + bias
             h, c = LSTMMiddleware.step(NUMPY_OPS, gates, c)
             features[name] = h
+            for step in self._post[name]:
+                features[name] = step(features[name])
             states += [h, c]
         out: dict[str, NDArray] = {}
         for head in self.spec.heads:

@@ -12,7 +12,14 @@ from torch import nn
 
 from coachrl.backend.torch import private
 from coachrl.backend.torch.heads import TORCH_OPS, HeadModule
-from coachrl.networks.plan import Layer, input_plans, tower_names, tower_of, tower_plan
+from coachrl.networks.plan import (
+    Layer,
+    input_plans,
+    step_plan,
+    tower_names,
+    tower_of,
+    tower_plan,
+)
 from coachrl.networks.spec import DictEmbedder, LSTMMiddleware, NetworkSpec
 
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU}
@@ -166,10 +173,15 @@ class Model(nn.Module):
         )
         self.heads = nn.ModuleDict({h.name: HeadModule(h, features) for h in spec.heads})
         # (kind, module) pairs, not closures: a deep copy of the model copies these with it;
-        # a recurrent tower's LSTM cell is kept apart (``forward_recurrent`` unrolls it)
-        self._steps = {name: [(_step_kind(module), module) for module in tower.children()
-                              if not isinstance(module, nn.LSTMCell)]
-                       for name, tower in self.towers.items()}
+        # a recurrent tower's LSTM cell is kept apart (``forward_recurrent`` unrolls it), and
+        # so are the layers after it (``_post``), which run on its output h
+        split = step_plan(spec)
+        before = len(split.before)
+        modules = {name: list(tower.children()) for name, tower in self.towers.items()}
+        self._steps = {name: [(_step_kind(module), module) for module in layers[:before]]
+                       for name, layers in modules.items()}
+        self._post = {name: [(_step_kind(module), module) for module in layers[before + 1:]]
+                      for name, layers in modules.items()}
         self._cells = [module for tower in self.towers.values() for module in tower.children()
                        if isinstance(module, nn.LSTMCell)]
         self._mlp = {name: None if self._cells else _mlp_layers(steps)
@@ -233,7 +245,8 @@ class Model(nn.Module):
                 gates = gates_x[:, t] + F.linear(h, cell.weight_hh, cell.bias_hh)
                 h, c = LSTMMiddleware.step(TORCH_OPS, gates, c)
                 outputs.append(h)
-            features[name] = torch.stack(outputs, dim=1).reshape(sequences * length, size)
+            features[name] = self._tower(self._post[name], torch.stack(outputs, dim=1).reshape(
+                sequences * length, size))
             states += [h, c]
         return self._heads(features), torch.cat(states, dim=1)
 

@@ -3,6 +3,7 @@ an episode ends, evaluation's own state, and burn-in steps that give no loss."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -163,3 +164,61 @@ def test_recurrent_actor_critics_train_on_sequences(agent: AgentParams, tmp_path
 def test_an_agent_that_keeps_no_state_refuses_an_lstm(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="middleware='lstm'"):
         _trainer(tmp_path, DQNParams(network=LSTM))
+
+
+def test_layers_after_the_lstm_need_the_lstm_middleware() -> None:
+    with pytest.raises(ConfigError, match=r"post_lstm_sizes=\[64\] needs middleware='lstm'"):
+        NetworkParams(post_lstm_sizes=(64,))
+    with pytest.raises(ConfigError, match="post_lstm_sizes=0 is out of range"):
+        NetworkParams(middleware=MiddlewareKind.LSTM, post_lstm_sizes=(0,))
+
+
+@pytest.mark.parametrize("post_sizes", [(), (7,)])
+def test_the_learner_unrolls_each_rollout_through_the_states_it_was_acted_with(
+        post_sizes: tuple[int, ...], tmp_path: Path) -> None:
+    """Before a rollout's first update, the learner's unrolled sequences (whole rollouts here,
+    as the preset trains them: stored state at the first step, zeroed where an episode begins)
+    give the values and log-probs the acting network computed step by step; episodes end inside
+    rollouts by termination and by truncation (a 10-step time limit)."""
+    network = NetworkParams(hidden_sizes=(8,), middleware=MiddlewareKind.LSTM, lstm_size=6,
+                            post_lstm_sizes=post_sizes, separate_towers=True)
+    agent_params = ClippedPPOParams(algorithm=ClippedPPOAlgorithmParams(
+        rollout_length=16, epochs=2, batch_size=48), network=network)
+    preset = dataclasses.replace(_preset(tmp_path, agent_params),
+                                 env=EnvironmentParams(env_id="CartPole-v1", n_envs=3,
+                                                       max_episode_steps=10))
+    trainer = Trainer(preset, run_dir=create_run_dir(preset), console=False, log=False)
+    agent = trainer.agent
+    checked = {"batches": 0, "starts": 0, "truncations": 0}
+    sequence_minibatches = agent.buffer.sequence_minibatches
+
+    def compare(*args, **kwargs):
+        buffer = agent.buffer
+        checked["truncations"] += int((buffer.dones & ~buffer.terminated).sum())
+        for batch in sequence_minibatches(*args, **kwargs):
+            if agent.train_steps % agent.params.algorithm.epochs == 0:  # weights as acted
+                out = _unrolled(agent.main, batch)
+                mask = batch[B.LOSS_MASK]
+                behaviour = agent.behaviour_of(out, batch[B.ACTIONS])
+                np.testing.assert_allclose(behaviour[B.VALUES][mask], batch[B.OLD_VALUES][mask],
+                                           rtol=1e-5, atol=1e-5)
+                np.testing.assert_allclose(behaviour[B.LOG_PROBS][mask],
+                                           batch[B.LOG_PROBS][mask], rtol=1e-5, atol=1e-5)
+                checked["batches"] += 1
+                checked["starts"] += int(batch[B.EPISODE_STARTS].sum())
+            yield batch
+
+    agent.buffer.sequence_minibatches = compare  # type: ignore[method-assign]
+    trainer.run()
+    assert checked["batches"] >= 3 and checked["starts"] >= 3 and checked["truncations"] >= 3
+
+
+def _unrolled(network, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The torch learner's forward over a batch of sequences, at every step."""
+    import torch
+
+    with torch.no_grad():
+        out, _ = network.model.forward_recurrent(
+            torch.as_tensor(batch[B.OBSERVATIONS]), torch.as_tensor(batch[B.RECURRENT_STATE]),
+            torch.as_tensor(batch[B.EPISODE_STARTS]))
+    return {name: value.numpy() for name, value in out.items()}

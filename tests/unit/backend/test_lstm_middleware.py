@@ -19,9 +19,11 @@ from coachrl.networks.spec import (
 HEADS = (DiscretePolicyHead(n_actions=3), VHead())
 
 
-def _spec(*, separate_towers: bool = False, hidden_sizes: tuple[int, ...] = (16,)) -> NetworkSpec:
+def _spec(*, separate_towers: bool = False, hidden_sizes: tuple[int, ...] = (16,),
+          post_sizes: tuple[int, ...] = ()) -> NetworkSpec:
     return NetworkSpec(embedder=VectorEmbedder(input_size=5),
-                       middleware=LSTMMiddleware(hidden_sizes=hidden_sizes, lstm_size=8),
+                       middleware=LSTMMiddleware(hidden_sizes=hidden_sizes, lstm_size=8,
+                                                 post_sizes=post_sizes),
                        heads=HEADS, separate_towers=separate_towers)
 
 
@@ -47,11 +49,26 @@ def test_recurrent_state_size_counts_h_and_c_of_every_tower() -> None:
     assert _spec(separate_towers=True).recurrent_state_size == 32
 
 
+def test_layers_after_the_lstm_read_its_output_and_feed_the_heads() -> None:
+    network, _ = _pair(_spec(separate_towers=True, post_sizes=(12, 6)))
+    shapes = {k: v.shape for k, v in network.get_weights().items()}
+    # towers.{tower}: 0 flatten, 1 linear 5->16, 2 tanh, 3 lstm 16->8, then 4 linear 8->12,
+    # 5 tanh, 6 linear 12->6, 7 tanh
+    assert shapes["towers.policy.3.weight_ih"] == (32, 16)
+    assert shapes["towers.policy.4.weight"] == (12, 8)
+    assert shapes["towers.value.6.weight"] == (6, 12)
+    assert shapes["heads.value.linear.weight"] == (1, 6)
+    assert _spec(post_sizes=(12, 6)).recurrent_state_size == 16  # the state is the LSTM's alone
+
+
 @pytest.mark.parametrize("separate_towers", [False, True])
-@pytest.mark.parametrize("hidden_sizes", [(), (16,)])
+@pytest.mark.parametrize(("hidden_sizes", "post_sizes"),
+                         [((), ()), ((16,), ()), ((), (12, 6)), ((16,), (12,))])
 def test_numpy_step_matches_torch_over_several_steps(separate_towers: bool,
-                                                     hidden_sizes: tuple[int, ...]) -> None:
-    spec = _spec(separate_towers=separate_towers, hidden_sizes=hidden_sizes)
+                                                     hidden_sizes: tuple[int, ...],
+                                                     post_sizes: tuple[int, ...]) -> None:
+    spec = _spec(separate_towers=separate_towers, hidden_sizes=hidden_sizes,
+                 post_sizes=post_sizes)
     torch_net, numpy_net = _pair(spec)
     observations = _observations(6, 3)
     torch_state = numpy_state = None
@@ -79,8 +96,10 @@ def _sequence_outputs(network, observations: np.ndarray, state: np.ndarray,
         after.numpy()
 
 
-def test_unrolled_sequence_equals_stepping_one_step_at_a_time() -> None:
-    torch_net, numpy_net = _pair(_spec())
+@pytest.mark.parametrize("post_sizes", [(), (12, 6)])
+def test_unrolled_sequence_equals_stepping_one_step_at_a_time(
+        post_sizes: tuple[int, ...]) -> None:
+    torch_net, numpy_net = _pair(_spec(post_sizes=post_sizes))
     observations = _observations(7, 2)  # [L, S, 5]
     initial = np.random.default_rng(3).normal(size=(2, 16)).astype(np.float32)
     out, after = _sequence_outputs(torch_net, observations.transpose(1, 0, 2), initial,
@@ -88,13 +107,16 @@ def test_unrolled_sequence_equals_stepping_one_step_at_a_time() -> None:
     state = initial
     for t in range(7):
         step = numpy_net.predict(observations[t], state)
-        np.testing.assert_allclose(out["policy"][:, t], step["policy"], rtol=1e-5, atol=1e-5)
+        for name in ("policy", "value"):
+            np.testing.assert_allclose(out[name][:, t], step[name], rtol=1e-5, atol=1e-5)
         state = step[B.RECURRENT_STATE]
     np.testing.assert_allclose(after, state, rtol=1e-5, atol=1e-5)
 
 
-def test_sequence_crossing_an_episode_start_equals_two_separate_sequences() -> None:
-    torch_net, _ = _pair(_spec())
+@pytest.mark.parametrize("post_sizes", [(), (12, 6)])
+def test_sequence_crossing_an_episode_start_equals_two_separate_sequences(
+        post_sizes: tuple[int, ...]) -> None:
+    torch_net, _ = _pair(_spec(post_sizes=post_sizes))
     observations = _observations(9, 1)[:, 0]  # one env: episode A (4 steps), then B (5)
     initial = np.random.default_rng(4).normal(size=(1, 16)).astype(np.float32)
     starts = np.zeros((1, 9), bool)

@@ -2,17 +2,18 @@
 and pole angle only), so the policy must infer the motion from what it remembers.
 
 Values: RL-zoo's RecurrentPPO CartPoleNoVel-v1 settings (8 envs, 32-step rollouts trained as
-whole sequences, 20 epochs, GAE 0.8, gamma 0.98, lr and clip range decayed linearly, an LSTM of
-64 cells straight on the observation, separate actor and critic LSTMs), with observation
-normalisation. Not yet at its threshold, so a candidate. Measured seed 0, 100k env steps,
-`--stop-at-threshold`, two cores shared with another test run (2026-12-01):
-- this preset: best evaluation 265.4 (at ~22k steps), final 186.0; 147.6 s;
-- without observation normalisation and without orthogonal init: best 310.1, final 229.0;
+whole sequences in one 256-step minibatch, 20 epochs, GAE 0.8, gamma 0.98, lr 1e-3 and clip
+range 0.2 decayed linearly, observations normalised, rewards not) and its policy: per tower
+(separate actor and critic) an LSTM of 64 cells straight on the observation, then one layer of
+64 ReLU units (``post_lstm_sizes``; zoo's net_arch pi=[64], vf=[64]), no orthogonal init.
+Measured seed 0, `--stop-at-threshold`, two cores shared with a test run (2026-12-01, c50dd46):
+- this preset: 500 at 51,203 env steps (72.6 s of training; 81 s for the whole command);
+  evaluations before it 110, 85, 124, 147, 146, 109, 178, 248, 199;
 - the FC-only variant (`--set agent.network.middleware=fc --set agent.network.hidden_sizes=
-  [64,64]`): best evaluation 43.3, final 43.3 (13.6 s): below 200, as a memoryless policy
-  must stay.
-An earlier try (64-unit FC before the LSTM, 16-step sequences, 10 epochs of 64-step batches)
-was at 191 after 34k steps and 107 after 64k when stopped.
+  [64,64] --set agent.network.post_lstm_sizes=[]`): best evaluation 47.7 in 100k env steps,
+  final 41.1 (33.9 s): below 200, as a memoryless policy must stay.
+Earlier tries without the layer after the LSTM (64 tanh cells on the observation, orthogonal
+init) peaked at 265-310 in 100k steps.
 """
 
 from coachrl.agents.clipped_ppo import ClippedPPOAlgorithmParams, ClippedPPOParams
@@ -47,8 +48,9 @@ agent = ClippedPPOParams(
         sequence_length=32, burn_in=0,
         clip_range=Linear(start=0.2, end=0.0, duration=IMPROVE_STEPS), entropy_weight=0.0,
     ),
-    network=NetworkParams(hidden_sizes=(), activation=Activation.TANH, separate_towers=True,
-                          middleware=MiddlewareKind.LSTM, lstm_size=64),
+    network=NetworkParams(hidden_sizes=(), activation=Activation.RELU, separate_towers=True,
+                          middleware=MiddlewareKind.LSTM, lstm_size=64, post_lstm_sizes=(64,),
+                          ortho_init=False),
     learning_rate=1e-3,
     learning_rate_decay="linear",
     max_grad_norm=0.5,
