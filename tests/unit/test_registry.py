@@ -39,7 +39,7 @@ def test_a_registered_preset_loads_with_its_name(name: str) -> None:
 
 @pytest.mark.parametrize(("typo", "suggestion"), [
     ("CartPole_DQM", "'CartPole_DQN'"), ("cartpole_dqn", "'CartPole_DQN'"),
-    ("CartPole_ClipedPPO", "'CartPole_ClippedPPO'"), ("CartPole_PPO", "'CartPole_ClippedPPO'"),
+    ("CartPole_ClipedPPO", "'CartPole_ClippedPPO'"), ("CartPole_ClipPPO", "'CartPole_ClippedPPO'"),
 ])
 def test_unknown_preset_suggests_the_closest_names(typo: str, suggestion: str) -> None:
     with pytest.raises(PresetNotFound) as error:
