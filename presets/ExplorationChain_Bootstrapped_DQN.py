@@ -5,33 +5,8 @@ p = 0.5, each episode greedy with one head. Threshold: the evaluation reaches th
 steps (57 s); DQN with epsilon 1 -> 0.05 over 20k steps and the same network never got past
 the near end in 100k steps (best evaluation 0.034)."""
 
-from coachrl.agents.bootstrapped_dqn import BootstrappedAlgorithmParams, BootstrappedDQNParams
-from coachrl.core.steps import EnvSteps, Episodes
 from coachrl.exploration import BootstrappedHeads
-from coachrl.params import (
-    Activation,
-    EnvironmentParams,
-    MemoryParams,
-    NetworkParams,
-    Preset,
-    ScheduleParams,
-    Validation,
-)
+from coachrl.params import Activation
+from coachrl.presets._exploration_chain import chain_preset
 
-BUDGET = 100_000
-
-preset = Preset(
-    agent=BootstrappedDQNParams(
-        algorithm=BootstrappedAlgorithmParams(
-            heads=10, mask_probability=0.5, discount=0.99, batch_size=64, train_frequency=16,
-            gradient_steps=4, learning_starts=500, target_update_period=100),
-        network=NetworkParams(hidden_sizes=(64,), activation=Activation.TANH, ortho_init=False),
-        memory=MemoryParams(capacity=100_000),
-        exploration=BootstrappedHeads(),
-        learning_rate=1e-3, adam_epsilon=1e-8, max_grad_norm=10.0),
-    env=EnvironmentParams(env_id="coachrl/ExplorationChain-v0", env_kwargs={"n": 25}),
-    schedule=ScheduleParams(heatup_steps=EnvSteps(500), improve_steps=EnvSteps(BUDGET),
-                            evaluation_period=EnvSteps(2_000), evaluation_episodes=Episodes(1),
-                            checkpoint_period=EnvSteps(20_000)),
-    validation=Validation(min_reward=1.0, max_env_steps=EnvSteps(BUDGET), episodes=Episodes(1)),
-)
+preset = chain_preset(BootstrappedHeads(), Activation.TANH)
