@@ -51,6 +51,7 @@ DISTRIBUTED = {
     "CartPole_ClippedPPO": ("--workers", "2", "--envs-per-worker", "4"),  # 8 envs, as the preset
     "CartPole_DQN": ("--workers", "2", "--mode", "async"),
     "CartPole_A3C": ("--workers", "2", "--envs-per-worker", "4"),  # async gradients
+    "CartPole_NStepQ": ("--workers", "2", "--mode", "async"),  # async gradients, 2 envs each
     "Pendulum_SAC": ("--workers", "2", "--mode", "async"),  # Ape-X style, acting in numpy
 }
 
