@@ -246,7 +246,8 @@ class GymVectorEnv:
         return {"envs": [snapshot(env) for env in self.envs],
                 "resetting": np.array(self._resetting, dtype=bool),
                 "returns": np.array(self._returns, dtype=np.float64),
-                "lengths": np.array(self._lengths, dtype=np.int64)}
+                "lengths": np.array(self._lengths, dtype=np.int64),
+                "seeded": self._seeded}  # an env not reset yet still takes its seed on resume
 
     def load_state_dict(self, state: dict[str, Any]) -> bool:
         """Restore ``state_dict``; False when there was nothing to restore (reset instead)."""
@@ -258,7 +259,7 @@ class GymVectorEnv:
         self._resetting = [bool(x) for x in state["resetting"]]
         self._returns = [float(x) for x in state["returns"]]
         self._lengths = [int(x) for x in state["lengths"]]
-        self._seeded = True
+        self._seeded = bool(state.get("seeded", True))  # older checkpoints: reset before saving
         return True
 
     def render_frames(self) -> list[NDArray]:

@@ -126,6 +126,9 @@ TRACE_OVERRIDES_OF: dict[str, tuple[str, ...]] = {
        for name in ("Pendulum_TD3", "Pendulum_DDPG")},
     **{name: ("agent.network.activation=tanh", "agent.algorithm.gradient_steps=1")
        for name in ("Acrobot_DDQN", "Acrobot_QR_DQN")},
+    # its 4 x 1,024-step rollouts would not train once in 2,000 steps: 4 x 128 (3 updates)
+    "Pendulum_ClippedPPO": ("agent.algorithm.rollout_length=128", "agent.algorithm.epochs=2",
+                            "env.max_episode_steps=100"),
     **{name: ("agent.algorithm.train_frequency=64", "agent.algorithm.gradient_steps=1")
        for name in ("CartPole_IQN", "CartPole_NEC", "CartPole_Bootstrapped_DQN",
                     "CartPole_UCB_DQN", "CartPole_Rainbow")},

@@ -42,6 +42,8 @@ SHORTER = {
 SHORTER |= {name: ["schedule.heatup_steps=100", "agent.algorithm.learning_starts=100",
                    *SHORTER["Pendulum_SAC"]] for name in ("Pendulum_TD3", "Pendulum_DDPG")}
 SHORTER["CartPole_PPO"] = SHORTER["CartPole_ClippedPPO"]
+# 4 x 1,024-step rollouts would train nothing in 4,000 steps: 4 x 128, the checkpoint mid-rollout
+SHORTER["Pendulum_ClippedPPO"] = ["agent.algorithm.rollout_length=128", "agent.algorithm.epochs=2"]
 # the value family's presets keep their env's DQN replay cadence: so does their check
 SHORTER["Acrobot_QR_DQN"] = SHORTER["Acrobot_DDQN"]
 SHORTER |= {f"CartPole_{agent}": SHORTER["CartPole_DQN"] for agent in (

@@ -244,3 +244,16 @@ def test_dict_cartpole_steps_as_records_holding_cartpoles_state(vectorization: s
     finally:
         env.close()
         reference.close()
+
+
+def test_a_snapshot_of_an_env_never_reset_keeps_its_first_reset_seeded() -> None:
+    """A run checkpointed before its first evaluation: the resumed evaluation env's first reset
+    still takes the run's seed (it once reset unseeded, to random initial states)."""
+    params = EnvironmentParams(env_id="Pendulum-v1", n_envs=2)
+    env = GymVectorEnv(params, seed=3)
+    state = env.state_dict()  # saved before any reset
+    fresh = GymVectorEnv(params, seed=3)
+    assert fresh.load_state_dict(state)
+    np.testing.assert_array_equal(fresh.reset(), env.reset())
+    env.close()
+    fresh.close()
