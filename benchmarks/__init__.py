@@ -23,4 +23,6 @@ BENCHMARKS = {
     "frame_memory": "benchmarks.frame_memory",
     "export_latency": "benchmarks.export_latency",
     "qrdqn_cartpole": "benchmarks.qrdqn_cartpole",
+    "td3_pendulum": "benchmarks.td3_pendulum",
+    "a2c_cartpole": "benchmarks.a2c_cartpole",
 }

@@ -23,7 +23,8 @@ from benchmarks.output import markdown, read_csv, write_report
 from benchmarks.table import RESULTS, update_readme
 
 # measured per seed: --keep applies
-LEARNING = ("ppo_cartpole", "dqn_cartpole", "sac_pendulum", "qrdqn_cartpole")
+LEARNING = ("ppo_cartpole", "dqn_cartpole", "sac_pendulum", "qrdqn_cartpole", "td3_pendulum",
+            "a2c_cartpole")
 
 
 def _list() -> int:

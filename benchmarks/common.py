@@ -100,6 +100,8 @@ MEASURED_CODE = (
             "dqn_cartpole.py",
             "qrdqn_cartpole.py",
             "sac_pendulum.py",
+            "td3_pendulum.py",
+            "a2c_cartpole.py",
             "rollout.py",
             "gradient_step.py",
             "replay.py",

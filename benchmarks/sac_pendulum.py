@@ -15,6 +15,7 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -48,12 +49,16 @@ def _final_return(policy: Any, seed: int, steps: int) -> float:
     return float(returns.mean())
 
 
-def run_coachrl(seed: int, steps: int) -> tuple[float, float]:
-    """(training env steps/s, final return) of the ``Pendulum_SAC`` preset."""
+def run_coachrl(seed: int, steps: int, preset: str = "Pendulum_SAC",
+                random_steps: int | None = None) -> tuple[float, float]:
+    """(training env steps/s, final return) of ``preset`` (Pendulum_SAC by default), with
+    ``random_steps`` of heatup before learning starts where given."""
+    overrides = [f"schedule.improve_steps={steps}", f"run.seed={seed}"]
+    if random_steps is not None:
+        overrides += [f"schedule.heatup_steps={random_steps}",
+                      f"agent.algorithm.learning_starts={random_steps}"]
     with tempfile.TemporaryDirectory() as workdir:
-        trainer = coachrl_trainer(
-            "Pendulum_SAC", [f"schedule.improve_steps={steps}", f"run.seed={seed}"], workdir
-        )
+        trainer = coachrl_trainer(preset, overrides, workdir)
         trainer.run()  # counters.wall_time: the loop alone, not the final checkpoint
         rate = trainer.counters.env_steps / trainer.counters.wall_time
 
@@ -85,15 +90,22 @@ def run_sb3(seed: int, steps: int) -> tuple[float, float]:
         device="cpu",
         verbose=0,
     )
+    return learn_sb3(model, seed, steps)
+
+
+def learn_sb3(model: Any, seed: int, steps: int) -> tuple[float, float]:
+    """(training env steps/s, final return) of an SB3 model's ``learn`` over ``steps``."""
     start = time.perf_counter()
     model.learn(total_timesteps=steps)
     rate = model.num_timesteps / (time.perf_counter() - start)
     return rate, _final_return(lambda o: model.predict(o, deterministic=True)[0], seed, steps)
 
 
-def measure(options: Options, steps: int) -> Report:
+def measure(options: Options, steps: int, *, title: str = TITLE,
+            coachrl: Callable[[int, int], tuple[float, float]] = run_coachrl,
+            sb3: Callable[[int, int], tuple[float, float]] = run_sb3) -> Report:
     """Seeds interleaved (coachrl, SB3 / SB3, coachrl, ...); the samples of each seed."""
-    report = Report(TITLE, list(options.kept))
+    report = Report(title, list(options.kept))
 
     def record(library: str, outcome: tuple[float, float], seed: int) -> None:
         report.add(CASE, library, "train env steps/s", outcome[0], seed)
@@ -102,8 +114,8 @@ def measure(options: Options, steps: int) -> Report:
     interleaved(
         options.seeds,
         {
-            COACHRL: lambda seed: record(COACHRL, run_coachrl(seed, steps), seed),
-            SB3: lambda seed: record(SB3, run_sb3(seed, steps), seed),
+            COACHRL: lambda seed: record(COACHRL, coachrl(seed, steps), seed),
+            SB3: lambda seed: record(SB3, sb3(seed, steps), seed),
         },
         skip=options.skipped_seeds,
         after=save_partial(options, report),
@@ -191,8 +203,9 @@ def final_return_verdict(report: Report) -> Verdict:
     return Verdict(CASE, FINAL, measured, target, verdict)
 
 
-def summarise(report: Report, quick: bool = False) -> None:
-    """Throughput: paired median ratio >= SPEED_TARGET; final return: ``final_return_verdict``."""
+def summarise(report: Report, quick: bool = False, *, speed_target: float = SPEED_TARGET,
+              steps: int = STEPS) -> None:
+    """Throughput: paired median ratio >= speed_target; final return: ``final_return_verdict``."""
     seeds = len({s.repeat for s in report.samples})
     report.ratios = [
         Ratio(
@@ -200,13 +213,13 @@ def summarise(report: Report, quick: bool = False) -> None:
             "train env steps/s",
             COACHRL,
             SB3,
-            f">= {SPEED_TARGET}",
-            lambda r: r >= SPEED_TARGET,
+            f">= {speed_target}",
+            lambda r: r >= speed_target,
         )
     ]
     report.verdicts = [final_return_verdict(report)]
     report.notes.append(
-        f"{QUICK_STEPS if quick else STEPS} env steps per run, {seeds} seed(s); final return: "
+        f"{QUICK_STEPS if quick else steps} env steps per run, {seeds} seed(s); final return: "
         "mean of 10 deterministic episodes after training (same harness and episode seeds for "
         "both libraries)."
     )
