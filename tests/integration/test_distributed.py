@@ -62,6 +62,7 @@ ROUND_GRADIENT_STEPS = 8
 # normalise observations yet
 CHANGES = {"CartPoleNoVel_ClippedPPO_LSTM": ("agent.algorithm.epochs=2",
                                              "env.filters.normalize_observations=false"),
+           "CartPoleNoVel_A2C_LSTM": ("env.filters.normalize_observations=false",),
            **{name: ("schedule.heatup_steps=100", "agent.algorithm.learning_starts=100",
                      "agent.network.hidden_sizes=[64, 64]")  # not 10k random steps first
               for name in ("Pendulum_TD3", "Pendulum_DDPG")}}

@@ -40,7 +40,7 @@ ZOO = [*sorted(preset_modules()), *(str(path) for path in CANDIDATES)]
 REFUSED = {"CartPole_NEC": "differentiable neural dictionaries"}
 # ONNX of a recurrent policy would need its state as an input and an output; its numpy bundle
 # is checked here as every other's, and its ONNX export must refuse with that reason
-ONNX_REFUSED = {"CartPoleNoVel_ClippedPPO_LSTM": "recurrent"}
+ONNX_REFUSED = {"CartPoleNoVel_ClippedPPO_LSTM": "recurrent", "CartPoleNoVel_A2C_LSTM": "recurrent"}
 OBSERVATIONS = 1_000
 RECURRENT = "CartPoleNoVel_ClippedPPO_LSTM"
 
