@@ -42,6 +42,11 @@ SHORTER = {
 SHORTER |= {name: ["schedule.heatup_steps=100", "agent.algorithm.learning_starts=100",
                    *SHORTER["Pendulum_SAC"]] for name in ("Pendulum_TD3", "Pendulum_DDPG")}
 SHORTER["CartPole_PPO"] = SHORTER["CartPole_ClippedPPO"]
+# the MuJoCo presets: as Pendulum's (1,000 random steps cut to 100), and PPO's 2,048-step
+# rollouts cut to 512 so that the check trains several times; MuJoCo's physics state is in the
+# checkpoint (environments/snapshot.py)
+SHORTER |= {f"Mujoco_{agent}": SHORTER["Pendulum_TD3"] for agent in ("SAC", "TD3", "DDPG")}
+SHORTER["Mujoco_ClippedPPO"] = ["agent.algorithm.epochs=2", "agent.algorithm.rollout_length=512"]
 # the value family's presets keep their env's DQN replay cadence: so does their check
 SHORTER["Acrobot_QR_DQN"] = SHORTER["Acrobot_DDQN"]
 SHORTER |= {f"CartPole_{agent}": SHORTER["CartPole_DQN"] for agent in (
