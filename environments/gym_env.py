@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import sys
+from dataclasses import replace
 from typing import Any, cast
 
 import gymnasium as gym
@@ -12,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from coachrl.core.batch import EpisodeStats, StepResult
-from coachrl.core.spaces import BoxActions, spaces_from_gym, to_records
+from coachrl.core.spaces import BoxActions, EnvSpaces, spaces_from_gym, to_records
 from coachrl.environments import goals
 from coachrl.environments.atari import atari_pipeline, register_ale
 from coachrl.environments.snapshot import restore, snapshot
@@ -95,6 +96,16 @@ def check(env: gym.Env, env_id: str) -> None:
                           "--no-env-check / env.check=false)") from None
 
 
+def carried_spaces(spaces: EnvSpaces) -> EnvSpaces:
+    """The spaces as coachrl carries them: a float64 Box observation (MuJoCo's) as float32, the
+    networks' precision, so replay holds half the bytes and float32 weights never meet float64
+    inputs (CleanRL's ``torch.Tensor(obs)`` does the same)."""
+    observation = spaces.observation
+    if observation.is_dict or np.dtype(observation.dtype) != np.float64:
+        return spaces
+    return replace(spaces, observation=replace(observation, dtype="float32"))
+
+
 class GymVectorEnv:
     """N Gymnasium envs with NEXT_STEP autoreset made explicit and episode statistics kept.
 
@@ -110,14 +121,14 @@ class GymVectorEnv:
         if params.check and is_custom(params.env_id) and not params.env_id.startswith("coachrl."):
             check(first, params.env_id)  # a user's class (coachrl's own are tested)
         observation_space, action_space = first.observation_space, first.action_space
-        self.spaces = spaces_from_gym(observation_space, action_space)
+        self.spaces = carried_spaces(spaces_from_gym(observation_space, action_space))
         observation = self.spaces.observation
         # Dict observations travel as records: in-process envs are wrapped to return them,
         # subprocess envs' dicts of stacked arrays are converted after each call
         self._records: np.dtype | None = np.dtype(observation.dtype) if observation.is_dict \
             else None
         self._observation_layout = ((), self._records) if self._records is not None else (
-            observation_space.shape or (), observation_space.dtype)
+            observation.shape, np.dtype(observation.dtype))
         self.envs: list[gym.Env] | None = None  # in-process envs (sync), stepped by this class
         self.env: gym.vector.VectorEnv | None = None  # subprocess envs (async)
         if params.vectorization == "async":
@@ -164,7 +175,7 @@ class GymVectorEnv:
     def _from_vector(self, observations: Any) -> NDArray:
         """A subprocess vector env's observations, Dict ones as records."""
         if self._records is None:
-            return cast(NDArray, observations)
+            return cast(NDArray, observations).astype(self._observation_layout[1], copy=False)
         return to_records(observations, self._records)
 
     def _new_observations(self) -> NDArray:

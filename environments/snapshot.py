@@ -2,18 +2,38 @@
 
 Every layer of an env (vector env, wrappers, the unwrapped env) is saved as its attributes that
 are plain data: numbers, strings, numpy arrays and numpy Generators (as their bit-generator
-state). That covers the classic-control and toy envs completely; an env whose state lives in
-other objects (a physics engine handle) resumes from a fresh episode instead.
+state). That covers the classic-control and toy envs completely. A MuJoCo env's physics lives
+in its ``MjData``, saved as MuJoCo's full integration state (positions, velocities, controls,
+warm start), from which its steps continue bit for bit; an env whose state lives in other
+objects resumes from a fresh episode instead.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
 
 PLAIN = (bool, int, float, str, type(None), np.generic)
 RNG_KEY = "__generator_state__"
+PHYSICS_KEY = "__mujoco_integration_state__"
+
+
+def _mujoco_data(obj: Any, value: Any) -> Any | None:
+    """MuJoCo's module when ``value`` is the MjData of ``obj``'s model, else None. (An env that
+    holds one has imported mujoco; a run that never makes one never imports it.)"""
+    mujoco = sys.modules.get("mujoco")
+    if mujoco is None or not isinstance(value, mujoco.MjData) or not hasattr(obj, "model"):
+        return None
+    return mujoco
+
+
+def _physics_state(obj: Any, data: Any, mujoco: Any) -> dict[str, Any]:
+    spec = mujoco.mjtState.mjSTATE_INTEGRATION
+    state = np.empty(mujoco.mj_stateSize(obj.model, spec), dtype=np.float64)
+    mujoco.mj_getState(obj.model, data, state, spec)
+    return {PHYSICS_KEY: state}
 
 
 def _layers(env: Any) -> list[Any]:
@@ -32,6 +52,8 @@ def _attribute_state(obj: Any) -> dict[str, Any]:
             state[key] = value.copy()
         elif isinstance(value, PLAIN):
             state[key] = value
+        elif (mujoco := _mujoco_data(obj, value)) is not None:
+            state[key] = _physics_state(obj, value, mujoco)
     return state
 
 
@@ -44,6 +66,12 @@ def _restore_attributes(obj: Any, state: dict[str, Any]) -> None:
                 current = np.random.Generator(bit_generator)
                 setattr(obj, key, current)
             current.bit_generator.state = value[RNG_KEY]
+        elif isinstance(value, dict) and PHYSICS_KEY in value:
+            mujoco = _mujoco_data(obj, current)
+            assert mujoco is not None, f"a MuJoCo state for {type(obj).__name__}.{key}"
+            mujoco.mj_setState(obj.model, current, value[PHYSICS_KEY],
+                               mujoco.mjtState.mjSTATE_INTEGRATION)
+            mujoco.mj_forward(obj.model, current)  # the derived quantities of that state
         elif isinstance(current, np.ndarray) and isinstance(value, np.ndarray):
             if current.shape == value.shape:
                 current[...] = value

@@ -51,7 +51,8 @@ def _training_returns(run_dir: Path) -> list[float]:
 
 
 # SAC, TD3 and DDPG train every step: 1-step fragments
-ONE_WORKER_STEPS = {"Pendulum_SAC": 1_200, "Pendulum_TD3": 1_200, "Pendulum_DDPG": 1_200}
+ONE_WORKER_STEPS = {name: 1_200 for name in ("Pendulum_SAC", "Pendulum_TD3", "Pendulum_DDPG",
+                                              "Mujoco_SAC", "Mujoco_TD3", "Mujoco_DDPG")}
 NO_EVALUATION = ("schedule.evaluation_period=1000000", "run.stop_at_threshold=false")
 # A replay learner's rounds train this many gradient steps here: where the round falls and what
 # it trains on is the driver's part (the same at 8 as at the value presets' 128), and its
@@ -65,7 +66,13 @@ CHANGES = {"CartPoleNoVel_ClippedPPO_LSTM": ("agent.algorithm.epochs=2",
            "CartPoleNoVel_A2C_LSTM": ("env.filters.normalize_observations=false",),
            **{name: ("schedule.heatup_steps=100", "agent.algorithm.learning_starts=100",
                      "agent.network.hidden_sizes=[64, 64]")  # not 10k random steps first
-              for name in ("Pendulum_TD3", "Pendulum_DDPG")}}
+              for name in ("Pendulum_TD3", "Pendulum_DDPG")},
+           # 1,000 random steps would leave 200 of 1,200 to train; their networks are 32-32
+           **{f"Mujoco_{agent}": ("schedule.heatup_steps=100",
+                                  "agent.algorithm.learning_starts=100")
+              for agent in ("SAC", "TD3", "DDPG")},
+           "Mujoco_ClippedPPO": ("agent.algorithm.epochs=2", "agent.algorithm.rollout_length=512",
+                                 "env.filters.normalize_observations=false")}
 # agents with no distributed mode: --workers is a clear error for them
 NO_WORKERS = {"CartPole_PG": "PGAgent has no distributed mode"}
 

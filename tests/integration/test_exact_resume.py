@@ -44,6 +44,11 @@ SHORTER |= {name: ["schedule.heatup_steps=100", "agent.algorithm.learning_starts
 SHORTER["CartPole_PPO"] = SHORTER["CartPole_ClippedPPO"]
 # 4 x 1,024-step rollouts would train nothing in 4,000 steps: 4 x 128, the checkpoint mid-rollout
 SHORTER["Pendulum_ClippedPPO"] = ["agent.algorithm.rollout_length=128", "agent.algorithm.epochs=2"]
+# the MuJoCo presets: as Pendulum's (1,000 random steps cut to 100), and PPO's 2,048-step
+# rollouts cut to 512 so that the check trains several times; MuJoCo's physics state is in the
+# checkpoint (environments/snapshot.py)
+SHORTER |= {f"Mujoco_{agent}": SHORTER["Pendulum_TD3"] for agent in ("SAC", "TD3", "DDPG")}
+SHORTER["Mujoco_ClippedPPO"] = ["agent.algorithm.epochs=2", "agent.algorithm.rollout_length=512"]
 # the value family's presets keep their env's DQN replay cadence: so does their check
 SHORTER["Acrobot_QR_DQN"] = SHORTER["Acrobot_DDQN"]
 SHORTER |= {f"CartPole_{agent}": SHORTER["CartPole_DQN"] for agent in (

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import gymnasium as gym
 import pytest
 
-from coachrl.errors import PresetNotFound
+from coachrl.errors import ConfigError, PresetNotFound
 from coachrl.params.base import Preset
 from coachrl.registry import load_preset, preset_modules
 
@@ -74,3 +75,26 @@ def test_a_file_without_a_preset_is_reported(tmp_path: Path) -> None:
     path.write_text("x = 1\n")
     with pytest.raises(PresetNotFound, match=r"defines no `preset = Preset\(\.\.\.\)`"):
         load_preset(str(path))
+
+
+MUJOCO_PRESETS = ("Mujoco_ClippedPPO", "Mujoco_DDPG", "Mujoco_SAC", "Mujoco_TD3")
+MUJOCO_LEVELS = {"InvertedPendulum": "InvertedPendulum-v5", "HalfCheetah": "HalfCheetah-v5",
+                 "Hopper": "Hopper-v5"}
+
+
+@pytest.mark.parametrize("name", MUJOCO_PRESETS)
+def test_mujoco_presets_levels_resolve_to_registered_envs(name: str) -> None:
+    preset = load_preset(name)
+    assert preset.env.env_id == "InvertedPendulum-v5"  # the level its threshold is for
+    assert preset.validation.min_reward == 950.0
+    assert preset.levels == MUJOCO_LEVELS
+    for level, env_id in MUJOCO_LEVELS.items():
+        assert preset.level_env(level) == env_id
+        assert env_id in gym.registry
+
+
+@pytest.mark.parametrize("name", MUJOCO_PRESETS)
+def test_an_unknown_mujoco_level_names_the_valid_ones(name: str) -> None:
+    with pytest.raises(ConfigError, match=f"'Walker' is not a level of preset {name}; its "
+                                          "levels are HalfCheetah, Hopper, InvertedPendulum"):
+        load_preset(name).level_env("Walker")

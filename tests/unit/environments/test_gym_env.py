@@ -102,10 +102,13 @@ def _run(env: GymVectorEnv, actions: np.ndarray) -> list[tuple]:
     return out
 
 
-def test_snapshot_and_restore_continue_cartpole_identically() -> None:
-    params = EnvironmentParams(env_id="CartPole-v1", n_envs=2)
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "InvertedPendulum-v5"])
+def test_snapshot_and_restore_continue_the_episodes_identically(env_id: str) -> None:
+    """CartPole's state is plain data; InvertedPendulum's is MuJoCo's integration state."""
+    params = EnvironmentParams(env_id=env_id, n_envs=2)
     rng = np.random.default_rng(0)
-    actions = rng.integers(0, 2, size=(150, 2))  # random play: several episodes end
+    actions = (rng.integers(0, 2, size=(150, 2)) if env_id == "CartPole-v1"  # random play:
+               else rng.uniform(-3.0, 3.0, size=(150, 2, 1)))  # several episodes end
     env = GymVectorEnv(params, seed=11)
     env.reset()
     _run(env, actions[:37])
@@ -257,3 +260,24 @@ def test_a_snapshot_of_an_env_never_reset_keeps_its_first_reset_seeded() -> None
     np.testing.assert_array_equal(fresh.reset(), env.reset())
     env.close()
     fresh.close()
+
+
+@pytest.mark.parametrize("vectorization", ["sync", "async"])
+def test_float64_observations_are_carried_as_float32(vectorization: str) -> None:
+    """MuJoCo's observations are float64; networks and replay take them as float32."""
+    params = EnvironmentParams(env_id="InvertedPendulum-v5", n_envs=2,
+                               vectorization=vectorization)
+    env = GymVectorEnv(params, seed=0)
+    reference = gym.make("InvertedPendulum-v5")
+    try:
+        assert reference.observation_space.dtype == np.float64
+        assert np.dtype(env.spaces.observation.dtype) == np.float32
+        observations = env.reset()
+        first, _ = reference.reset(seed=0)
+        assert observations.dtype == np.float32
+        np.testing.assert_array_equal(observations[0], first.astype(np.float32))
+        result, _ = env.step(np.zeros((2, 1), np.float32))
+        assert result.observations.dtype == np.float32
+    finally:
+        env.close()
+        reference.close()
