@@ -104,7 +104,7 @@ MEASURED_CODE = (
             "rollout.py",
             "gradient_step.py",
             "replay.py",
-            "scaling",
+            "scaling.py",
         )
     ),
 )
