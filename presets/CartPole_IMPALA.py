@@ -7,9 +7,10 @@ each update learns from one worker's 4 x 16 rollout as it arrives, V-trace corre
 weights having moved on since the worker acted. With the preset's 8 envs per worker, 2 workers
 reached 475 in 8 of 9 runs (15k-35k env steps); seed 1 peaked at 408 at 40k and stayed at
 140-290 for the rest of its budget. ``--workers 2``, first evaluation >= 475 (10 episodes,
-every 5k steps; 2026-12-01, two shared cores): seed 0 at 115k, 15k, 20k, 55k, 45k and 20k env steps
-(six runs: async is not deterministic; the last the golden test's), seeds 1-8 at 15k and 20k
-(two runs), 15k, 15k, 10k, 40k, 10k, 20k and 45k; 15 of 15 runs, 1-14 s of training each.
+every 5k steps; 2026-12-01, two shared cores): seed 0 at 115k, 15k, 20k, 55k, 45k and 20k
+env steps (six runs: async is not deterministic; the last the golden test's), seeds 1-8 at
+15k and 20k (two runs), 15k, 15k, 10k, 40k, 10k, 20k and 45k; 15 of 15 runs, 1-14 s of
+training each.
 
 In one process the learner acts with its own weights and learns from each 8 x 16 rollout at
 once, so the importance ratios are 1 and V-trace reduces to n-step returns (A2C with its value
