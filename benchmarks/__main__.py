@@ -2,7 +2,7 @@
 
 python -m benchmarks list
 python -m benchmarks run NAME|all [--seeds 3] [--repeats 5] [--quick] [--keep] [--jobs N]
-                                  [--out benchmarks/results]
+                                  [--case CASE ...] [--out benchmarks/results]
 python -m benchmarks table [--check]   # benchmarks/README.md's results table from results/*.csv
 """
 
@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
 
 from benchmarks import BENCHMARKS
 from benchmarks.common import Options, Report, Stamp
@@ -115,6 +116,8 @@ def _run(
                 these = dataclasses.replace(these, partial=out_dir / f"{name}.csv", stamp=stamp)
             report = module.run(these)
         report.stamp(stamp)
+        if options.cases:
+            report = _with_other_cases(module, report, options, out_dir / f"{name}.csv")
         paths = write_report(report, name, out_dir)
         if jobs > 1:
             shutil.rmtree(out_dir / ".shards" / name, ignore_errors=True)
@@ -125,6 +128,16 @@ def _run(
             flush=True,
         )
     return 0
+
+
+def _with_other_cases(module: ModuleType, report: Report, options: Options, path: Path) -> Report:
+    """``report`` (only ``cases`` measured) with the samples of every other case that ``path``
+    holds, as they were measured (their own commit and date), summarised again."""
+    cases = options.cases
+    kept = [s for s in read_csv(path) if s.case not in cases] if path.is_file() else []
+    merged = Report(report.title, kept + [s for s in report.samples if s.case in cases])
+    module.summarise(merged, options.quick)
+    return merged
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -182,6 +195,14 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         help="learning benchmarks: run the seeds in this many processes at once",
     )
+    run.add_argument(
+        "--case",
+        action="append",
+        default=[],
+        dest="cases",
+        help="benchmarks with named cases (scaling): run only this case (repeatable); the other "
+        "cases' samples in OUT/NAME.csv are kept as they were measured",
+    )
     run.add_argument("--shard", type=_shard, default=(0, 1), help=argparse.SUPPRESS)
     run.add_argument("--stamp", default="", help=argparse.SUPPRESS)  # a --jobs parent's run
     run.add_argument("--out", type=Path, default=RESULTS, help=f"result folder (default {RESULTS})")
@@ -209,7 +230,21 @@ def main(argv: list[str] | None = None) -> int:
                 f"{flag} applies to the learning benchmarks ({', '.join(LEARNING)}), "
                 f"not to {args.name!r}"
             )
-    options = Options(seeds=args.seeds, repeats=args.repeats, quick=args.quick, shard=args.shard)
+    if args.cases:
+        module = importlib.import_module(BENCHMARKS[args.name]) if args.name != "all" else None
+        known = getattr(module, "CASES", ())
+        if not known or set(args.cases) - set(known):
+            parser.error(
+                f"--case {', '.join(args.cases)}: {args.name!r} has "
+                + (f"the cases {', '.join(known)}" if known else "no named cases")
+            )
+    options = Options(
+        seeds=args.seeds,
+        repeats=args.repeats,
+        quick=args.quick,
+        shard=args.shard,
+        cases=tuple(args.cases),
+    )
     commit, _, date = args.stamp.partition("@")
     given = Stamp(commit, date) if args.stamp else None
     return _run(names, options, args.out, keep=args.keep, jobs=args.jobs, given_stamp=given)

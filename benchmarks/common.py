@@ -34,6 +34,7 @@ class Options:
     shard: tuple[int, int] = (0, 1)  # (index, count): run only the seeds s with s % count == index
     partial: Path | None = None  # learning benchmarks: the samples so far, rewritten every seed
     stamp: Stamp | None = None  # the run's commit and date, for the samples saved midway
+    cases: tuple[str, ...] = ()  # run only these cases (``--case``); () runs every case
 
     @property
     def skipped_seeds(self) -> frozenset[int]:
@@ -105,7 +106,7 @@ MEASURED_CODE = (
             "rollout.py",
             "gradient_step.py",
             "replay.py",
-            "scaling",
+            "scaling.py",
         )
     ),
 )
@@ -125,7 +126,8 @@ class Ratio:
 
 @dataclass(slots=True, frozen=True)
 class Verdict:
-    """A rule that is not a median ratio (a statistical test), with what it measured."""
+    """A rule that is not a median ratio (a statistical test), with what it measured; or a
+    figure reported beside the rules without one (``target`` and ``verdict`` "")."""
 
     case: str
     metric: str

@@ -20,8 +20,11 @@ BEGIN = "<!-- results table: written by `python -m benchmarks table`; do not edi
 END = "<!-- end of results table -->"
 
 
-def _runs(report: Report) -> str:
-    runs = report.runs()
+def _runs(report: Report, case: str) -> str:
+    """The runs that measured ``case``'s samples (a case re-measured alone has its own)."""
+    runs = Report(report.title, [s for s in report.samples if s.case == case]).runs()
+    if not runs:
+        return ""
     text = "; ".join(f"{stamp.commit} {stamp.date}".strip() for stamp, _ in runs)
     return text if len(runs) == 1 else f"mixed: {text}"
 
@@ -49,7 +52,7 @@ def table(results: Path = RESULTS) -> str:
         module = importlib.import_module(module_name)
         report = Report(module.TITLE, read_csv(path))
         module.summarise(report)
-        lines += [_line(number, name, row, _runs(report)) for row in verdict_rows(report)]
+        lines += [_line(number, name, row, _runs(report, row.case)) for row in verdict_rows(report)]
     return "\n".join(lines)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -10,17 +11,28 @@ from coachrl.core.batch import Fragment
 
 
 class WorkerStats:
-    """What the learner saw of its workers since the last log."""
+    """What the learner saw of its workers since the last log, and the run's lag distribution."""
 
     def __init__(self, workers: int) -> None:
         self.rates = [0.0] * workers  # env steps/s of each worker's last fragment
         self.lags: list[int] = []  # learner version - fragment's weights version, per fragment
+        self.lag_counts: Counter[int] = Counter()  # fragments per lag over the whole run
         self.fragments = 0
 
     def record(self, fragment: Fragment, *, learner_version: int) -> None:
         self.rates[fragment.worker] = fragment.env_steps / max(fragment.seconds, 1e-9)
-        self.lags.append(learner_version - fragment.version)
+        lag = learner_version - fragment.version
+        self.lags.append(lag)
+        self.lag_counts[lag] += 1
         self.fragments += 1
+
+    def median_lag(self) -> float:
+        """The median policy lag (gradient steps) over every fragment of the run; nan if none."""
+        if not self.lag_counts:
+            return float("nan")
+        lags = np.array(sorted(self.lag_counts), dtype=np.float64)
+        counts = np.array([self.lag_counts[lag] for lag in sorted(self.lag_counts)])
+        return float(np.median(np.repeat(lags, counts)))
 
     def scalars(self, pool: Any) -> dict[str, float]:
         """TensorBoard tags ``workers/...``; the lag mean is over fragments since the last call."""

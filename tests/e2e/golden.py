@@ -52,6 +52,7 @@ DISTRIBUTED = {
     "CartPole_DQN": ("--workers", "2", "--mode", "async"),
     "CartPole_A3C": ("--workers", "2", "--envs-per-worker", "4"),  # async gradients
     "CartPole_NStepQ": ("--workers", "2", "--mode", "async"),  # async gradients, 2 envs each
+    "CartPole_IMPALA": ("--workers", "2"),  # async (its default), V-trace, 4 envs each
     "Pendulum_SAC": ("--workers", "2", "--mode", "async"),  # Ape-X style, acting in numpy
 }
 

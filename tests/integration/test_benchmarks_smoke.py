@@ -192,3 +192,38 @@ def test_a_stopped_jobs_run_keeps_its_finished_seeds_and_goes_on(tmp_path: Path)
     assert {seed for seed, commit in stamps if commit != "abc1234"} == {1, 3}  # run now
     assert "Mixed runs" in (tmp_path / "dqn_cartpole.md").read_text()
     assert not (tmp_path / ".shards" / "dqn_cartpole").exists()
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_one_case_rerun_keeps_the_other_cases_samples_as_measured(tmp_path: Path) -> None:
+    """``--case``: only that case is measured; the other cases' samples stay as they were, with
+    their own commit and date, and each table row names the run that measured its case."""
+    from benchmarks.output import read_csv
+    from benchmarks.table import table
+
+    measured = ROOT / "benchmarks" / "results" / "scaling.csv"
+    (tmp_path / "scaling.csv").write_text(measured.read_text())
+    kept = [s for s in read_csv(measured) if s.case != "latency-learning"]
+    done = _benchmarks("run", "scaling", "--quick", "--repeats", "1", "--case",
+                       "latency-learning", out=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    samples = read_csv(tmp_path / "scaling.csv")
+    assert [s for s in samples if s.case != "latency-learning"] == kept
+    assert {s.library for s in samples if s.case == "latency-learning"} == {
+        "IMPALA, 2 workers (async)", "A2C, 2 workers (sync)"}
+    rows = {line.split(" | ")[1]: line for line in table(tmp_path).splitlines()
+            if line.startswith("| 7 |")}
+    old = {s.commit for s in kept}
+    assert all(commit in rows["scaling, cartpole: env steps/s (coachrl, 1 worker / coachrl, "
+                              "0 workers)"] for commit in old)
+    assert "mixed" not in rows["scaling, cartpole: env steps/s (coachrl, 1 worker / coachrl, "
+                               "0 workers)"]
+
+
+def test_a_case_the_benchmark_lacks_is_an_error_naming_its_cases() -> None:
+    done = _benchmarks("run", "scaling", "--case", "latency-learnin")
+    assert done.returncode != 0
+    assert "latency-learning" in done.stderr and "halfcheetah" in done.stderr
+    done = _benchmarks("run", "replay", "--case", "x")
+    assert done.returncode != 0 and "no named cases" in done.stderr
