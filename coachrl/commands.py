@@ -29,7 +29,7 @@ def _env_overrides(args: argparse.Namespace, preset: Preset) -> list[str]:
     env, level = getattr(args, "env", None), getattr(args, "level", None)
     if level is not None and env is not None:
         raise ConfigError("--env and --level both choose the env; give one of them")
-    overrides = [f"env.env_id={preset.level_env(level)}"] if level is not None else []
+    overrides = preset.level_assignments(level) if level is not None else []
     if env is not None:
         overrides.append(f"env.env_id={env}")
     if getattr(args, "no_env_check", False):

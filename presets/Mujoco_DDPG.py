@@ -13,7 +13,13 @@ from coachrl.agents.ddpg import DDPGAlgorithmParams, DDPGParams
 from coachrl.core.schedules import Constant
 from coachrl.exploration import AdditiveGaussian
 from coachrl.params import Preset
-from coachrl.presets._mujoco import RANDOM_STEPS, replay_agent, replay_algorithm, run_fields
+from coachrl.presets._mujoco import (
+    RANDOM_STEPS,
+    TD3_PAPER,
+    replay_agent,
+    replay_algorithm,
+    run_fields,
+)
 
 IMPROVE_STEPS = 50_000
 
@@ -24,4 +30,5 @@ agent = DDPGParams(
 )
 
 preset = Preset(agent=agent, **run_fields(budget=IMPROVE_STEPS, evaluation_period=1_000,
-                                          heatup=RANDOM_STEPS))
+                                          heatup=RANDOM_STEPS,
+                                          level_changes=TD3_PAPER))

@@ -12,7 +12,13 @@ shared with other runs): 1000.0 at 15,000 env steps, 44.2 s of training (seed 1:
 
 from coachrl.agents.sac import SACAlgorithmParams, SACParams
 from coachrl.params import Preset
-from coachrl.presets._mujoco import RANDOM_STEPS, replay_agent, replay_algorithm, run_fields
+from coachrl.presets._mujoco import (
+    RANDOM_STEPS,
+    SAC_PAPER,
+    replay_agent,
+    replay_algorithm,
+    run_fields,
+)
 
 IMPROVE_STEPS = 50_000
 
@@ -22,4 +28,5 @@ agent = SACParams(
 )
 
 preset = Preset(agent=agent, **run_fields(budget=IMPROVE_STEPS, evaluation_period=1_000,
-                                          heatup=RANDOM_STEPS))
+                                          heatup=RANDOM_STEPS,
+                                          level_changes=SAC_PAPER))

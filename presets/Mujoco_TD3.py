@@ -14,7 +14,13 @@ from coachrl.agents.td3 import TD3AlgorithmParams, TD3Params
 from coachrl.core.schedules import Constant
 from coachrl.exploration import AdditiveGaussian
 from coachrl.params import Preset
-from coachrl.presets._mujoco import RANDOM_STEPS, replay_agent, replay_algorithm, run_fields
+from coachrl.presets._mujoco import (
+    RANDOM_STEPS,
+    TD3_PAPER,
+    replay_agent,
+    replay_algorithm,
+    run_fields,
+)
 
 IMPROVE_STEPS = 50_000
 
@@ -26,4 +32,5 @@ agent = TD3Params(
 )
 
 preset = Preset(agent=agent, **run_fields(budget=IMPROVE_STEPS, evaluation_period=1_000,
-                                          heatup=RANDOM_STEPS))
+                                          heatup=RANDOM_STEPS,
+                                          level_changes=TD3_PAPER))

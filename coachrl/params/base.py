@@ -351,11 +351,18 @@ class Preset:
     validation: Validation
     run: RunParams = field(default_factory=RunParams)
     levels: dict[str, str] = field(default_factory=dict)  # --level NAME -> env.env_id
+    # --level NAME also applies these NAME -> `--set` assignments (the values the literature
+    # uses on that env: networks, budget, threshold); the user's own --set come after them
+    level_overrides: dict[str, tuple[str, ...]] = field(default_factory=dict)
     name: str = ""  # filled in by the loader from the module name
 
     def __post_init__(self) -> None:
         if not type(self.agent).agent_path:
             raise FieldError("agent", f"{type(self.agent).__name__} names no agent_path")
+        unknown = sorted(set(self.level_overrides) - set(self.levels))
+        if unknown:
+            raise FieldError("level_overrides", f"{', '.join(unknown)} not among the levels "
+                                                f"({', '.join(sorted(self.levels)) or 'none'})")
 
     def level_env(self, level: str) -> str:
         """The env id of one of the preset's levels (an Atari game, a MuJoCo robot, a Doom
@@ -366,6 +373,10 @@ class Preset:
             raise FieldError("level", f"{level!r} is not a level of preset {self.name or '?'}; "
                                       f"{have}")
         return self.levels[level]
+
+    def level_assignments(self, level: str) -> list[str]:
+        """What ``--level NAME`` sets: the level's env id, then its ``level_overrides``."""
+        return [f"env.env_id={self.level_env(level)}", *self.level_overrides.get(level, ())]
 
 
 __all__ = [

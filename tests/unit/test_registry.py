@@ -98,3 +98,50 @@ def test_an_unknown_mujoco_level_names_the_valid_ones(name: str) -> None:
     with pytest.raises(ConfigError, match=f"'Walker' is not a level of preset {name}; its "
                                           "levels are HalfCheetah, Hopper, InvertedPendulum"):
         load_preset(name).level_env("Walker")
+
+
+# the literature's values on the big levels: (hidden sizes, learning rate, batch) per preset
+LITERATURE = {"Mujoco_TD3": ((400, 300), 1e-3, 100), "Mujoco_DDPG": ((400, 300), 1e-3, 100),
+              "Mujoco_SAC": ((256, 256), 3e-4, 256), "Mujoco_ClippedPPO": ((64, 64), 3e-4, 64)}
+
+
+@pytest.mark.parametrize("name", MUJOCO_PRESETS)
+@pytest.mark.parametrize(("level", "threshold"), [("HalfCheetah", 4800.0), ("Hopper", 3800.0)])
+def test_a_big_mujoco_level_brings_the_literatures_values(name: str, level: str,
+                                                          threshold: float) -> None:
+    from coachrl.params.tree import apply_overrides
+
+    preset = load_preset(name)
+    leveled = apply_overrides(preset, preset.level_assignments(level))
+    hidden, learning_rate, batch = LITERATURE[name]
+    assert leveled.env.env_id == MUJOCO_LEVELS[level]
+    assert leveled.validation.min_reward == threshold  # Gymnasium's reward_threshold
+    assert int(leveled.schedule.improve_steps) == int(leveled.validation.max_env_steps) == 10**6
+    assert tuple(leveled.agent.network.hidden_sizes) == hidden
+    assert leveled.agent.learning_rate == learning_rate
+    assert leveled.agent.algorithm.batch_size == batch
+    replay = hasattr(leveled.agent.algorithm, "learning_starts")
+    assert int(leveled.schedule.heatup_steps) == (10_000 if replay else 0)
+    # InvertedPendulum (the default and its --level) keeps the preset as it is
+    assert apply_overrides(preset, preset.level_assignments("InvertedPendulum")) == preset
+
+
+def test_the_users_set_comes_after_the_levels_values() -> None:
+    from coachrl.cli import build_parser
+    from coachrl.commands import _cli_overrides
+    from coachrl.params.tree import apply_overrides
+
+    preset = load_preset("Mujoco_SAC")
+    args = build_parser().parse_args(["train", "Mujoco_SAC", "--level", "Hopper", "--set",
+                                      "agent.learning_rate=0.01"])
+    leveled = apply_overrides(preset, _cli_overrides(args, preset))
+    assert leveled.agent.learning_rate == 0.01 and leveled.env.env_id == "Hopper-v5"
+
+
+def test_level_overrides_for_a_level_the_preset_lacks_is_a_clear_error() -> None:
+    import dataclasses
+
+    preset = load_preset("Mujoco_SAC")
+    with pytest.raises(ConfigError, match="level_overrides.*Walker not among the levels "
+                                          r"\(HalfCheetah, Hopper, InvertedPendulum\)"):
+        dataclasses.replace(preset, level_overrides={"Walker": ("agent.learning_rate=1",)})
