@@ -107,7 +107,8 @@ def coerce(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per supported
         data = json.loads(value) if isinstance(value, str) else value
         if not isinstance(data, dict):
             raise ValueError(f"{value!r} is not a JSON object such as {{\"key\": 1}}")
-        return dict(data)
+        args = typing.get_args(tp)  # values as their declared type (a tuple from a JSON list)
+        return {key: coerce(item, args[1]) for key, item in data.items()} if args else dict(data)
     if tp is Any or tp is object:
         return value
     if isinstance(tp, type) and issubclass(tp, Schedule):

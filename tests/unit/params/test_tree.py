@@ -14,7 +14,7 @@ from coachrl.errors import ConfigError
 from coachrl.params.tree import apply_overrides, from_jsonable, to_jsonable
 from coachrl.registry import load_preset
 
-PRESETS = ("CartPole_DQN", "CartPole_ClippedPPO")
+PRESETS = ("CartPole_DQN", "CartPole_ClippedPPO", "Mujoco_TD3")  # Mujoco_TD3: its level_overrides
 
 
 @pytest.fixture
