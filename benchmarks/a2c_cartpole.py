@@ -6,8 +6,9 @@ defaults (5-step rollouts, gamma 0.99, n-step returns (GAE lambda 1), lr 7e-4 co
 coefficient 0.5, max grad norm 0.5, no advantage normalisation, orthogonal init). Two settings
 are made equal on purpose: both use Adam with eps 1e-5 (SB3's A2C defaults to RMSprop, which
 coachrl does not have; ``use_rms_prop=False`` gives SB3's own Adam with that eps), and both
-use separate 64-64 tanh actor and critic towers (SB3's MlpPolicy; the preset shares one torso,
-so the coachrl side sets ``agent.network.separate_towers=true``). Issue #17's rule, fixed
+use separate 64-64 tanh actor and critic towers (SB3's MlpPolicy; the preset has them since
+2026-12-01, and the coachrl side still sets ``agent.network.separate_towers=true``, which the
+first run needed). Issue #17's rule, fixed
 before the first run: paired median wall time to threshold <= 0.5x SB3's over at least 5 seeds.
 """
 
