@@ -25,4 +25,5 @@ BENCHMARKS = {
     "qrdqn_cartpole": "benchmarks.qrdqn_cartpole",
     "td3_pendulum": "benchmarks.td3_pendulum",
     "a2c_cartpole": "benchmarks.a2c_cartpole",
+    "halfcheetah": "benchmarks.halfcheetah",
 }

@@ -25,7 +25,7 @@ from benchmarks.table import RESULTS, update_readme
 
 # measured per seed: --keep applies
 LEARNING = ("ppo_cartpole", "dqn_cartpole", "sac_pendulum", "qrdqn_cartpole", "td3_pendulum",
-            "a2c_cartpole")
+            "a2c_cartpole", "halfcheetah")
 
 
 def _list() -> int:

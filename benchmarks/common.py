@@ -103,6 +103,7 @@ MEASURED_CODE = (
             "sac_pendulum.py",
             "td3_pendulum.py",
             "a2c_cartpole.py",
+            "halfcheetah.py",
             "rollout.py",
             "gradient_step.py",
             "replay.py",

@@ -41,31 +41,34 @@ CASE = "Pendulum-v1"
 FINAL = "final return"
 
 
-def _final_return(policy: Any, seed: int, steps: int) -> float:
+def _final_return(policy: Any, seed: int, steps: int, env_id: str = CASE) -> float:
     """Mean return of 10 deterministic episodes (one shared harness for both libraries)."""
-    clock = EvalClock(Protocol(env_id=CASE, threshold=0.0, budget=steps, eval_period=steps), seed)
+    protocol = Protocol(env_id=env_id, threshold=0.0, budget=steps, eval_period=steps)
+    clock = EvalClock(protocol, seed)
     returns, _ = clock.returns(policy)
     clock.close()
     return float(returns.mean())
 
 
 def run_coachrl(seed: int, steps: int, preset: str = "Pendulum_SAC",
-                random_steps: int | None = None) -> tuple[float, float]:
-    """(training env steps/s, final return) of ``preset`` (Pendulum_SAC by default), with
-    ``random_steps`` of heatup before learning starts where given."""
-    overrides = [f"schedule.improve_steps={steps}", f"run.seed={seed}"]
+                random_steps: int | None = None, *, overrides: tuple[str, ...] = (),
+                env_id: str = CASE) -> tuple[float, float]:
+    """(training env steps/s, final return) of ``preset`` (Pendulum_SAC by default) on
+    ``env_id`` with ``overrides`` (a level's assignments), and ``random_steps`` of heatup
+    before learning starts where given."""
+    overrides = (*overrides, f"schedule.improve_steps={steps}", f"run.seed={seed}")
     if random_steps is not None:
-        overrides += [f"schedule.heatup_steps={random_steps}",
-                      f"agent.algorithm.learning_starts={random_steps}"]
+        overrides += (f"schedule.heatup_steps={random_steps}",
+                      f"agent.algorithm.learning_starts={random_steps}")
     with tempfile.TemporaryDirectory() as workdir:
-        trainer = coachrl_trainer(preset, overrides, workdir)
+        trainer = coachrl_trainer(preset, list(overrides), workdir)
         trainer.run()  # counters.wall_time: the loop alone, not the final checkpoint
         rate = trainer.counters.env_steps / trainer.counters.wall_time
 
         def policy(observations: NDArray) -> NDArray:
             return trainer.agent.act(observations, step=steps, explore=False).actions
 
-        return rate, _final_return(policy, seed, steps)
+        return rate, _final_return(policy, seed, steps, env_id)
 
 
 def run_sb3(seed: int, steps: int) -> tuple[float, float]:
@@ -93,12 +96,13 @@ def run_sb3(seed: int, steps: int) -> tuple[float, float]:
     return learn_sb3(model, seed, steps)
 
 
-def learn_sb3(model: Any, seed: int, steps: int) -> tuple[float, float]:
+def learn_sb3(model: Any, seed: int, steps: int, env_id: str = CASE) -> tuple[float, float]:
     """(training env steps/s, final return) of an SB3 model's ``learn`` over ``steps``."""
     start = time.perf_counter()
     model.learn(total_timesteps=steps)
     rate = model.num_timesteps / (time.perf_counter() - start)
-    return rate, _final_return(lambda o: model.predict(o, deterministic=True)[0], seed, steps)
+    return rate, _final_return(lambda o: model.predict(o, deterministic=True)[0], seed, steps,
+                               env_id)
 
 
 def measure(options: Options, steps: int, *, title: str = TITLE,

@@ -90,14 +90,14 @@ class TorchNetwork:
                 state: NDArray | None = None) -> dict[str, NDArray]:
         if not self.spec.recurrent_state_size:
             with torch.inference_mode():
-                out = self.model(self._tensor(observations))
+                out = self.model(self._tensor(_single_precision(observations)))
             return {name: value.detach().cpu().numpy() for name, value in out.items()}
         assert isinstance(self.model, Model)
         if state is None:
             state = np.zeros((len(observations), self.spec.recurrent_state_size), np.float32)
         with torch.inference_mode():
-            out, after = self.model.forward_recurrent(self._tensor(observations),
-                                                      self._tensor(state))
+            out, after = self.model.forward_recurrent(
+                self._tensor(_single_precision(observations)), self._tensor(state))
         result = {name: value.detach().cpu().numpy() for name, value in out.items()}
         result[B.RECURRENT_STATE] = after.cpu().numpy()
         return result
@@ -347,3 +347,9 @@ class TorchNetwork:
             }
             self.optimizer.load_state_dict({"state": per_param, "param_groups": groups})
             self._adam_state = None  # the optimiser holds new state tensors now
+
+
+def _single_precision(observations: NDArray) -> NDArray:
+    """Observations an env gave as float64 (MuJoCo's, straight from Gymnasium) in the network's
+    float32, as the env adapter stores them; the numpy backend computes either."""
+    return observations.astype(np.float32) if observations.dtype == np.float64 else observations

@@ -158,3 +158,14 @@ def test_the_fused_adam_fast_path_matches_torch_optim_adam_bit_for_bit(
     for index, values in reference_state["optimizer"]["state"].items():
         for name, value in values.items():
             np.testing.assert_array_equal(fast_state["optimizer"]["state"][index][name], value)
+
+
+def test_float64_observations_predict_as_their_float32_values() -> None:
+    """MuJoCo's observations straight from Gymnasium are float64 (a user's own loop, an
+    evaluation harness): the network takes them as the float32 the env adapter stores."""
+    network = _network()
+    observations = np.random.default_rng(1).normal(size=(5, 4))
+    got = network.predict(observations)
+    want = network.predict(observations.astype(np.float32))
+    for name in want:
+        np.testing.assert_array_equal(got[name], want[name])
