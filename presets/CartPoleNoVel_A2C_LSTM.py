@@ -18,17 +18,8 @@ over a 200k budget seeds 0 and 1 ended near 140), 32 steps at 1e-3 (seed 2 ended
 
 from coachrl.agents.a3c import A3CAlgorithmParams, A3CParams
 from coachrl.core.steps import EnvSteps, Episodes
-from coachrl.environments.partial import CARTPOLE_VELOCITIES
-from coachrl.params import (
-    Activation,
-    EnvironmentParams,
-    FilterParams,
-    MiddlewareKind,
-    NetworkParams,
-    Preset,
-    ScheduleParams,
-    Validation,
-)
+from coachrl.params import Preset, ScheduleParams, Validation
+from coachrl.presets._cartpole_novel import environment, recurrent_towers
 
 IMPROVE_STEPS = 300_000
 
@@ -44,9 +35,7 @@ schedule = ScheduleParams(
 agent = A3CParams(
     algorithm=A3CAlgorithmParams(discount=0.98, rollout_length=32, gae_lambda=0.95,
                                  entropy_weight=0.0, sequence_length=32, burn_in=0),
-    network=NetworkParams(hidden_sizes=(), activation=Activation.RELU, separate_towers=True,
-                          middleware=MiddlewareKind.LSTM, lstm_size=64, post_lstm_sizes=(64,),
-                          ortho_init=False),
+    network=recurrent_towers(),
     learning_rate=7e-4,
     learning_rate_decay="linear",
     max_grad_norm=0.5,
@@ -54,10 +43,7 @@ agent = A3CParams(
 
 preset = Preset(
     agent=agent,
-    env=EnvironmentParams(env_id="coachrl.environments.partial:HiddenObservations",
-                          env_kwargs={"env_id": "CartPole-v1",
-                                      "hidden": list(CARTPOLE_VELOCITIES)},
-                          n_envs=8, filters=FilterParams(normalize_observations=True)),
+    env=environment(),
     schedule=schedule,
     validation=Validation(min_reward=475.0, max_env_steps=EnvSteps(IMPROVE_STEPS),
                           episodes=Episodes(10)),

@@ -19,17 +19,8 @@ init) peaked at 265-310 in 100k steps.
 from coachrl.agents.clipped_ppo import ClippedPPOAlgorithmParams, ClippedPPOParams
 from coachrl.core.schedules import Linear
 from coachrl.core.steps import EnvSteps, Episodes
-from coachrl.environments.partial import CARTPOLE_VELOCITIES
-from coachrl.params import (
-    Activation,
-    EnvironmentParams,
-    FilterParams,
-    MiddlewareKind,
-    NetworkParams,
-    Preset,
-    ScheduleParams,
-    Validation,
-)
+from coachrl.params import Preset, ScheduleParams, Validation
+from coachrl.presets._cartpole_novel import environment, recurrent_towers
 
 IMPROVE_STEPS = 100_000
 
@@ -48,9 +39,7 @@ agent = ClippedPPOParams(
         sequence_length=32, burn_in=0,
         clip_range=Linear(start=0.2, end=0.0, duration=IMPROVE_STEPS), entropy_weight=0.0,
     ),
-    network=NetworkParams(hidden_sizes=(), activation=Activation.RELU, separate_towers=True,
-                          middleware=MiddlewareKind.LSTM, lstm_size=64, post_lstm_sizes=(64,),
-                          ortho_init=False),
+    network=recurrent_towers(),
     learning_rate=1e-3,
     learning_rate_decay="linear",
     max_grad_norm=0.5,
@@ -58,10 +47,7 @@ agent = ClippedPPOParams(
 
 preset = Preset(
     agent=agent,
-    env=EnvironmentParams(env_id="coachrl.environments.partial:HiddenObservations",
-                          env_kwargs={"env_id": "CartPole-v1",
-                                      "hidden": list(CARTPOLE_VELOCITIES)},
-                          n_envs=8, filters=FilterParams(normalize_observations=True)),
+    env=environment(),
     schedule=schedule,
     validation=Validation(min_reward=475.0, max_env_steps=EnvSteps(IMPROVE_STEPS),
                           episodes=Episodes(10)),
