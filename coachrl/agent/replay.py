@@ -99,9 +99,14 @@ class ReplayAgent(Agent):
         layout: dict[str, Any] = {"capacity": memory.capacity, "columns": carried}
         if memory.kind == "prioritized":
             layout["priority_exponent"] = memory.priority_exponent
+        # hindsight relabelling draws from a generator of its own, spawned from the agent's
+        # (which it leaves as it is): the learner's relabels then interleave with no acting
+        # draws, so an episode relabels alike in one process and from rollout workers
+        relabel = _hindsight(memory) if episodic else None
+        self.relabel_rng = self.rng.spawn(1)[0] if relabel is not None else None
         if episodic:
             self.memory = EpisodicMemory(capacity=memory.capacity, columns=carried,
-                                         relabel=_hindsight(memory), rng=self.rng)
+                                         relabel=relabel, rng=self.relabel_rng or self.rng)
         elif memory.store_frames_once:
             observation = with_image_channels(self.spaces.observation,
                                               params.network.image_channels)
@@ -262,6 +267,8 @@ class ReplayAgent(Agent):
             state["n_step"] = self.n_step.state_dict()
         if self.episode_returns is not None:  # unfinished episodes, likewise
             state["episode_returns"] = self.episode_returns.state_dict()
+        if self.relabel_rng is not None:
+            state["relabel_rng"] = self.relabel_rng.bit_generator.state
         if self.memory_params.save_in_checkpoint:
             state["memory"] = self.memory.state_dict()
         return state
@@ -273,6 +280,8 @@ class ReplayAgent(Agent):
             self.n_step.load_state_dict(state["n_step"])
         if self.episode_returns is not None:
             self.episode_returns.load_state_dict(state["episode_returns"])
+        if self.relabel_rng is not None and "relabel_rng" in state:
+            self.relabel_rng.bit_generator.state = state["relabel_rng"]
         if "memory" in state:
             self.memory.load_state_dict(state["memory"])
 

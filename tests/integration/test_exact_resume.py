@@ -42,6 +42,8 @@ SHORTER = {
 SHORTER |= {name: ["schedule.heatup_steps=100", "agent.algorithm.learning_starts=100",
                    *SHORTER["Pendulum_SAC"]] for name in ("Pendulum_TD3", "Pendulum_DDPG")}
 SHORTER["CartPole_PPO"] = SHORTER["CartPole_ClippedPPO"]
+# whole episodes in replay and the relabelling generator's state (coachrl/agent/replay.py)
+SHORTER["BitFlip_DQN_HER"] = ["agent.memory.save_in_checkpoint=true"]
 # 4 x 1,024-step rollouts would train nothing in 4,000 steps: 4 x 128, the checkpoint mid-rollout
 SHORTER["Pendulum_ClippedPPO"] = ["agent.algorithm.rollout_length=128", "agent.algorithm.epochs=2"]
 # the MuJoCo presets: as Pendulum's (1,000 random steps cut to 100), and PPO's 2,048-step
