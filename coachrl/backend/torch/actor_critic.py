@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from coachrl.backend import State
 from coachrl.backend.torch import private
+from coachrl.backend.torch.blocks import EnsembleModel
 from coachrl.backend.torch.losses import (
     DeterministicPolicyObjective,
     SoftPolicyObjective,
@@ -204,7 +205,9 @@ class DeterministicActorCritic:
         """-mean Q_1(s, mu(s)) through the first critic, whose weights it leaves alone."""
         (observations,) = self._tensors(batch, (B.OBSERVATIONS,))
         actions = self.actor.model(observations)[self.policy_head.name]
-        q = self.critic.model(torch.cat((observations, actions), 1))[self.q_head.name]
+        critics = self.critic.model
+        assert isinstance(critics, EnsembleModel)  # the constructor checked the head
+        q = critics.first(torch.cat((observations, actions), 1))  # Q_1 [B]
         policy_loss = DeterministicPolicyObjective.loss(q)
         return self.actor.minimize(policy_loss, {"loss/policy": policy_loss.detach()},
                                    loss_key=None, norm_key="optim/policy_grad_norm")

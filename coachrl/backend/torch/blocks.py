@@ -374,6 +374,17 @@ class EnsembleModel(nn.Module):
         """inputs [B, observation + action] -> {head name: Q [critics, B]}."""
         return {self.head.name: self.layers(inputs).squeeze(-1)}
 
+    def first(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Q_1 alone [B]: the first member's layers (TD3's actor loss reads only Q_1, and the
+        other members' forward and backward would be half its critic work)."""
+        x = inputs
+        for module in self.layers:
+            if isinstance(module, EnsembleLinear):
+                x = torch.addmm(module.bias[0], x, module.weight[0])
+            else:
+                x = module(x)
+        return x.squeeze(-1)
+
 
 def build_model(spec: NetworkSpec) -> Model | EnsembleModel:
     """The torch module of a spec: a fused ensemble for action-value critics, else a ``Model``."""

@@ -77,6 +77,21 @@ def test_the_fused_twin_critic_equals_two_separate_critics_values_and_gradients(
                                        rtol=1e-5, atol=1e-6)
 
 
+def test_the_first_member_alone_equals_the_ensembles_first_and_its_action_gradient() -> None:
+    """TD3's actor reads Q_1 only: ``first`` computes that member alone, with the same value
+    and the same gradient with respect to the action (what the actor's step follows)."""
+    torch.manual_seed(0)
+    model = EnsembleModel(_critic_spec())
+    inputs = torch.randn(32, 3 + ACTION_DIM)
+    alone, whole = inputs.clone().requires_grad_(), inputs.clone().requires_grad_()
+    first = model.first(alone)
+    torch.testing.assert_close(first, model(whole)["q"][0], rtol=1e-6, atol=1e-6)
+    first.mean().backward()
+    model(whole)["q"][0].mean().backward()
+    assert alone.grad is not None and whole.grad is not None
+    torch.testing.assert_close(alone.grad, whole.grad, rtol=1e-5, atol=1e-7)
+
+
 def test_ensemble_members_start_different_and_with_nn_linear_scale() -> None:
     torch.manual_seed(0)
     layer = EnsembleLinear(2, 64, 32)
