@@ -12,8 +12,9 @@ non-inferior by the SAC row's test (``sac_pendulum.final_return_verdict``).
 
 from __future__ import annotations
 
+from benchmarks import sac_pendulum
 from benchmarks.common import Options, Report
-from benchmarks.sac_pendulum import QUICK_STEPS, learn_sb3, measure, run_coachrl, summarise
+from benchmarks.sac_pendulum import QUICK_STEPS, learn_sb3, measure, run_coachrl
 
 TITLE = "TD3 Pendulum-v1 (20k steps): training env steps/s and final return"
 STEPS = 20_000
@@ -55,5 +56,11 @@ def _coachrl(seed: int, steps: int) -> tuple[float, float]:
 def run(options: Options) -> Report:
     steps = QUICK_STEPS if options.quick else STEPS
     report = measure(options, steps, title=TITLE, coachrl=_coachrl, sb3=run_sb3)
-    summarise(report, options.quick, speed_target=SPEED_TARGET, steps=STEPS)
+    summarise(report, options.quick)
     return report
+
+
+def summarise(report: Report, quick: bool = False) -> None:
+    """The SAC row's rules with this row's throughput target (the table recomputes through
+    this function, so the target lives here and nowhere else)."""
+    sac_pendulum.summarise(report, quick, speed_target=SPEED_TARGET, steps=STEPS)
