@@ -1,7 +1,8 @@
 """A2C with an LSTM (the A3C agent in one process, recurrent) on CartPole-v1 without its
-velocities (cart position and pole angle only). Not on workers yet: it normalises observations,
-which workers do not (``--workers`` says so); without the normalisation seeds 0-2 ended at
-285-391 in 300k env steps.
+velocities (cart position and pole angle only); with ``--workers N``, asynchronous gradients
+(A3C-LSTM), each worker normalising observations with the run's merged statistics:
+`--workers 2 --envs-per-worker 4` reached 500 at 60,039 env steps (seed 0, 65.6 s; one run).
+Without the normalisation seeds 0-2 ended at 285-391 in 300k env steps.
 
 Network as CartPoleNoVel_ClippedPPO_LSTM's: per tower (separate actor and critic) an LSTM of 64
 cells on the normalised observation, then 64 ReLU units. A2C's update: 8 envs, 32-step rollouts

@@ -6,8 +6,8 @@ surrogate and on the value, entropy 0, value weight 0.5, Adam 3e-4 decayed linea
 norm 0.5, separate 64-64 tanh actor and critic with orthogonal init, a state-independent
 log-std from 0, observations normalised and clipped at 10. Changed: the learning rate decays
 to 0 over this preset's budget, not CleanRL's 1M steps; rewards are not normalised (coachrl
-has no running return normaliser; InvertedPendulum pays 1 a step). Observation normalisation
-keeps it off ``--workers`` (workers do not normalise yet). On ``--level HalfCheetah|Hopper`` the
+has no running return normaliser; InvertedPendulum pays 1 a step). With ``--workers`` each
+worker normalises with the run's merged statistics. On ``--level HalfCheetah|Hopper`` the
 budget is 1M env steps, so the learning rate decays as CleanRL's does.
 Measured (`--stop-at-threshold`, 2026-12-01, two cores shared with other runs): seed 0 1000.0
 at the first evaluation, 11,684 env steps, 5.4 s of training; seed 1 1000.0 at 21,855 (461.6 at

@@ -126,6 +126,8 @@ class Fragment:
     transition_counts: NDArray | None = None  # [T]
     priorities: NDArray | None = None
     gradients: dict[str, Any] | None = field(default=None, repr=False)
+    # what the worker's observation statistics learnt in the fragment (``Filters.since``)
+    filter_statistics: dict[str, Any] | None = None
 
     def __len__(self) -> int:
         """Time steps (``T``)."""

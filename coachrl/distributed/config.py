@@ -74,8 +74,4 @@ def resolve_mode(preset: Preset, requested: Mode | None) -> Mode:
     if mode is Mode.ASYNC and not asynchronous:
         raise ConfigError(f"--mode async needs an off-policy agent, A3C or IMPALA; "
                           f"{agent_class.__name__} is on-policy: use --mode sync")
-    if preset.env.filters.normalize_observations:
-        raise ConfigError("env.filters.normalize_observations=true is not supported with "
-                          "--workers yet (each worker would keep its own statistics); "
-                          "train with --workers 0")
     return mode

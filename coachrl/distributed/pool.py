@@ -44,6 +44,7 @@ class WorkerPool:
         self.restarts, self.dropped_fragments = 0, 0
         self.last_error = ""
         self.weights_ref: Any = None
+        self.filters_ref: Any = None
         self.version = -1
         self._sent = [-2] * self.size  # version each worker holds
         self._asked = [0.0] * self.size  # when each worker's outstanding request went out
@@ -64,9 +65,12 @@ class WorkerPool:
         return self._remote.remote(self.preset, index=index, n_envs=self.n_envs, epsilon=epsilon,
                                    incarnation=self.incarnations[index], gradients=self.gradients)
 
-    def broadcast(self, weights: dict[str, Any], version: int) -> None:
-        """Put the weights in the object store once; workers fetch them with their next request."""
+    def broadcast(self, weights: dict[str, Any], version: int,
+                  filters: dict[str, Any] | None = None) -> None:
+        """Put the weights (and the learner's observation statistics, where it normalises) in
+        the object store once; workers fetch them with their next request."""
         self.weights_ref = ray.put(weights)
+        self.filters_ref = ray.put(filters) if filters is not None else None
         self.version = version
 
     def request(self, index: int, *, length: int, step: int,
@@ -79,6 +83,7 @@ class WorkerPool:
         method = actor.gradients if self.gradients else actor.sample
         return method.remote(
             length=length, step=step, weights=self.weights_ref if fresh else None,
+            filters=self.filters_ref if fresh else None,
             version=self.version, rng_state=rng_state, priorities=priorities)
 
     def next(self, pending: dict[Any, int]) -> tuple[int, Fragment | None]:

@@ -78,7 +78,7 @@ class DistributedTrainer(Trainer):
             raise
         self._resize_buffer()
         self.stats = WorkerStats(config.workers)
-        self.pool.broadcast(self.agent.weights(), self.agent.train_steps)
+        self._broadcast()
 
     # -- pieces ------------------------------------------------------------------------------
     def _resize_buffer(self) -> None:
@@ -103,6 +103,20 @@ class DistributedTrainer(Trainer):
             steps = self.agent.steps_to_training(self.counters.env_steps)
             return max(math.ceil(steps / (self.pool.size * self.envs_per_worker)), 1)
         return self.config.fragment_length
+
+    def _broadcast(self) -> None:
+        """The agent's weights to every worker, with the run's observation statistics where it
+        normalises observations (each worker then goes on from the run's)."""
+        normalises = self.filters.observations is not None
+        self.pool.broadcast(self.agent.weights(), self.agent.train_steps,
+                            filters=self.filters.state_dict() if normalises else None)
+
+    def _received(self, fragment: Fragment) -> None:
+        """A worker's fragment arrived: its statistics, and what its observations added to the
+        run's normalisation (RLlib's filter sync: each worker's new statistics merged here)."""
+        self.stats.record(fragment, learner_version=self.agent.train_steps)
+        if fragment.filter_statistics:
+            self.filters.merge(fragment.filter_statistics)
 
     def _request(self, index: int, length: int | None = None) -> Any:
         sync = self.mode is Mode.SYNC
@@ -132,7 +146,7 @@ class DistributedTrainer(Trainer):
                     self._ingest(fragment)
             else:  # one rollout of every worker's envs side by side
                 self._ingest(Fragment.side_by_side(fragments))
-            self.pool.broadcast(self.agent.weights(), self.agent.train_steps)
+            self._broadcast()
             if self._due(start):
                 return "threshold"
         return "finished"
@@ -147,7 +161,7 @@ class DistributedTrainer(Trainer):
                 self._report_restart(index)
                 pending[self._request(index, length)] = index
             else:
-                self.stats.record(fragment, learner_version=self.agent.train_steps)
+                self._received(fragment)
                 fragments[index] = fragment
         return [fragments[i] for i in range(self.pool.size)]
 
@@ -161,7 +175,7 @@ class DistributedTrainer(Trainer):
             if fragment is None:
                 self._report_restart(index)
             else:
-                self.stats.record(fragment, learner_version=self.agent.train_steps)
+                self._received(fragment)
                 if self.async_gradients:
                     self._apply_gradients(fragment)
                 else:
@@ -200,7 +214,7 @@ class DistributedTrainer(Trainer):
                 if self.mode is Mode.ASYNC and (
                         self.agent.train_steps - self.pool.version >= self.config.broadcast_period
                         or isinstance(self.agent, LearnsFromStaleRollouts)):  # IMPALA: each
-                    self.pool.broadcast(self.agent.weights(), self.agent.train_steps)
+                    self._broadcast()
         if len(fragment.episodes):
             self._record_episodes(fragment.episodes)
 
@@ -213,7 +227,7 @@ class DistributedTrainer(Trainer):
                                              step=c.env_steps)
         if not metrics.get("loss/nonfinite"):
             self.last_metrics = metrics
-        self.pool.broadcast(self.agent.weights(), self.agent.train_steps)
+        self._broadcast()
         if len(fragment.episodes):
             self._record_episodes(fragment.episodes)
 

@@ -95,16 +95,19 @@ class RolloutWorker:
         self.version = version
 
     def sample(self, *, length: int, step: int, weights: dict[str, Weights] | None = None,
-               version: int = -1, rng_state: dict | None = None,
-               priorities: bool = True) -> Fragment:
+               version: int = -1, rng_state: dict | None = None, priorities: bool = True,
+               filters: dict | None = None) -> Fragment:
         """``length`` steps of every env; env errors come back as ``EnvFailure``.
 
         ``rng_state``: the learner's generator, to act with (sync mode, worker 0: the run then
         draws its random numbers in the order of one process). ``priorities=False``: send no
         initial priorities (the learner gives new transitions the largest, as in one process).
+        ``filters``: the learner's observation statistics, which replace this worker's.
         """
         if weights is not None:
             self.set_weights(weights, version)
+        if filters is not None:
+            self.stepper.filters.load_state_dict(filters)
         if rng_state is not None:
             self.agent.set_rng_state(rng_state)
         try:
@@ -113,12 +116,14 @@ class RolloutWorker:
             raise EnvFailure(self.index, self.env_id, traceback.format_exc()) from None
 
     def gradients(self, *, length: int, step: int, weights: dict[str, Weights] | None = None,
-                  version: int = -1, rng_state: dict | None = None,
-                  priorities: bool = True) -> Fragment:
+                  version: int = -1, rng_state: dict | None = None, priorities: bool = True,
+                  filters: dict | None = None) -> Fragment:
         """A3C: a rollout of ``length`` steps fed to the agent, returned as its loss gradient."""
         del rng_state, priorities
         if weights is not None:
             self.set_weights(weights, version)
+        if filters is not None:
+            self.stepper.filters.load_state_dict(filters)
         try:
             fragment = self._collect(length, step, observe=True)
             gradients = self.agent.rollout_gradients()  # type: ignore[attr-defined]
@@ -134,6 +139,7 @@ class RolloutWorker:
         windows kept per worker env, with Ape-X's initial priorities), the behaviour values and
         log-probs a rollout learner needs."""
         start = time.perf_counter()
+        statistics = self.stepper.filters.state_dict()  # the learner's, or where the last ended
         replay = self.agent if isinstance(self.agent, LearnsFromReplay) and not observe else None
         built: list[dict[str, NDArray]] = []
         columns: dict[str, list[NDArray]] = {}
@@ -170,6 +176,7 @@ class RolloutWorker:
             self._add_behaviour(fragment)                        # with its actions
         fragment.seconds = time.perf_counter() - start
         fragment.rng_state = self.agent.rng_state()
+        fragment.filter_statistics = self.stepper.filters.since(statistics) or None
         return fragment
 
     def _add_behaviour(self, fragment: Fragment) -> None:

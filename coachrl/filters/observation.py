@@ -23,14 +23,31 @@ class ObservationNormalizer:
         self.epsilon = epsilon
 
     def update(self, batch: NDArray) -> None:
-        batch_mean, batch_var, batch_count = batch.mean(axis=0), batch.var(axis=0), len(batch)
-        delta = batch_mean - self.mean
-        total = self.count + batch_count
-        self.mean = self.mean + delta * batch_count / total
-        m2 = (self.var * self.count + batch_var * batch_count
-              + delta**2 * self.count * batch_count / total)
+        self.merge(batch.mean(axis=0), batch.var(axis=0), len(batch))
+
+    def merge(self, mean: NDArray, var: NDArray, count: float) -> None:
+        """Add the statistics of ``count`` more observations (mean and population variance)."""
+        delta = mean - self.mean
+        total = self.count + count
+        self.mean = self.mean + delta * count / total
+        m2 = self.var * self.count + var * count + delta**2 * self.count * count / total
         self.var = m2 / total
         self.count = total
+
+    def since(self, earlier: dict[str, Any]) -> dict[str, Any]:
+        """The statistics of the observations added after ``earlier`` (a ``state_dict`` of
+        this normaliser): ``merge`` of the result onto ``earlier`` gives today's state again.
+        Rollout workers send this with each fragment; the learner merges every worker's."""
+        count = self.count - float(earlier["count"])
+        if count <= 0:
+            return {"mean": np.zeros_like(self.mean), "var": np.zeros_like(self.var),
+                    "count": 0.0}
+        old_mean, old_count = np.asarray(earlier["mean"]), float(earlier["count"])
+        mean = (self.mean * self.count - old_mean * old_count) / count
+        delta = mean - old_mean
+        m2 = (self.var * self.count - np.asarray(earlier["var"]) * old_count
+              - delta**2 * old_count * count / self.count)
+        return {"mean": mean, "var": np.maximum(m2 / count, 0.0), "count": count}
 
     def __call__(self, observations: NDArray) -> NDArray:
         scaled = (observations - self.mean) / np.sqrt(self.var + self.epsilon)

@@ -52,6 +52,21 @@ class Filters:
     def state_dict(self) -> dict:
         return {"observations": self.observations.state_dict() if self.observations else {}}
 
+    def since(self, earlier: dict) -> dict:
+        """What the statistics learnt after ``earlier`` (a ``state_dict``): a rollout worker's
+        contribution, which the learner ``merge``s."""
+        if self.observations is None:
+            return {}
+        return {"observations": self.observations.since(earlier["observations"])}
+
+    def merge(self, contribution: dict) -> None:
+        """Add a worker's ``since`` to these statistics."""
+        if self.observations is not None and contribution.get("observations"):
+            new = contribution["observations"]
+            if new["count"] > 0:
+                self.observations.merge(np.asarray(new["mean"]), np.asarray(new["var"]),
+                                        float(new["count"]))
+
     def load_state_dict(self, state: dict) -> None:
         if self.observations is not None:
             self.observations.load_state_dict(state["observations"])

@@ -59,8 +59,9 @@ NO_EVALUATION = ("schedule.evaluation_period=1000000", "run.stop_at_threshold=fa
 # gradient steps were most of this test's time (NEC: 180 s of one CI run).
 ROUND_GRADIENT_STEPS = 8
 # the recurrent preset's 20 epochs of whole-sequence minibatches through the LSTM were 100 s of
-# this test (the recurrent state a worker carries and sends is the same after 2); workers do not
-# normalise observations yet
+# this test (the recurrent state a worker carries and sends is the same after 2). Observation
+# normalisation is off here: the learner merges a worker's statistics (equal up to rounding, not
+# bit for bit, to one process's), test_workers_normalise_... checks it
 CHANGES = {"CartPoleNoVel_ClippedPPO_LSTM": ("agent.algorithm.epochs=2",
                                              "env.filters.normalize_observations=false"),
            "CartPoleNoVel_A2C_LSTM": ("env.filters.normalize_observations=false",),
@@ -158,13 +159,32 @@ def test_a3c_workers_send_gradients_that_the_learner_applies_in_arrival_order(
     assert trainer.stats.scalars(trainer.pool)["workers/restarts"] == 0
 
 
+def test_workers_normalise_observations_with_the_runs_merged_statistics(tmp_path: Path) -> None:
+    """Each worker normalises with the statistics the learner broadcast, adds its own
+    observations and sends what they added (``Filters.since``); the learner merges every
+    worker's, so its statistics count each observation the workers stepped, once."""
+    preset = _preset("CartPole_ClippedPPO", tmp_path, "schedule.improve_steps=2048",
+                     "env.filters.normalize_observations=true", "agent.algorithm.epochs=1",
+                     *NO_EVALUATION)
+    trainer, outcome = _train(preset, workers=2, envs_per_worker=4)
+    assert outcome.reason == "finished"
+    normalizer = trainer.filters.observations
+    assert normalizer is not None
+    rounds = trainer.agent.train_steps  # one 256-step minibatch per round, one epoch
+    stepped = rounds * preset.agent.algorithm.rollout_length * 8  # 2 workers x 4 envs
+    # every step of every env once (the learner's own env adds at most its reset's 8)
+    assert stepped <= normalizer.count - 1e-4 <= stepped + 8
+    # CartPole's observations: a pole angle near 0 and a cart that wanders
+    assert np.all(np.isfinite(normalizer.mean)) and np.all(normalizer.var > 0)
+    assert np.all(np.abs(normalizer.mean) < 1.0)
+    assert trainer.stats.scalars(trainer.pool)["workers/restarts"] == 0
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["CartPole_ClippedPPO", "--workers", "2", "--mode", "async"], "needs an off-policy agent"),
     (["CartPole_ClippedPPO", "--workers", "-1"], "run.workers=-1 is out of range; expected 0 <="),
     (["CartPole_ClippedPPO", "--set", "run.mode=fast"], "'fast' is not one of 'auto', 'sync'"),
     (["CartPole_ClippedPPO", "--workers", "5"], "needs 5 CPUs but the Ray cluster has 4"),
-    (["CartPole_DQN", "--workers", "1", "--set", "env.filters.normalize_observations=true"],
-     "not supported with --workers"),
     (["CartPole_ClippedPPO", "--workers", "2", "--worker-timeout", "0"],
      "run.worker_timeout=0.0 is out of range; expected 0 < worker_timeout"),
 ])

@@ -59,3 +59,38 @@ def test_reward_filter_scales_then_clips(scale: float, clip: float, expected: li
     out = RewardFilter(scale=scale, clip=clip)(np.array([-5.0, -0.5, 0.0, 0.5, 5.0]))
     np.testing.assert_allclose(out, expected, rtol=1e-6)
     assert out.dtype == np.float32
+
+
+def test_what_workers_learnt_since_a_broadcast_merges_into_the_statistics_of_all() -> None:
+    """Rollout workers start from the learner's statistics, each adds its own observations,
+    and sends ``since``; the learner's merge of both equals one normaliser fed everything."""
+    rng = np.random.default_rng(3)
+    first = rng.normal(2.0, 3.0, size=(40, 4))
+    ours = [rng.normal(-1.0, 0.5, size=(8, 4)) for _ in range(5)]
+    theirs = [rng.normal(4.0, 2.0, size=(8, 4)) for _ in range(3)]
+    learner, everything = ObservationNormalizer((4,)), ObservationNormalizer((4,))
+    learner.update(first)
+    broadcast = learner.state_dict()
+    contributions = []
+    for batches in (ours, theirs):
+        worker = ObservationNormalizer((4,))
+        worker.load_state_dict(broadcast)
+        for batch in batches:
+            worker.update(batch)
+        contributions.append(worker.since(broadcast))
+    for contribution in contributions:
+        learner.merge(contribution["mean"], contribution["var"], contribution["count"])
+    everything.update(np.concatenate([first, *ours, *theirs]))
+    assert learner.count == pytest.approx(everything.count)
+    np.testing.assert_allclose(learner.mean, everything.mean, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(learner.var, everything.var, rtol=1e-10)
+
+
+def test_nothing_new_since_a_state_is_an_empty_contribution() -> None:
+    normalizer = ObservationNormalizer((2,))
+    normalizer.update(np.ones((3, 2)))
+    nothing = normalizer.since(normalizer.state_dict())
+    assert nothing["count"] == 0.0
+    before = normalizer.state_dict()
+    normalizer.merge(nothing["mean"], nothing["var"], 1e-300)  # a no-op in effect
+    np.testing.assert_allclose(normalizer.mean, before["mean"])
