@@ -10,21 +10,13 @@ Huber loss; for coachrl the benchmark also sets SB3's defaults max grad norm 10,
 from __future__ import annotations
 
 from benchmarks.common import Options, Report
-from benchmarks.threshold import Outcome, Protocol, compare, run_coachrl, run_sb3
-from benchmarks.threshold import summarise as threshold_summary
+from benchmarks.threshold import Outcome, PresetAgainstSB3, Protocol, run_sb3
 
 WALL_TARGET = 0.7  # coachrl / SB3, paired median of wall time to threshold
 
 TITLE = "DQN CartPole-v1: time and env steps to eval >= 475"
 STEPS = 50_000
 
-
-def _protocol(quick: bool) -> Protocol:
-    if quick:
-        return Protocol(
-            env_id="CartPole-v1", threshold=475.0, budget=1_600, eval_period=800, eval_episodes=2
-        )
-    return Protocol(env_id="CartPole-v1", threshold=475.0, budget=STEPS, eval_period=2_560)
 
 
 def _sb3(protocol: Protocol, seed: int, quick: bool) -> Outcome:
@@ -52,21 +44,16 @@ def _sb3(protocol: Protocol, seed: int, quick: bool) -> Outcome:
     return run_sb3(model, protocol, seed)
 
 
+BENCHMARK = PresetAgainstSB3(
+    title=TITLE, preset="CartPole_DQN", env_id="CartPole-v1", budget=STEPS,
+    eval_period=2_560, quick_budget=1_600, quick_period=800, wall_target=WALL_TARGET,
+    quick_overrides=("agent.algorithm.gradient_steps=8",),
+)
+
+
 def run(options: Options) -> Report:
-    protocol = _protocol(options.quick)
-    overrides = [f"schedule.improve_steps={protocol.budget}"]  # preset = zoo + SB3 defaults
-    if options.quick:
-        overrides.append("agent.algorithm.gradient_steps=8")
-    report = compare(
-        title=TITLE,
-        options=options,
-        protocol=protocol,
-        coachrl=lambda seed: run_coachrl("CartPole_DQN", overrides, protocol, seed),
-        sb3=lambda seed: _sb3(protocol, seed, options.quick),
-    )
-    summarise(report, quick=options.quick)
-    return report
+    return BENCHMARK.run(options, _sb3)
 
 
 def summarise(report: Report, quick: bool = False) -> None:
-    threshold_summary(report, _protocol(quick), wall_target=WALL_TARGET)
+    BENCHMARK.summarise(report, quick)

@@ -9,8 +9,7 @@ separate 64-64 tanh actor and critic with orthogonal init, per-minibatch advanta
 from __future__ import annotations
 
 from benchmarks.common import Options, Report
-from benchmarks.threshold import Outcome, Protocol, compare, run_coachrl, run_sb3
-from benchmarks.threshold import summarise as threshold_summary
+from benchmarks.threshold import Outcome, PresetAgainstSB3, Protocol, run_sb3
 
 WALL_TARGET = 0.5  # coachrl / SB3, paired median of wall time to threshold
 
@@ -18,15 +17,9 @@ TITLE = "PPO CartPole-v1 (8 envs): time and env steps to eval >= 475"
 STEPS = 100_000
 
 
-def _protocol(quick: bool) -> Protocol:
-    if quick:
-        return Protocol(
-            env_id="CartPole-v1", threshold=475.0, budget=1_024, eval_period=512, eval_episodes=2
-        )
-    return Protocol(env_id="CartPole-v1", threshold=475.0, budget=STEPS, eval_period=2_560)
 
-
-def _sb3(protocol: Protocol, seed: int) -> Outcome:
+def _sb3(protocol: Protocol, seed: int, quick: bool) -> Outcome:
+    del quick  # the quick protocol's short budget is enough
     from stable_baselines3 import PPO
     from stable_baselines3.common.env_util import make_vec_env
 
@@ -48,19 +41,15 @@ def _sb3(protocol: Protocol, seed: int) -> Outcome:
     return run_sb3(model, protocol, seed)
 
 
+BENCHMARK = PresetAgainstSB3(
+    title=TITLE, preset="CartPole_ClippedPPO", env_id="CartPole-v1", budget=STEPS,
+    eval_period=2_560, quick_budget=1_024, quick_period=512, wall_target=WALL_TARGET,
+)
+
+
 def run(options: Options) -> Report:
-    protocol = _protocol(options.quick)
-    overrides = [f"schedule.improve_steps={protocol.budget}"]
-    report = compare(
-        title=TITLE,
-        options=options,
-        protocol=protocol,
-        coachrl=lambda seed: run_coachrl("CartPole_ClippedPPO", overrides, protocol, seed),
-        sb3=lambda seed: _sb3(protocol, seed),
-    )
-    summarise(report, quick=options.quick)
-    return report
+    return BENCHMARK.run(options, _sb3)
 
 
 def summarise(report: Report, quick: bool = False) -> None:
-    threshold_summary(report, _protocol(quick), wall_target=WALL_TARGET)
+    BENCHMARK.summarise(report, quick)

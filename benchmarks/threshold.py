@@ -241,3 +241,48 @@ def summarise(report: Report, protocol: Protocol, *, wall_target: float) -> None
         f"{protocol.eval_period} env steps by one shared harness; evaluation time excluded from "
         f"both libraries' wall times; budget {protocol.budget} env steps (n/a: not reached)."
     )
+
+
+@dataclass(slots=True, frozen=True)
+class PresetAgainstSB3:
+    """A time-to-threshold comparison of a coachrl preset with an SB3 model of the same values:
+    its protocol (the full one, and a few seconds' ``quick`` one that only exercises the code),
+    the rule's wall-time target, and the preset's overrides (``quick_overrides`` in quick runs)."""
+
+    title: str
+    preset: str
+    env_id: str
+    budget: int
+    eval_period: int
+    quick_budget: int
+    quick_period: int
+    wall_target: float  # coachrl / SB3, paired median of wall time to threshold
+    threshold: float = 475.0
+    overrides: tuple[str, ...] = ()
+    quick_overrides: tuple[str, ...] = ()
+
+    def protocol(self, quick: bool) -> Protocol:
+        if quick:
+            return Protocol(env_id=self.env_id, threshold=self.threshold,
+                            budget=self.quick_budget, eval_period=self.quick_period,
+                            eval_episodes=2)
+        return Protocol(env_id=self.env_id, threshold=self.threshold, budget=self.budget,
+                        eval_period=self.eval_period)
+
+    def run(self, options: Options, sb3: Callable[[Protocol, int, bool], Outcome]) -> Report:
+        """Both libraries over ``options.seeds``, then the rule's verdicts."""
+        protocol = self.protocol(options.quick)
+        overrides = [f"schedule.improve_steps={protocol.budget}", *self.overrides,
+                     *(self.quick_overrides if options.quick else ())]
+        report = compare(
+            title=self.title,
+            options=options,
+            protocol=protocol,
+            coachrl=lambda seed: run_coachrl(self.preset, overrides, protocol, seed),
+            sb3=lambda seed: sb3(protocol, seed, options.quick),
+        )
+        self.summarise(report, options.quick)
+        return report
+
+    def summarise(self, report: Report, quick: bool = False) -> None:
+        summarise(report, self.protocol(quick), wall_target=self.wall_target)
