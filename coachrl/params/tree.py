@@ -86,6 +86,14 @@ def _coerce_sequence(value: Any, origin: type, args: tuple[Any, ...]) -> Any:
     return tuple(items) if origin is tuple else items
 
 
+def _json_item(item: Any, tp: Any) -> Any:
+    """A JSON object's value as type ``tp``: a string field takes a JSON string only (null or 1
+    is refused, not turned into "None" or "1")."""
+    if tp is str and not isinstance(item, str):
+        raise ValueError(f"{json.dumps(item)} is not a string")
+    return coerce(item, tp)
+
+
 def coerce(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per supported type
     """Convert ``value`` (a CLI string or a JSON value) to type ``tp``; raise ValueError."""
     origin = typing.get_origin(tp)
@@ -108,7 +116,7 @@ def coerce(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per supported
         if not isinstance(data, dict):
             raise ValueError(f"{value!r} is not a JSON object such as {{\"key\": 1}}")
         args = typing.get_args(tp)  # values as their declared type (a tuple from a JSON list)
-        return {key: coerce(item, args[1]) for key, item in data.items()} if args else dict(data)
+        return {key: _json_item(item, args[1]) for key, item in data.items()} if args else dict(data)
     if tp is Any or tp is object:
         return value
     if isinstance(tp, type) and issubclass(tp, Schedule):
