@@ -44,13 +44,13 @@ class FQEAlgorithmParams(QLearningAlgorithmParams):
 
 @dataclass(slots=True, kw_only=True)
 class FQEParams(ValueOptimizationParams):
-    """Q^pi of a given policy, from a dataset; 64-64 ReLU, Adam 1e-3."""
+    """Q^pi of a given policy, from a dataset; 64-64 ReLU, Adam 3e-4."""
 
     agent_path: ClassVar[str] = "coachrl.runtime.ope:FQEAgent"
     algorithm: FQEAlgorithmParams = field(default_factory=FQEAlgorithmParams)
     network: NetworkParams = field(default_factory=lambda: NetworkParams(
         hidden_sizes=(64, 64), activation=Activation.RELU, ortho_init=False))
-    learning_rate: float = 1e-3
+    learning_rate: float = 3e-4  # 1e-3 drifted down and diverged past 10k steps (CartPole)
     exploration: ExplorationPolicy = field(default_factory=Greedy)
 
 
