@@ -26,4 +26,5 @@ BENCHMARKS = {
     "td3_pendulum": "benchmarks.td3_pendulum",
     "a2c_cartpole": "benchmarks.a2c_cartpole",
     "halfcheetah": "benchmarks.halfcheetah",
+    "threads": "benchmarks.threads",
 }

@@ -28,6 +28,7 @@ from coachrl.params.base import Preset
 from coachrl.registry import env_adapter
 from coachrl.runtime.build import AGENT_STREAM, ENV_STREAM, make_agent, make_filters
 from coachrl.runtime.stepping import EnvStepper
+from coachrl.runtime.threads import limit_numpy_threads
 
 WORKER_STREAM = 1_000  # seed streams of worker i > 0 (and of replacements) start here
 
@@ -70,6 +71,7 @@ class RolloutWorker:
         self.index, self.env_id = index, preset.env.env_id
         env_seed, agent_seed = worker_seeds(preset.run.seed, index, incarnation)
         self.env = env_adapter()(preset.env, seed=env_seed, n_envs=n_envs)
+        limit_numpy_threads(preset.run.numpy_threads)
         numpy_backend = make_backend("numpy")
         # A3C workers compute gradients, so they hold a trainable copy (torch, one thread)
         learner = make_backend("torch", threads=1) if gradients else numpy_backend

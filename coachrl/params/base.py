@@ -295,6 +295,7 @@ class RunParams:
     seed: int = 0  # seeds numpy, torch and every env
     device: Device = Device.CPU  # the learner's device
     torch_threads: int = 1  # intra-op threads of the learner
+    numpy_threads: int = 1  # numpy's BLAS threads in each process of the run; 0: numpy's own
     experiment_dir: str = "experiments"  # run directories are created under this
     keep_checkpoints: int = 3  # last K checkpoints kept (plus the best)
     stop_at_threshold: bool = False  # stop once evaluation reaches the validation threshold
@@ -319,6 +320,7 @@ class RunParams:
         positive("worker_timeout", self.worker_timeout)
         positive("max_nonfinite_updates", self.max_nonfinite_updates)
         positive("torch_threads", self.torch_threads)
+        non_negative("numpy_threads", self.numpy_threads)
         positive("keep_checkpoints", self.keep_checkpoints)
         positive("log_period", self.log_period)
 

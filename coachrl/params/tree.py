@@ -116,7 +116,9 @@ def coerce(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per supported
         if not isinstance(data, dict):
             raise ValueError(f"{value!r} is not a JSON object such as {{\"key\": 1}}")
         args = typing.get_args(tp)  # values as their declared type (a tuple from a JSON list)
-        return {key: _json_item(item, args[1]) for key, item in data.items()} if args else dict(data)
+        if not args:
+            return dict(data)
+        return {key: _json_item(item, args[1]) for key, item in data.items()}
     if tp is Any or tp is object:
         return value
     if isinstance(tp, type) and issubclass(tp, Schedule):

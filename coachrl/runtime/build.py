@@ -21,6 +21,7 @@ from coachrl.filters import ObservationNormalizer, RewardFilter
 from coachrl.params.base import Preset
 from coachrl.params.tree import load_class
 from coachrl.registry import env_adapter
+from coachrl.runtime.threads import limit_numpy_threads
 
 ENV_STREAM, EVAL_STREAM, AGENT_STREAM = 1, 2, 3
 
@@ -94,6 +95,7 @@ def make_filters(preset: Preset, env: VectorEnvironment) -> Filters:
 def make_backends(preset: Preset) -> tuple[Backend, Backend]:
     """(learner, actor). The actor is the learner itself when acting uses the same backend."""
     seed_everything(preset.run.seed)  # python and numpy globals, for envs and user code using them
+    limit_numpy_threads(preset.run.numpy_threads)
     learner = make_backend("torch", device=preset.run.device, threads=preset.run.torch_threads)
     learner.seed(preset.run.seed)
     if preset.agent.inference_backend == "torch":
