@@ -48,6 +48,10 @@ class EvalClock:
     evaluations: int = 0
     threshold_wall: float = math.nan
     threshold_steps: float = math.nan
+    cpu_start: float = 0.0  # process_time at the start; CPU seconds cover every thread
+    eval_cpu: float = 0.0
+    threshold_cpu: float = math.nan
+    cpu_begin: float = 0.0  # process_time when the evaluation under way began
     env: Any = field(default=None)
 
     def __post_init__(self) -> None:
@@ -71,13 +75,24 @@ class EvalClock:
             finished |= terminated | truncated
         return returns, lengths
 
+    def begin_run(self) -> None:
+        self.start, self.cpu_start = time.perf_counter(), time.process_time()
+
+    def begin_evaluation(self) -> float:
+        """The perf_counter time an evaluation begins at (its CPU time noted too)."""
+        self.cpu_begin = time.process_time()
+        return time.perf_counter()
+
     def account(self, begin: float, end: float, env_steps: int, mean_return: float) -> None:
-        """Book one evaluation that ran from ``begin`` to ``end`` (perf_counter seconds)."""
+        """Book one evaluation that ran from ``begin`` (``begin_evaluation``) to ``end``
+        (perf_counter seconds)."""
         self.evaluations += 1
         if mean_return >= self.protocol.threshold and not self.reached:
             self.threshold_wall = begin - self.start - self.eval_seconds
+            self.threshold_cpu = self.cpu_begin - self.cpu_start - self.eval_cpu
             self.threshold_steps = env_steps
         self.eval_seconds += end - begin
+        self.eval_cpu += time.process_time() - self.cpu_begin
 
     def close(self) -> None:
         self.env.close()
@@ -86,6 +101,7 @@ class EvalClock:
 @dataclass(slots=True)
 class Outcome:
     threshold_wall: float  # s, evaluations excluded; nan if not reached
+    threshold_cpu: float  # CPU s (every thread of the process), evaluations excluded; nan too
     threshold_steps: float  # env steps; nan if not reached
     train_steps_per_s: float  # env steps / s over the whole run, evaluations excluded
     eval_seconds: float
@@ -93,9 +109,8 @@ class Outcome:
 
 def _outcome(clock: EvalClock, end: float, env_steps: int) -> Outcome:
     training = end - clock.start - clock.eval_seconds
-    return Outcome(
-        clock.threshold_wall, clock.threshold_steps, env_steps / training, clock.eval_seconds
-    )
+    return Outcome(clock.threshold_wall, clock.threshold_cpu, clock.threshold_steps,
+                   env_steps / training, clock.eval_seconds)
 
 
 def run_coachrl(preset_name: str, overrides: list[str], protocol: Protocol, seed: int) -> Outcome:
@@ -138,7 +153,7 @@ def run_coachrl(preset_name: str, overrides: list[str], protocol: Protocol, seed
         evaluate = trainer._evaluate
 
         def timed_evaluate() -> bool:
-            begin = time.perf_counter()
+            begin = clock.begin_evaluation()
             stop = evaluate()
             clock.account(
                 begin,
@@ -150,7 +165,7 @@ def run_coachrl(preset_name: str, overrides: list[str], protocol: Protocol, seed
 
         trainer.evaluate_now = evaluate_now  # type: ignore[method-assign]
         trainer._evaluate = timed_evaluate  # type: ignore[method-assign]
-        clock.start = time.perf_counter()
+        clock.begin_run()
         trainer.run()
         outcome = _outcome(clock, time.perf_counter(), trainer.counters.env_steps)
         clock.close()
@@ -172,14 +187,14 @@ def run_sb3(model: Any, protocol: Protocol, seed: int) -> Outcome:
             if self.num_timesteps < self.next_evaluation:
                 return
             self.next_evaluation += protocol.eval_period
-            begin = time.perf_counter()
+            begin = clock.begin_evaluation()
             returns, _ = clock.returns(lambda o: self.model.predict(o, deterministic=True)[0])
             clock.account(begin, time.perf_counter(), self.num_timesteps, float(returns.mean()))
 
         def _on_step(self) -> bool:
             return not clock.reached
 
-    clock.start = time.perf_counter()
+    clock.begin_run()
     model.learn(total_timesteps=protocol.budget, callback=ThresholdCallback())
     outcome = _outcome(clock, time.perf_counter(), model.num_timesteps)
     clock.close()
@@ -200,6 +215,7 @@ def compare(
 
     def record(library: str, outcome: Outcome, seed: int) -> None:
         report.add(case, library, "wall s to threshold", outcome.threshold_wall, seed)
+        report.add(case, library, "CPU s to threshold", outcome.threshold_cpu, seed)
         report.add(case, library, "env steps to threshold", outcome.threshold_steps, seed)
         report.add(case, library, "train env steps/s", outcome.train_steps_per_s, seed)
         report.add(case, library, "eval s (excluded)", outcome.eval_seconds, seed)
@@ -235,6 +251,7 @@ def summarise(report: Report, protocol: Protocol, *, wall_target: float) -> None
         ),
         Ratio(case, "env steps to threshold", COACHRL, SB3, "<= 1", lambda r: r <= 1.0),
         Ratio(case, "train env steps/s", COACHRL, SB3, ""),
+        Ratio(case, "CPU s to threshold", COACHRL, SB3, ""),  # recorded since 2026-12-01
     ]
     report.notes.append(
         f"Deterministic evaluation of {protocol.eval_episodes} episodes every "
