@@ -12,17 +12,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from coachrl.errors import ConfigError
 from coachrl.params.base import AtariParams
-
-
-def register_ale() -> None:
-    """Register the ALE/... ids (ale-py ships its ROMs); a clear error without the extra."""
-    try:
-        import ale_py
-    except ImportError:
-        raise ConfigError("Atari envs need ale-py: pip install 'coachrl[atari]'") from None
-    gym.register_envs(ale_py)
 
 
 class EpisodicLife(gym.Wrapper):

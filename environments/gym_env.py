@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import importlib
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, cast
 
@@ -15,7 +17,7 @@ from numpy.typing import NDArray
 from coachrl.core.batch import EpisodeStats, StepResult
 from coachrl.core.spaces import BoxActions, EnvSpaces, spaces_from_gym, to_records
 from coachrl.environments import goals
-from coachrl.environments.atari import atari_pipeline, register_ale
+from coachrl.environments.atari import atari_pipeline
 from coachrl.environments.snapshot import restore, snapshot
 from coachrl.errors import ConfigError
 from coachrl.params.base import EnvironmentParams, Preprocessing
@@ -69,14 +71,35 @@ def _make(params: EnvironmentParams, *, render_mode: str | None) -> gym.Env:
         limit = kwargs.pop("max_episode_steps", None)
         env = cls(**kwargs)
         return gym.wrappers.TimeLimit(env, limit) if limit else env
-    if env_id.startswith("ALE/") and env_id not in gym.registry:
-        register_ale()
+    if env_id not in gym.registry:
+        register_family(env_id)
     if env_id not in gym.registry:
         close = difflib.get_close_matches(env_id, list(gym.registry), n=3)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise ConfigError(f"env.env_id={env_id!r} is not a registered Gymnasium environment{hint} "
                           "(an extra such as coachrl[box2d] may be missing)")
     return gym.make(env_id, **kwargs)
+
+
+# env families whose Gymnasium ids a package registers when imported:
+# (what the ids look like, the package, the coachrl extra that installs it)
+FAMILIES: tuple[tuple[Callable[[str], bool], str, str], ...] = (
+    (lambda env_id: env_id.startswith("ALE/"), "ale_py", "atari"),
+    (lambda env_id: env_id.endswith("BulletEnv-v0"), "pybullet_envs_gymnasium", "pybullet"),
+)
+
+
+def register_family(env_id: str) -> None:
+    """Import the package that registers ``env_id``'s family (ALE/..., ...BulletEnv-v0); a
+    clear error naming the extra when it is not installed."""
+    for matches, package, extra in FAMILIES:
+        if matches(env_id):
+            try:
+                importlib.import_module(package)
+            except ImportError:
+                raise ConfigError(f"env.env_id={env_id!r} needs {package}: "
+                                  f"pip install 'coachrl[{extra}]'") from None
+            return
 
 
 def is_custom(env_id: str) -> bool:
