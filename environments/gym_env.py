@@ -47,6 +47,8 @@ def make_env(params: EnvironmentParams, *, render_mode: str | None = None,
     env = _make(params, render_mode=render_mode)
     if params.preprocessing is Preprocessing.ATARI:
         return atari_pipeline(env, params.atari, training=training)
+    if params.preprocessing is Preprocessing.FLATTEN:  # a Dict of Boxes as one Box
+        return gym.wrappers.FlattenObservation(env)
     return env
 
 
@@ -86,12 +88,15 @@ def _make(params: EnvironmentParams, *, render_mode: str | None) -> gym.Env:
 FAMILIES: tuple[tuple[Callable[[str], bool], str, str], ...] = (
     (lambda env_id: env_id.startswith("ALE/"), "ale_py", "atari"),
     (lambda env_id: env_id.endswith("BulletEnv-v0"), "pybullet_envs_gymnasium", "pybullet"),
+    (lambda env_id: env_id.startswith("dm_control/"), "shimmy", "dmc"),  # DeepMind Control
 )
 
 
 def register_family(env_id: str) -> None:
-    """Import the package that registers ``env_id``'s family (ALE/..., ...BulletEnv-v0); a
-    clear error naming the extra when it is not installed."""
+    """Import the package that registers ``env_id``'s family (ALE/..., ...BulletEnv-v0,
+    dm_control/...); a clear error naming the extra when it is not installed."""
+    if env_id.startswith("dm_control/") and not os.environ.get("DISPLAY"):
+        os.environ.setdefault("MUJOCO_GL", "egl")  # render off-screen: videos without a display
     for matches, package, extra in FAMILIES:
         if matches(env_id):
             try:

@@ -213,6 +213,7 @@ class Preprocessing(StrEnum):
 
     NONE = "none"
     ATARI = "atari"  # DeepMind's (Mnih et al. 2015; Machado et al. 2018), env.atari's settings
+    FLATTEN = "flatten"  # a Dict of Boxes (DeepMind Control's) as one flat Box, keys in order
 
 
 @dataclass(slots=True, kw_only=True)

@@ -1,0 +1,40 @@
+"""PyBullet and DeepMind Control envs from the CLI with ``--env``: a short run of a continuous
+agent trains, evaluates and leaves a checkpoint (their learning runs: docs/environments.md)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coachrl.cli import main
+
+pytestmark = pytest.mark.slow
+
+SHORT = ("--set", "schedule.evaluation_episodes=1", "--set", "schedule.checkpoint_period=100000")
+CASES = {
+    "pybullet": ("Mujoco_ClippedPPO", "InvertedPendulumBulletEnv-v0",
+                 ("--set", "agent.algorithm.rollout_length=256", "--set", "agent.algorithm.epochs=2",
+                  "--set", "schedule.improve_steps=1024", "--set", "schedule.evaluation_period=1024")),
+    "dm_control": ("Mujoco_SAC", "dm_control/cartpole-balance-v0",
+                   ("--set", "env.preprocessing=flatten", "--set", "schedule.heatup_steps=200",
+                    "--set", "agent.algorithm.learning_starts=200",
+                    "--set", "schedule.improve_steps=1200", "--set", "schedule.evaluation_period=1200")),
+}
+
+
+@pytest.mark.parametrize("family", sorted(CASES))
+def test_a_continuous_agent_trains_on_the_family_from_the_cli(family: str, tmp_path: Path) -> None:
+    preset, env_id, settings = CASES[family]
+    assert main(["train", preset, "--env", env_id, "--quiet", "--experiment-dir", str(tmp_path),
+                 *SHORT, *settings]) == 0
+    (run,) = [p.parent for p in tmp_path.rglob("progress.csv")]
+    with open(run / "progress.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    losses = [float(r["Loss"]) for r in rows if r.get("Loss")]
+    assert losses and np.isfinite(losses).all()  # it trained
+    (evaluation,) = [r for r in rows if r["Evaluation Reward"]]
+    assert np.isfinite(float(evaluation["Evaluation Reward"]))
+    assert list((run / "checkpoints").iterdir())  # the final checkpoint
