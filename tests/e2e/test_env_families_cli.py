@@ -13,15 +13,19 @@ from coachrl.cli import main
 
 pytestmark = pytest.mark.slow
 
-SHORT = ("--set", "schedule.evaluation_episodes=1", "--set", "schedule.checkpoint_period=100000")
+
+def _set(*assignments: str) -> tuple[str, ...]:
+    return tuple(part for assignment in assignments for part in ("--set", assignment))
+
+
 CASES = {
-    "pybullet": ("Mujoco_ClippedPPO", "InvertedPendulumBulletEnv-v0",
-                 ("--set", "agent.algorithm.rollout_length=256", "--set", "agent.algorithm.epochs=2",
-                  "--set", "schedule.improve_steps=1024", "--set", "schedule.evaluation_period=1024")),
-    "dm_control": ("Mujoco_SAC", "dm_control/cartpole-balance-v0",
-                   ("--set", "env.preprocessing=flatten", "--set", "schedule.heatup_steps=200",
-                    "--set", "agent.algorithm.learning_starts=200",
-                    "--set", "schedule.improve_steps=1200", "--set", "schedule.evaluation_period=1200")),
+    "pybullet": ("Mujoco_ClippedPPO", "InvertedPendulumBulletEnv-v0", _set(
+        "agent.algorithm.rollout_length=256", "agent.algorithm.epochs=2",
+        "schedule.improve_steps=1024", "schedule.evaluation_period=1024")),
+    "dm_control": ("Mujoco_SAC", "dm_control/cartpole-balance-v0", _set(
+        "env.preprocessing=flatten", "schedule.heatup_steps=200",
+        "agent.algorithm.learning_starts=200", "schedule.improve_steps=1200",
+        "schedule.evaluation_period=1200")),
 }
 
 
@@ -29,7 +33,8 @@ CASES = {
 def test_a_continuous_agent_trains_on_the_family_from_the_cli(family: str, tmp_path: Path) -> None:
     preset, env_id, settings = CASES[family]
     assert main(["train", preset, "--env", env_id, "--quiet", "--experiment-dir", str(tmp_path),
-                 *SHORT, *settings]) == 0
+                 *_set("schedule.evaluation_episodes=1", "schedule.checkpoint_period=100000"),
+                 *settings]) == 0
     (run,) = [p.parent for p in tmp_path.rglob("progress.csv")]
     with open(run / "progress.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
