@@ -18,7 +18,7 @@ from coachrl.core.batch import EpisodeStats, StepResult
 from coachrl.core.spaces import BoxActions, EnvSpaces, spaces_from_gym, to_records
 from coachrl.environments import goals
 from coachrl.environments.atari import atari_pipeline
-from coachrl.environments.snapshot import restore, snapshot
+from coachrl.environments.snapshot import ReplayFromReset, needs_replay, restore, snapshot
 from coachrl.errors import ConfigError
 from coachrl.params.base import EnvironmentParams, Preprocessing
 
@@ -45,6 +45,8 @@ def make_env(params: EnvironmentParams, *, render_mode: str | None = None,
     params name (``training``: the learning pipeline, else the evaluation one); a clear error
     for unknown ids."""
     env = _make(params, render_mode=render_mode)
+    if needs_replay(env):  # its state is Box2D's objects: a snapshot replays its episode
+        env = ReplayFromReset(env)
     if params.preprocessing is Preprocessing.ATARI:
         return atari_pipeline(env, params.atari, training=training)
     if params.preprocessing is Preprocessing.FLATTEN:  # a Dict of Boxes as one Box

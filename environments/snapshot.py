@@ -4,15 +4,17 @@ Every layer of an env (vector env, wrappers, the unwrapped env) is saved as its 
 are plain data: numbers, strings, numpy arrays and numpy Generators (as their bit-generator
 state). That covers the classic-control and toy envs completely. A MuJoCo env's physics lives
 in its ``MjData``, saved as MuJoCo's full integration state (positions, velocities, controls,
-warm start), from which its steps continue bit for bit; an env whose state lives in other
-objects resumes from a fresh episode instead.
+warm start), from which its steps continue bit for bit. A Box2D env's world and bodies are
+neither: ``ReplayFromReset`` keeps the plain-data state it reset from and the actions since, and
+a restore replays them (Box2D's envs build a new world at each reset, so the replay is exact).
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, SupportsFloat
 
+import gymnasium as gym
 import numpy as np
 
 PLAIN = (bool, int, float, str, type(None), np.generic)
@@ -82,14 +84,79 @@ def _restore_attributes(obj: Any, state: dict[str, Any]) -> None:
 
 
 def snapshot(env: Any) -> list[dict[str, Any]]:
-    """The plain-data state of each layer of ``env``, outermost first."""
-    return [_attribute_state(layer) for layer in _layers(env)]
+    """The plain-data state of each layer of ``env``, outermost first; a ``ReplayFromReset``
+    layer's state stands for itself and every layer below it."""
+    state: list[dict[str, Any]] = []
+    for layer in _layers(env):
+        if isinstance(layer, ReplayFromReset):
+            return [*state, layer.replay_state()]
+        state.append(_attribute_state(layer))
+    return state
 
 
 def restore(env: Any, state: list[dict[str, Any]]) -> None:
     """Write a ``snapshot`` back into an env built the same way."""
     layers = _layers(env)
+    replayed = next((i for i, layer in enumerate(layers) if isinstance(layer, ReplayFromReset)),
+                    None)
+    if replayed is not None:
+        layers = layers[:replayed + 1]
     if len(layers) != len(state):
         raise ValueError(f"env has {len(layers)} layers but the snapshot has {len(state)}")
     for layer, layer_state in zip(layers, state, strict=True):
-        _restore_attributes(layer, layer_state)
+        if isinstance(layer, ReplayFromReset):
+            layer.replay(layer_state)
+        else:
+            _restore_attributes(layer, layer_state)
+
+
+def needs_replay(env: gym.Env) -> bool:
+    """An env whose state lives in Box2D's objects (LunarLander, BipedalWalker, CarRacing)."""
+    return type(env.unwrapped).__module__.startswith("gymnasium.envs.box2d")
+
+
+class ReplayFromReset(gym.Wrapper):
+    """Makes an env whose state a snapshot cannot hold restorable: it keeps the plain-data state
+    of the env below it from before its episode's reset, that reset's seed, and the actions
+    since; ``replay`` restores that state, resets and steps the actions again. Exact for an env
+    that is a function of those (Box2D's envs build a new world at each reset); the cost is one
+    replayed episode per env on resume.
+
+        env = ReplayFromReset(gym.make("LunarLander-v3"))
+        state = snapshot(env)          # at a checkpoint
+        restore(other_env, state)      # on resume: other_env continues the same episode
+    """
+
+    def __init__(self, env: gym.Env) -> None:
+        super().__init__(env)
+        self._start = snapshot(env)  # never reset: a restore only writes this back
+        self._seed: int | None = None
+        self._has_reset = False
+        self._actions: list[Any] = []
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[Any, dict[str, Any]]:
+        if options:  # an episode started from options would not replay from the seed alone
+            raise ValueError(f"{type(self).__name__} replays resets without options: {options}")
+        self._start, self._seed, self._has_reset, self._actions = snapshot(self.env), seed, True, []
+        return self.env.reset(seed=seed)
+
+    def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
+        self._actions.append(np.array(action, copy=True))  # the caller may reuse its array
+        return self.env.step(action)
+
+    def replay_state(self) -> dict[str, Any]:
+        """This episode's start and actions, as plain data."""
+        actions = np.stack(self._actions) if self._actions else np.zeros(0)  # [steps, ...]
+        return {"start": self._start, "seed": self._seed, "has_reset": self._has_reset,
+                "actions": actions}
+
+    def replay(self, state: dict[str, Any]) -> None:
+        """Continue the episode ``replay_state`` describes."""
+        restore(self.env, state["start"])
+        self._start, self._seed, self._has_reset = state["start"], state["seed"], False
+        self._actions = []
+        if state["has_reset"]:
+            self.reset(seed=state["seed"])
+            for action in state["actions"]:
+                self.step(action)

@@ -102,22 +102,25 @@ def _run(env: GymVectorEnv, actions: np.ndarray) -> list[tuple]:
     return out
 
 
-@pytest.mark.parametrize("env_id", ["CartPole-v1", "InvertedPendulum-v5"])
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "InvertedPendulum-v5", "LunarLander-v3"])
 def test_snapshot_and_restore_continue_the_episodes_identically(env_id: str) -> None:
-    """CartPole's state is plain data; InvertedPendulum's is MuJoCo's integration state."""
+    """CartPole's state is plain data; InvertedPendulum's is MuJoCo's integration state;
+    LunarLander's lives in Box2D's objects, so its episodes replay from their reset."""
     params = EnvironmentParams(env_id=env_id, n_envs=2)
     rng = np.random.default_rng(0)
-    actions = (rng.integers(0, 2, size=(150, 2)) if env_id == "CartPole-v1"  # random play:
-               else rng.uniform(-3.0, 3.0, size=(150, 2, 1)))  # several episodes end
+    actions = {"CartPole-v1": rng.integers(0, 2, size=(150, 2)),  # random play: several
+               "InvertedPendulum-v5": rng.uniform(-3.0, 3.0, size=(150, 2, 1)),  # episodes end
+               "LunarLander-v3": rng.integers(0, 4, size=(400, 2))}[env_id]
+    split = len(actions) // 4  # mid-episode
     env = GymVectorEnv(params, seed=11)
     env.reset()
-    _run(env, actions[:37])
+    _run(env, actions[:split])
     state = env.state_dict()
-    original = _run(env, actions[37:])
+    original = _run(env, actions[split:])
     restored_env = GymVectorEnv(params, seed=999)  # another seed: the snapshot must override it
     restored_env.reset()
     assert restored_env.load_state_dict(state)
-    restored = _run(restored_env, actions[37:])
+    restored = _run(restored_env, actions[split:])
     assert sum(len(step[4]) for step in original) >= 3, "episodes must end after the snapshot"
     for index, (a, b) in enumerate(zip(original, restored, strict=True)):
         for x, y in zip(a, b, strict=True):
