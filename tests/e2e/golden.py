@@ -9,7 +9,8 @@ suite reaches the golden tests, which run last (tests/conftest.py). A run is sin
 A batch-RL preset (one with ``run.epochs``) trains from the dataset its threshold was measured
 on (``DATASETS``): episodes that ``coachrl collect`` records from another preset's golden run,
 which the pool trains first. A run stops at its threshold (all the test checks), except one
-whose policy records a dataset: that one trains its whole budget, as its dataset's recipe did.
+whose policy records a dataset: that one trains its whole budget, as its dataset's recipe did;
+and a negative control (``CONTROLS``), which must stay below its ceiling for its whole budget.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ LONG = {name: "CI's time: Acrobot's presets take a gradient step per env step (A
         "Acrobot_DDQN's data feeds"
         for name in ("Acrobot_DDQN", "Acrobot_DDQN_BCQ_BatchRL", "Acrobot_QR_DQN")}
 
+# negative controls: presets that must not learn, within the same budget, what another preset
+# learns (control -> (that preset, the ceiling on each of the control's evaluations)); the
+# control trains its whole budget and test_presets_reach_threshold.py checks both runs
+CONTROLS = {"BitFlip_DQN": ("BitFlip_DQN_HER", 0.1)}  # DQN without hindsight (docs/environments.md)
+
 # batch-RL preset -> (the preset whose run logs the data, episodes, epsilon); docs/batch_rl.md
 DATASETS = {
     "Acrobot_DDQN_BCQ_BatchRL": ("Acrobot_DDQN", 100, 0.3),
@@ -59,6 +65,7 @@ DISTRIBUTED = {
 T = TypeVar("T")
 SUMMARY: list[str] = []  # the pool's runs, when they started and how long they took
 TEST_NAME = "test_preset_reaches_its_threshold_within_its_budget"
+CONTROL_TEST = "test_negative_control_stays_below_its_ceiling_where_its_counterpart_learns"
 DISTRIBUTED_TEST = "test_distributed_run_reaches_the_presets_threshold"
 OPE_TEST = "test_off_policy_estimates_of_a_batch_run_hold_its_measured_return"
 OPE_PRESET = "CartPole_DDQN_BCQ_BatchRL"
@@ -73,7 +80,7 @@ def coachrl(*arguments: str, **env: str) -> subprocess.CompletedProcess[str]:
 def _train(name: str, experiment_dir: Path, *, dataset: Path | None = None
            ) -> tuple[subprocess.CompletedProcess[str], float]:
     started = time.perf_counter()
-    arguments = [] if name in SOURCES else ["--stop-at-threshold"]
+    arguments = [] if name in SOURCES or name in CONTROLS else ["--stop-at-threshold"]
     if dataset:
         arguments += ["--dataset", str(dataset)]
     done = coachrl("train", name, "--experiment-dir", str(experiment_dir), "--quiet", *arguments)
@@ -170,6 +177,10 @@ def start(session: pytest.Session, tmp_path_factory: pytest.TempPathFactory) -> 
     names = {getattr(item, "originalname", ""): item for item in session.items}
     selected = {item.callspec.params["name"] for item in session.items
                 if getattr(item, "originalname", "") == TEST_NAME}
+    for item in session.items:
+        if getattr(item, "originalname", "") == CONTROL_TEST:
+            control = item.callspec.params["name"]
+            selected |= {control, CONTROLS[control][0]}
     distributed = sorted({item.callspec.params["name"] for item in session.items
                           if getattr(item, "originalname", "") == DISTRIBUTED_TEST})
     if OPE_TEST in names:

@@ -1,0 +1,12 @@
+"""DQN without hindsight on 15-bit BitFlip: BitFlip_DQN_HER's DQN, values and budget
+(presets/_bitflip.py) with plain episodes in replay. A negative control: BitFlip pays -1 on
+every step but the one that reaches a random 15-bit goal, which epsilon-greedy flips almost
+never reach, so DQN alone has next to nothing to learn from (Andrychowicz et al. 2017, fig. 1).
+Its Validation is the task's bar (success rate >= 0.9 over 50 episodes), which it must miss:
+tests/e2e/test_presets_reach_threshold.py checks that it stays <= 0.1 over the whole budget
+where BitFlip_DQN_HER reaches 0.9. Measured: see docs/environments.md."""
+
+from coachrl.params import Hindsight
+from coachrl.presets import _bitflip
+
+preset = _bitflip.preset(hindsight=Hindsight.NONE, threshold=0.9)
