@@ -73,7 +73,10 @@ CHANGES = {"CartPoleNoVel_ClippedPPO_LSTM": ("agent.algorithm.epochs=2",
                                   "agent.algorithm.learning_starts=100")
               for agent in ("SAC", "TD3", "DDPG")},
            "Mujoco_ClippedPPO": ("agent.algorithm.epochs=2", "agent.algorithm.rollout_length=512",
-                                 "env.filters.normalize_observations=false")}
+                                 "env.filters.normalize_observations=false"),
+           # 16 x 1,024-step rollouts would not train in 3,072 steps: 16 x 64 (3 updates)
+           "LunarLander_ClippedPPO": ("agent.algorithm.epochs=2",
+                                      "agent.algorithm.rollout_length=64")}
 # agents with no distributed mode: --workers is a clear error for them
 NO_WORKERS = {"CartPole_PG": "PGAgent has no distributed mode"}
 

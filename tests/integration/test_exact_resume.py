@@ -43,7 +43,7 @@ SHORTER |= {name: ["schedule.heatup_steps=100", "agent.algorithm.learning_starts
                    *SHORTER["Pendulum_SAC"]] for name in ("Pendulum_TD3", "Pendulum_DDPG")}
 SHORTER["CartPole_PPO"] = SHORTER["CartPole_ClippedPPO"]
 # whole episodes in replay and the relabelling generator's state (coachrl/agent/replay.py)
-SHORTER["BitFlip_DQN_HER"] = ["agent.memory.save_in_checkpoint=true"]
+SHORTER["BitFlip_DQN_HER"] = SHORTER["BitFlip_DQN"] = ["agent.memory.save_in_checkpoint=true"]
 # 4 x 1,024-step rollouts would train nothing in 4,000 steps: 4 x 128, the checkpoint mid-rollout
 SHORTER["Pendulum_ClippedPPO"] = ["agent.algorithm.rollout_length=128", "agent.algorithm.epochs=2"]
 # the MuJoCo presets: as Pendulum's (1,000 random steps cut to 100), and PPO's 2,048-step
@@ -53,6 +53,12 @@ SHORTER |= {f"Mujoco_{agent}": SHORTER["Pendulum_TD3"] for agent in ("SAC", "TD3
 SHORTER["Mujoco_ClippedPPO"] = ["agent.algorithm.epochs=2", "agent.algorithm.rollout_length=512"]
 # the value family's presets keep their env's DQN replay cadence: so does their check
 SHORTER["Acrobot_QR_DQN"] = SHORTER["Acrobot_DDQN"]
+# the Box2D presets: LunarLander_DQN has Acrobot's values; PPO's 16 x 1,024-step rollouts cut to
+# 16 x 64, so that the checkpoint falls mid-rollout. Box2D's state is in no snapshot: each env's
+# episode is replayed from its reset (environments/snapshot.py's ReplayFromReset)
+SHORTER["LunarLander_DQN"] = SHORTER["Acrobot_DDQN"]
+SHORTER["LunarLander_ClippedPPO"] = ["agent.algorithm.epochs=2",
+                                     "agent.algorithm.rollout_length=64"]
 SHORTER |= {f"CartPole_{agent}": SHORTER["CartPole_DQN"] for agent in (
     "DDQN", "Dueling_DDQN", "C51", "QR_DQN", "IQN", "Rainbow", "Bootstrapped_DQN", "UCB_DQN", "PAL",
     "MMC", "NEC", "Munchausen_DQN")}
