@@ -102,13 +102,17 @@ def _run(env: GymVectorEnv, actions: np.ndarray) -> list[tuple]:
     return out
 
 
-@pytest.mark.parametrize("env_id", ["CartPole-v1", "InvertedPendulum-v5"])
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "InvertedPendulum-v5", "ALE/Breakout-v5"])
 def test_snapshot_and_restore_continue_the_episodes_identically(env_id: str) -> None:
-    """CartPole's state is plain data; InvertedPendulum's is MuJoCo's integration state."""
-    params = EnvironmentParams(env_id=env_id, n_envs=2)
+    """CartPole's state is plain data; InvertedPendulum's is MuJoCo's integration state;
+    Breakout's is ALE's (sticky actions' generator included) and the frame stack's frames."""
+    atari = env_id.startswith("ALE/")
+    params = EnvironmentParams(env_id=env_id, n_envs=2,
+                               preprocessing="atari" if atari else "none")
     rng = np.random.default_rng(0)
-    actions = (rng.integers(0, 2, size=(150, 2)) if env_id == "CartPole-v1"  # random play:
-               else rng.uniform(-3.0, 3.0, size=(150, 2, 1)))  # several episodes end
+    actions = (rng.uniform(-3.0, 3.0, size=(150, 2, 1)) if env_id == "InvertedPendulum-v5"
+               else rng.integers(0, 4 if atari else 2, size=(150, 2)))  # random play: several
+    # episodes end (Breakout's at each lost life)
     env = GymVectorEnv(params, seed=11)
     env.reset()
     _run(env, actions[:37])
