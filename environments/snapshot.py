@@ -4,14 +4,18 @@ Every layer of an env (vector env, wrappers, the unwrapped env) is saved as its 
 are plain data: numbers, strings, numpy arrays and numpy Generators (as their bit-generator
 state). That covers the classic-control and toy envs completely. A MuJoCo env's physics lives
 in its ``MjData``, saved as MuJoCo's full integration state (positions, velocities, controls,
-warm start), from which its steps continue bit for bit. A Box2D env's world and bodies are
-neither: ``ReplayFromReset`` keeps the plain-data state it reset from and the actions since, and
-a restore replays them (Box2D's envs build a new world at each reset, so the replay is exact).
+warm start), from which its steps continue bit for bit. An Atari game is ALE's own state with
+its random generator (sticky actions), and a frame stack's queue its frames. A Box2D env's
+world and bodies are neither: ``ReplayFromReset`` keeps the plain-data state it reset from and
+the actions since, and a restore replays them (Box2D's envs build a new world at each reset, so
+the replay is exact). An env whose state lives in other objects resumes from a fresh episode
+instead.
 """
 
 from __future__ import annotations
 
 import sys
+from collections import deque
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
@@ -20,6 +24,8 @@ import numpy as np
 PLAIN = (bool, int, float, str, type(None), np.generic)
 RNG_KEY = "__generator_state__"
 PHYSICS_KEY = "__mujoco_integration_state__"
+ALE_KEY = "__ale_state__"
+FRAMES_KEY = "__frame_queue__"
 
 
 def _mujoco_data(obj: Any, value: Any) -> Any | None:
@@ -36,6 +42,32 @@ def _physics_state(obj: Any, data: Any, mujoco: Any) -> dict[str, Any]:
     state = np.empty(mujoco.mj_stateSize(obj.model, spec), dtype=np.float64)
     mujoco.mj_getState(obj.model, data, state, spec)
     return {PHYSICS_KEY: state}
+
+
+def _ale(value: Any) -> Any | None:
+    """ale_py's module when ``value`` is an ALE interface, else None (as ``_mujoco_data``)."""
+    ale_py = sys.modules.get("ale_py")
+    if ale_py is None or not isinstance(value, ale_py.ALEInterface):
+        return None
+    return ale_py
+
+
+def _ale_state(ale: Any) -> dict[str, Any]:
+    # include_rng: the generator of sticky actions, so that the resumed game repeats alike
+    encoded = ale.cloneState(include_rng=True).__getstate__()  # bytes, ALEState's pickle state
+    return {ALE_KEY: np.frombuffer(encoded, dtype=np.uint8).copy()}
+
+
+def _restore_ale(ale_py: Any, ale: Any, encoded: np.ndarray) -> None:
+    state = ale_py.ALEState.__new__(ale_py.ALEState)  # as unpickling builds one
+    state.__setstate__(encoded.tobytes())
+    ale.restoreState(state)
+
+
+def _is_frame_queue(value: Any) -> bool:
+    """A frame stack's queue (Gymnasium's FrameStackObservation): a deque of equal arrays."""
+    return (isinstance(value, deque) and len(value) > 0
+            and all(isinstance(item, np.ndarray) for item in value))
 
 
 def _layers(env: Any) -> list[Any]:
@@ -56,6 +88,10 @@ def _attribute_state(obj: Any) -> dict[str, Any]:
             state[key] = value
         elif (mujoco := _mujoco_data(obj, value)) is not None:
             state[key] = _physics_state(obj, value, mujoco)
+        elif _ale(value) is not None:
+            state[key] = _ale_state(value)
+        elif _is_frame_queue(value):
+            state[key] = {FRAMES_KEY: np.stack(value)}
     return state
 
 
@@ -74,6 +110,14 @@ def _restore_attributes(obj: Any, state: dict[str, Any]) -> None:
             mujoco.mj_setState(obj.model, current, value[PHYSICS_KEY],
                                mujoco.mjtState.mjSTATE_INTEGRATION)
             mujoco.mj_forward(obj.model, current)  # the derived quantities of that state
+        elif isinstance(value, dict) and ALE_KEY in value:
+            ale_py = _ale(current)
+            assert ale_py is not None, f"an ALE state for {type(obj).__name__}.{key}"
+            _restore_ale(ale_py, current, value[ALE_KEY])
+        elif isinstance(value, dict) and FRAMES_KEY in value:
+            assert isinstance(current, deque), f"frames for {type(obj).__name__}.{key}"
+            current.clear()
+            current.extend(frame.copy() for frame in value[FRAMES_KEY])
         elif isinstance(current, np.ndarray) and isinstance(value, np.ndarray):
             if current.shape == value.shape:
                 current[...] = value

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from coachrl.core import batch as B
 from coachrl.errors import CheckpointError, ConfigError
+from coachrl.memories.columns import Column
 from coachrl.memories.prioritized import PrioritizedReplay
 from coachrl.memories.replay import ReplayBuffer
 
@@ -122,8 +123,7 @@ class FrameReplay(ReplayBuffer):
     and next observations are frame stacks kept in a ``FrameStore``."""
 
     def __init__(self, *, stack_axis: int = 0, **memory: Any) -> None:
-        super().__init__(**memory)
-        declared = {column.name: column for column in self.columns}
+        declared = {column.name: column for column in memory["columns"]}
         observation = declared[B.OBSERVATIONS]
         if len(observation.shape) != 3 or stack_axis not in (0, -1, 2):
             raise ConfigError(f"frame storage needs stacked images [k, H, W] or [H, W, k]; the "
@@ -133,8 +133,14 @@ class FrameReplay(ReplayBuffer):
         self.stack = shape[0] if self.stack_axis == 0 else shape[-1]
         frame_shape = shape[1:] if self.stack_axis == 0 else shape[:-1]
         self.frames = FrameStore(frame_shape, observation.dtype)
-        for key in OBSERVATION_KEYS:  # frame indices instead of the pixels
-            self.storage[key] = np.full((self.capacity, self.stack), -1, np.int32)
+        super().__init__(**memory)
+
+    def _allocate(self, column: Column) -> NDArray:
+        # frame indices instead of the pixels, never allocated: 1M stacks of 4 84x84 frames
+        # are 26 GiB, more than many machines let a process map even for a moment
+        if column.name in OBSERVATION_KEYS:
+            return np.full((self.capacity, self.stack), -1, np.int32)
+        return super()._allocate(column)
 
     @property
     def nbytes(self) -> int:

@@ -24,7 +24,7 @@ class ReplayBuffer:
         check_unique(columns)
         self.capacity = capacity
         self.columns = tuple(columns)
-        self.storage: dict[str, NDArray] = {c.name: c.allocate(capacity) for c in self.columns}
+        self.storage: dict[str, NDArray] = {c.name: self._allocate(c) for c in self.columns}
         self._count_key = self.columns[0].name
         self._names = frozenset(c.name for c in self.columns)
         self.position = 0  # next slot to write
@@ -32,6 +32,10 @@ class ReplayBuffer:
 
     def __len__(self) -> int:
         return self.size
+
+    def _allocate(self, column: Column) -> NDArray:
+        """The array that holds ``column`` (a subclass may store a column otherwise)."""
+        return column.allocate(self.capacity)
 
     def add(self, transitions: dict[str, NDArray]) -> None:
         """Append k transitions given as arrays with a leading axis of k (k may be 0)."""

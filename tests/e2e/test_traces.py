@@ -42,7 +42,11 @@ from coachrl.runtime.run_dir import create_run_dir
 
 TRACES = Path(__file__).parent.parent / "traces"
 TRACE_STEPS, TRACE_SEED = 2_000, 42
-SLOW: set[str] = set()  # presets whose trace takes over 10 s (Pendulum_SAC: 10 s on 2 busy cores)
+# presets whose trace takes over 10 s (Pendulum_SAC: 10 s on 2 busy cores; the Atari presets
+# start an ALE per env and act and learn through the Nature CNN)
+ATARI = ("Atari_A3C", "Atari_C51", "Atari_ClippedPPO", "Atari_DDQN", "Atari_DQN",
+         "Atari_Dueling_DDQN_with_PER", "Atari_IMPALA", "Atari_QR_DQN", "Atari_Rainbow")
+SLOW: set[str] = set(ATARI)
 
 # how far training moved the weights: the loss barely shows a change of step size (A3C's
 # moves 4e-6 relative for a 1e-4 change of the learning rate), this distance moves 1e-4
@@ -116,10 +120,22 @@ RTOL_OF |= {f"CartPole_{agent}": 3e-6 for agent in ("Bootstrapped_DQN", "UCB_DQN
 # those. Unvectorised kernels (ATEN_CPU_CAPABILITY=default, no x86 CI machine) moved its loss by
 # 1.7e-4: a distance within a rounding error swaps one of the 50 nearest neighbours.
 RTOL_OF["CartPole_NEC"] = 3e-5
+# The Atari presets: ReLU units through the Nature CNN, as CartPole_DQN's, so its tolerance.
+# Unvectorised kernels (ATEN_CPU_CAPABILITY=default; 2026-12-01) moved them by 3.5e-6 at most
+# (DDQN's loss; IMPALA's 7.8e-6 relative, A3C's loss see ATOL_OF), 28x-13x from it. Rainbow's
+# 1e-4 change of its learning rate (6.25e-5, 125 gradient steps in its trace) moved its loss
+# by 2.2e-5 only (its weight travel holds the noisy layers' noise), so it gets 3e-6: those
+# kernels moved its loss by 1.2e-7
+RTOL_OF |= {name: 1e-4 for name in ATARI} | {"Atari_Rainbow": 3e-6}
 # CartPoleNoVel_ClippedPPO_LSTM keeps the default 1e-5 despite its ReLU layer after the LSTM:
 # on an AVX-512 machine (2026-12-01) MKL_CBWR=COMPATIBLE moved its trace by 5.1e-8 at most
 # (loss), ATEN_CPU_CAPABILITY=default by 1.8e-8, =avx2 not at all; the 1e-4 perturbations moved
 # it by 2.2e-3 (discount: loss) and changed an episode (learning rate: row 56).
+ATARI_TRACE = ("env.max_episode_steps=400", "schedule.improve_steps=600",
+               "schedule.evaluation_period=600")
+ATARI_ROLLOUT = {"Atari_A3C": (), "Atari_IMPALA": (),
+                 "Atari_ClippedPPO": ("agent.algorithm.rollout_length=32",
+                                      "agent.algorithm.epochs=1", "agent.algorithm.batch_size=64")}
 TRACE_OVERRIDES_OF: dict[str, tuple[str, ...]] = {
     "Pendulum_SAC": ("agent.network.activation=tanh", "agent.network.hidden_sizes=64,64",
                      "env.max_episode_steps=100", "schedule.improve_steps=700",
@@ -165,7 +181,19 @@ TRACE_OVERRIDES_OF: dict[str, tuple[str, ...]] = {
     **{name: ("agent.algorithm.train_frequency=64", "agent.algorithm.gradient_steps=1")
        for name in ("CartPole_IQN", "CartPole_NEC", "CartPole_Bootstrapped_DQN",
                     "CartPole_UCB_DQN", "CartPole_Rainbow")},
+    # The Atari presets learn from 20k-100k steps and roll out 16-32 envs: 600 steps of Pong
+    # cut to 400 frames (100 env steps) an episode, so that 6 episodes end; the replay ones learn
+    # from step 100 every 16 steps (31 gradient steps) with the target copied every 10, the
+    # rollout ones run 2 envs (Clipped PPO 32-step rollouts of one epoch)
+    **{name: (*ATARI_TRACE, "schedule.heatup_steps=100", "agent.algorithm.learning_starts=100",
+              "agent.memory.capacity=1000", "agent.algorithm.train_frequency=16",
+              "agent.algorithm.target_update_period=10")
+       for name in ATARI if name not in ATARI_ROLLOUT},
+    **{name: (*ATARI_TRACE, "env.n_envs=2", *ATARI_ROLLOUT[name]) for name in ATARI_ROLLOUT},
 }
+# Rainbow learns every 4 steps there (125 gradient steps): at 31 its learning rate's 1e-4
+# change moved its loss by 6e-8, within any portable tolerance
+TRACE_OVERRIDES_OF["Atari_Rainbow"] += ("agent.algorithm.train_frequency=4",)
 # values that are zero or cross zero (a loss made of terms of both signs): ~1e-9 of noise there
 # is no change of behaviour, while every real difference is orders of magnitude bigger
 ATOL = 1e-9
@@ -173,6 +201,12 @@ ATOL = 1e-9
 # around 5e-6, where MKL_CBWR=COMPATIBLE moved it by 1.5e-9 (3e-4 relative); its weight travel
 # still shows the 1e-4 perturbations
 ATOL_OF = {"CartPole_PG": 1e-8}
+# Atari_A3C: its loss is a policy term, a value term and an entropy bonus of 10-sample batches
+# that nearly cancel (1.5e-3 to 1.1e-2 in its trace); unvectorised kernels (ATEN_CPU_CAPABILITY=
+# default; 2026-12-01) moved it by 4e-5 (2.6e-2 relative; its weight travel 7.8e-6), while
+# the 1e-4 perturbations changed its episodes' actions, its loss by 8e-3 and its weight travel by
+# 2.9e-3 relative (learning rate) and 6.0e-3 (discount); 3e-4 sits 7x from the noise
+ATOL_OF["Atari_A3C"] = 3e-4
 PERTURBATION = 1e-4  # relative change of a hyperparameter that the traces must notice
 PERTURBED_FIELDS = ("agent.learning_rate", "agent.algorithm.discount")
 # fields a preset's agent never reads: behavioural cloning fits actions, not returns

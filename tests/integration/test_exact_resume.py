@@ -62,6 +62,20 @@ SHORTER["LunarLander_ClippedPPO"] = ["agent.algorithm.epochs=2",
 SHORTER |= {f"CartPole_{agent}": SHORTER["CartPole_DQN"] for agent in (
     "DDQN", "Dueling_DDQN", "C51", "QR_DQN", "IQN", "Rainbow", "Bootstrapped_DQN", "UCB_DQN", "PAL",
     "MMC", "NEC", "Munchausen_DQN")}
+# the Atari presets: Pong cut to 400 frames (100 env steps) an episode, so that the check logs
+# 40 episodes; the replay ones learn from step 300 every 64 steps with their replay (frames
+# kept once) and ALE's state in the checkpoint, the rollout ones run 2 envs (Clipped PPO 64-step
+# rollouts of one epoch)
+ATARI_SHORTER = ["env.max_episode_steps=400"]
+SHORTER |= {f"Atari_{agent}": [*ATARI_SHORTER, "schedule.heatup_steps=300",
+                               "agent.algorithm.learning_starts=300", "agent.memory.capacity=5000",
+                               "agent.algorithm.train_frequency=64",
+                               "agent.algorithm.target_update_period=10",
+                               "agent.memory.save_in_checkpoint=true"]
+            for agent in ("DQN", "DDQN", "Dueling_DDQN_with_PER", "C51", "QR_DQN", "Rainbow")}
+SHORTER |= {f"Atari_{agent}": [*ATARI_SHORTER, "env.n_envs=2"] for agent in ("A3C", "IMPALA")}
+SHORTER["Atari_ClippedPPO"] = [*ATARI_SHORTER, "env.n_envs=2", "agent.algorithm.rollout_length=64",
+                               "agent.algorithm.epochs=1", "agent.algorithm.batch_size=64"]
 CASES = {name: SHORTER.get(name, []) for name in preset_modules()}
 CASES["CartPole_DQN+prioritized"] = [*CASES["CartPole_DQN"], "agent.memory.kind=prioritized"]
 # 3-step returns: the partial sequences of every env are in the checkpoint (8 envs, so a

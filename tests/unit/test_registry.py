@@ -145,3 +145,42 @@ def test_level_overrides_for_a_level_the_preset_lacks_is_a_clear_error() -> None
     with pytest.raises(ConfigError, match="level_overrides.*Walker not among the levels "
                                           r"\(HalfCheetah, Hopper, InvertedPendulum\)"):
         dataclasses.replace(preset, level_overrides={"Walker": ("agent.learning_rate=1",)})
+
+
+ATARI_PRESETS = ("Atari_A3C", "Atari_C51", "Atari_ClippedPPO", "Atari_DDQN", "Atari_DQN",
+                 "Atari_Dueling_DDQN_with_PER", "Atari_IMPALA", "Atari_QR_DQN", "Atari_Rainbow")
+ATARI_GAMES = ("Pong", "Breakout", "SpaceInvaders", "Qbert", "Seaquest", "BeamRider")
+
+
+def test_the_atari_presets_are_registered() -> None:
+    assert {name for name in preset_modules() if name.startswith("Atari_")} == set(ATARI_PRESETS)
+
+
+@pytest.mark.parametrize("name", ATARI_PRESETS)
+def test_an_atari_preset_trains_on_pong_through_the_deepmind_pipeline(name: str) -> None:
+    from coachrl.environments.atari import register_ale
+    from coachrl.params import ImageChannels, Preprocessing
+
+    preset = load_preset(name)
+    assert preset.env.env_id == "ALE/Pong-v5" and preset.env.preprocessing is Preprocessing.ATARI
+    assert preset.env.env_kwargs == {"repeat_action_probability": 0.25}  # v5's sticky actions
+    assert preset.levels == {game: f"ALE/{game}-v5" for game in ATARI_GAMES}
+    register_ale()
+    assert all(env_id in gym.registry for env_id in preset.levels.values())
+    network = preset.agent.network
+    assert network.hidden_sizes == (512,) and network.activation == "relu"
+    assert network.image_channels is ImageChannels.FIRST and not network.separate_towers
+    replay = getattr(preset.agent, "memory", None)
+    assert replay is None or replay.store_frames_once  # replay agents keep each frame once
+    assert preset.validation.min_reward == (17.0 if name == "Atari_A3C" else 18.0)
+    assert int(preset.validation.max_env_steps) == int(preset.schedule.improve_steps) == 10**7
+
+
+@pytest.mark.parametrize("name", ATARI_PRESETS)
+def test_an_atari_level_is_that_game_with_the_same_values(name: str) -> None:
+    from coachrl.params.tree import apply_overrides
+
+    preset = load_preset(name)
+    breakout = apply_overrides(preset, preset.level_assignments("Breakout"))
+    assert breakout.env.env_id == "ALE/Breakout-v5"
+    assert breakout.agent == preset.agent and breakout.schedule == preset.schedule

@@ -102,15 +102,20 @@ def _run(env: GymVectorEnv, actions: np.ndarray) -> list[tuple]:
     return out
 
 
-@pytest.mark.parametrize("env_id", ["CartPole-v1", "InvertedPendulum-v5", "LunarLander-v3"])
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "InvertedPendulum-v5", "LunarLander-v3",
+                                    "ALE/Breakout-v5"])
 def test_snapshot_and_restore_continue_the_episodes_identically(env_id: str) -> None:
     """CartPole's state is plain data; InvertedPendulum's is MuJoCo's integration state;
-    LunarLander's lives in Box2D's objects, so its episodes replay from their reset."""
-    params = EnvironmentParams(env_id=env_id, n_envs=2)
+    LunarLander's lives in Box2D's objects, so its episodes replay from their reset; Breakout's
+    is ALE's (sticky actions' generator included) and the frame stack's frames."""
+    atari = env_id.startswith("ALE/")
+    params = EnvironmentParams(env_id=env_id, n_envs=2,
+                               preprocessing="atari" if atari else "none")
     rng = np.random.default_rng(0)
     actions = {"CartPole-v1": rng.integers(0, 2, size=(150, 2)),  # random play: several
                "InvertedPendulum-v5": rng.uniform(-3.0, 3.0, size=(150, 2, 1)),  # episodes end
-               "LunarLander-v3": rng.integers(0, 4, size=(400, 2))}[env_id]
+               "LunarLander-v3": rng.integers(0, 4, size=(400, 2)),
+               "ALE/Breakout-v5": rng.integers(0, 4, size=(150, 2))}[env_id]  # at lost lives
     split = len(actions) // 4  # mid-episode
     env = GymVectorEnv(params, seed=11)
     env.reset()

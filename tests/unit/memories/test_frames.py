@@ -131,3 +131,20 @@ def test_frame_storage_of_a_vector_observation_is_refused() -> None:
                                  action_shape=(), action_dtype=np.int64)
     with pytest.raises(ConfigError, match="needs stacked images"):
         FrameReplay(capacity=10, columns=columns)
+
+
+@pytest.mark.parametrize("memory_class", [FrameReplay, PrioritizedFrameReplay])
+def test_a_million_atari_stacks_never_allocate_their_pixels(
+        memory_class: type, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stacks' columns are frame indices from the start: 1M stacks of 4 84x84 frames as
+    pixels would be 26 GiB, which a machine with less memory refuses to map."""
+    allocated: list[tuple[int, ...]] = []
+    allocate = Column.allocate
+    monkeypatch.setattr(Column, "allocate", lambda column, rows: (
+        allocated.append(column.shape), allocate(column, rows))[1])
+    columns = transition_columns(observation_shape=(4, 84, 84), observation_dtype=np.uint8,
+                                 action_shape=(), action_dtype=np.int64)
+    memory = memory_class(capacity=1_000_000, columns=columns)
+    assert allocated and (4, 84, 84) not in allocated
+    assert memory.storage[B.OBSERVATIONS].shape == (1_000_000, 4)
+    assert memory.nbytes < 100 * 2**20
