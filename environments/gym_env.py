@@ -16,6 +16,7 @@ from coachrl.core.batch import EpisodeStats, StepResult
 from coachrl.core.spaces import BoxActions, EnvSpaces, spaces_from_gym, to_records
 from coachrl.environments import goals
 from coachrl.environments.atari import atari_pipeline, register_ale
+from coachrl.environments.doom import doom_pipeline, game_settings, register_vizdoom
 from coachrl.environments.snapshot import restore, snapshot
 from coachrl.errors import ConfigError
 from coachrl.params.base import EnvironmentParams, Preprocessing
@@ -45,6 +46,8 @@ def make_env(params: EnvironmentParams, *, render_mode: str | None = None,
     env = _make(params, render_mode=render_mode)
     if params.preprocessing is Preprocessing.ATARI:
         return atari_pipeline(env, params.atari, training=training)
+    if params.preprocessing is Preprocessing.DOOM:
+        return doom_pipeline(env, params.doom)
     return env
 
 
@@ -52,6 +55,8 @@ def _make(params: EnvironmentParams, *, render_mode: str | None) -> gym.Env:
     kwargs: dict[str, Any] = dict(params.env_kwargs)
     if params.preprocessing is Preprocessing.ATARI:
         kwargs.setdefault("frameskip", 1)  # the pipeline skips frames itself, max-pooling them
+    if params.preprocessing is Preprocessing.DOOM:
+        kwargs = game_settings(params.doom) | kwargs
     if render_mode is not None:
         kwargs["render_mode"] = render_mode
     if params.max_episode_steps:
@@ -71,6 +76,8 @@ def _make(params: EnvironmentParams, *, render_mode: str | None) -> gym.Env:
         return gym.wrappers.TimeLimit(env, limit) if limit else env
     if env_id.startswith("ALE/") and env_id not in gym.registry:
         register_ale()
+    if env_id.startswith("Vizdoom") and env_id not in gym.registry:
+        register_vizdoom()
     if env_id not in gym.registry:
         close = difflib.get_close_matches(env_id, list(gym.registry), n=3)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""

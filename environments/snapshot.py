@@ -4,20 +4,29 @@ Every layer of an env (vector env, wrappers, the unwrapped env) is saved as its 
 are plain data: numbers, strings, numpy arrays and numpy Generators (as their bit-generator
 state). That covers the classic-control and toy envs completely. A MuJoCo env's physics lives
 in its ``MjData``, saved as MuJoCo's full integration state (positions, velocities, controls,
-warm start), from which its steps continue bit for bit; an env whose state lives in other
-objects resumes from a fresh episode instead.
+warm start), from which its steps continue bit for bit. A layer whose env keeps its state in
+an engine of its own (ViZDoom's) may rebuild it from its restored plain data (``Replays``);
+an env whose state lives in other objects resumes from a fresh episode instead.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 PLAIN = (bool, int, float, str, type(None), np.generic)
 RNG_KEY = "__generator_state__"
 PHYSICS_KEY = "__mujoco_integration_state__"
+
+
+@runtime_checkable
+class Replays(Protocol):
+    """A layer that rebuilds the state its env keeps outside Python (a game engine's) from its
+    own restored attributes, e.g. by replaying the episode's seed and actions."""
+
+    def replay(self) -> None: ...
 
 
 def _mujoco_data(obj: Any, value: Any) -> Any | None:
@@ -93,3 +102,6 @@ def restore(env: Any, state: list[dict[str, Any]]) -> None:
         raise ValueError(f"env has {len(layers)} layers but the snapshot has {len(state)}")
     for layer, layer_state in zip(layers, state, strict=True):
         _restore_attributes(layer, layer_state)
+    for layer in reversed(layers):  # once every attribute is back, innermost first
+        if isinstance(layer, Replays):
+            layer.replay()
