@@ -78,8 +78,10 @@ class DoomObservation(gym.Wrapper):
         self.height, self.width = params.screen_height, params.screen_width
         self.scale = np.float32(params.game_variable_scale)
         self.stack = np.zeros((params.frame_stack, self.height, self.width), dtype=np.uint8)
-        observation = {SCREEN: gym.spaces.Box(0, 255, self.stack.shape, np.uint8)}
-        if GAME_VARIABLES in spaces:
+        observation: dict[str, gym.Space[Any]] = {
+            SCREEN: gym.spaces.Box(0, 255, self.stack.shape, np.uint8)}
+        self.has_variables = GAME_VARIABLES in spaces
+        if self.has_variables:
             observation[GAME_VARIABLES] = gym.spaces.Box(
                 -np.inf, np.inf, spaces[GAME_VARIABLES].shape, np.float32)
         self.observation_space = gym.spaces.Dict(observation)
@@ -88,8 +90,8 @@ class DoomObservation(gym.Wrapper):
         return resize(grayscale(observation[SCREEN]), self.height, self.width)
 
     def _observation(self, observation: dict[str, NDArray]) -> dict[str, NDArray]:
-        out = {SCREEN: self.stack.copy()}
-        if GAME_VARIABLES in self.observation_space.spaces:  # type: ignore[attr-defined]
+        out: dict[str, NDArray] = {SCREEN: self.stack.copy()}
+        if self.has_variables:
             out[GAME_VARIABLES] = observation[GAME_VARIABLES].astype(np.float32) * self.scale
         return out
 

@@ -52,11 +52,7 @@ def make_env(params: EnvironmentParams, *, render_mode: str | None = None,
 
 
 def _make(params: EnvironmentParams, *, render_mode: str | None) -> gym.Env:
-    kwargs: dict[str, Any] = dict(params.env_kwargs)
-    if params.preprocessing is Preprocessing.ATARI:
-        kwargs.setdefault("frameskip", 1)  # the pipeline skips frames itself, max-pooling them
-    if params.preprocessing is Preprocessing.DOOM:
-        kwargs = game_settings(params.doom) | kwargs
+    kwargs = _family_kwargs(params) | dict(params.env_kwargs)
     if render_mode is not None:
         kwargs["render_mode"] = render_mode
     if params.max_episode_steps:
@@ -74,16 +70,31 @@ def _make(params: EnvironmentParams, *, render_mode: str | None) -> gym.Env:
         limit = kwargs.pop("max_episode_steps", None)
         env = cls(**kwargs)
         return gym.wrappers.TimeLimit(env, limit) if limit else env
-    if env_id.startswith("ALE/") and env_id not in gym.registry:
-        register_ale()
-    if env_id.startswith("Vizdoom") and env_id not in gym.registry:
-        register_vizdoom()
+    if env_id not in gym.registry:
+        _register_family(env_id)
     if env_id not in gym.registry:
         close = difflib.get_close_matches(env_id, list(gym.registry), n=3)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise ConfigError(f"env.env_id={env_id!r} is not a registered Gymnasium environment{hint} "
                           "(an extra such as coachrl[box2d] may be missing)")
     return gym.make(env_id, **kwargs)
+
+
+def _family_kwargs(params: EnvironmentParams) -> dict[str, Any]:
+    """What an env family's pipeline needs of ``gymnasium.make`` (the user's env_kwargs win)."""
+    if params.preprocessing is Preprocessing.ATARI:
+        return {"frameskip": 1}  # the pipeline skips frames itself, max-pooling them
+    if params.preprocessing is Preprocessing.DOOM:
+        return game_settings(params.doom)  # the game's own frame skip, a small render
+    return {}
+
+
+def _register_family(env_id: str) -> None:
+    """Register the ids of the package that provides ``env_id`` (ALE/..., Vizdoom...)."""
+    if env_id.startswith("ALE/"):
+        register_ale()
+    elif env_id.startswith("Vizdoom"):
+        register_vizdoom()
 
 
 def is_custom(env_id: str) -> bool:

@@ -42,7 +42,10 @@ from coachrl.runtime.run_dir import create_run_dir
 
 TRACES = Path(__file__).parent.parent / "traces"
 TRACE_STEPS, TRACE_SEED = 2_000, 42
-SLOW: set[str] = set()  # presets whose trace takes over 10 s (Pendulum_SAC: 10 s on 2 busy cores)
+DOOM = ("Doom_Basic_DQN", "Doom_Basic_Dueling_DDQN", "Doom_Health_Gathering_DQN")
+# presets whose trace takes over 10 s (Pendulum_SAC: 10 s on 2 busy cores; the Doom presets
+# 20-35 s at their own cadence, ViZDoom's steps and the CNN's gradient steps)
+SLOW: set[str] = set(DOOM)
 
 # how far training moved the weights: the loss barely shows a change of step size (A3C's
 # moves 4e-6 relative for a 1e-4 change of the learning rate), this distance moves 1e-4
@@ -154,6 +157,13 @@ TRACE_OVERRIDES_OF: dict[str, tuple[str, ...]] = {
     **{name: ("agent.algorithm.train_frequency=64", "agent.algorithm.gradient_steps=1")
        for name in ("CartPole_IQN", "CartPole_NEC", "CartPole_Bootstrapped_DQN",
                     "CartPole_UCB_DQN", "CartPole_Rainbow")},
+    # The Doom presets: a gradient step every 4 env steps through the CNN's ReLU units changed
+    # an episode's actions under ATEN_CPU_CAPABILITY=default by row 31 (Basic DQN); one every 64
+    # (16 in the trace) kept them: on an AVX-512 machine (2026-12-01) ATEN_CPU_CAPABILITY=avx2
+    # moved nothing, MKL_CBWR=COMPATIBLE 2.5e-7 at most, unvectorised kernels (no x86 CI
+    # machine) the two Basic losses by 1.9e-3 and 6.2e-4; the 1e-4 perturbations moved each by
+    # 5.1e-3 or more (Basic DQN's learning rate: loss)
+    **{name: ("agent.algorithm.train_frequency=64",) for name in DOOM},
 }
 # values that are zero or cross zero (a loss made of terms of both signs): ~1e-9 of noise there
 # is no change of behaviour, while every real difference is orders of magnitude bigger

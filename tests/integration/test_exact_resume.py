@@ -56,6 +56,11 @@ SHORTER["Acrobot_QR_DQN"] = SHORTER["Acrobot_DDQN"]
 SHORTER |= {f"CartPole_{agent}": SHORTER["CartPole_DQN"] for agent in (
     "DDQN", "Dueling_DDQN", "C51", "QR_DQN", "IQN", "Rainbow", "Bootstrapped_DQN", "UCB_DQN", "PAL",
     "MMC", "NEC", "Munchausen_DQN")}
+# the Doom presets: replay (their frames) in the checkpoint, smaller; ViZDoom's game state is
+# rebuilt on resume by replaying each env's episode (environments/doom.py)
+SHORTER |= {name: ["agent.memory.save_in_checkpoint=true", "agent.memory.capacity=1000",
+                   "schedule.heatup_steps=500", "agent.algorithm.learning_starts=500"]
+            for name in ("Doom_Basic_DQN", "Doom_Basic_Dueling_DDQN", "Doom_Health_Gathering_DQN")}
 CASES = {name: SHORTER.get(name, []) for name in preset_modules()}
 CASES["CartPole_DQN+prioritized"] = [*CASES["CartPole_DQN"], "agent.memory.kind=prioritized"]
 # 3-step returns: the partial sequences of every env are in the checkpoint (8 envs, so a

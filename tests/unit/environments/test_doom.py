@@ -96,7 +96,7 @@ def test_the_screen_stack_starts_full_of_the_reset_frame_and_shifts_oldest_first
 
 def test_an_observation_without_a_screen_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="'screen' key"):
-        DoomObservation(gym.make("CartPole-v1"), DoomParams())  # type: ignore[arg-type]
+        DoomObservation(gym.make("CartPole-v1"), DoomParams())
 
 
 def _doom(**changes: object) -> gym.Env:
