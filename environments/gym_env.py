@@ -18,6 +18,7 @@ from coachrl.core.batch import EpisodeStats, StepResult
 from coachrl.core.spaces import BoxActions, EnvSpaces, spaces_from_gym, to_records
 from coachrl.environments import goals
 from coachrl.environments.atari import atari_pipeline
+from coachrl.environments.doom import doom_pipeline, game_settings
 from coachrl.environments.snapshot import ReplayFromReset, needs_replay, restore, snapshot
 from coachrl.errors import ConfigError
 from coachrl.params.base import EnvironmentParams, Preprocessing
@@ -49,15 +50,15 @@ def make_env(params: EnvironmentParams, *, render_mode: str | None = None,
         env = ReplayFromReset(env)
     if params.preprocessing is Preprocessing.ATARI:
         return atari_pipeline(env, params.atari, training=training)
+    if params.preprocessing is Preprocessing.DOOM:
+        return doom_pipeline(env, params.doom)
     if params.preprocessing is Preprocessing.FLATTEN:  # a Dict of Boxes as one Box
         return gym.wrappers.FlattenObservation(env)
     return env
 
 
 def _make(params: EnvironmentParams, *, render_mode: str | None) -> gym.Env:
-    kwargs: dict[str, Any] = dict(params.env_kwargs)
-    if params.preprocessing is Preprocessing.ATARI:
-        kwargs.setdefault("frameskip", 1)  # the pipeline skips frames itself, max-pooling them
+    kwargs = _family_kwargs(params) | dict(params.env_kwargs)
     if render_mode is not None:
         kwargs["render_mode"] = render_mode
     if params.max_episode_steps:
@@ -85,18 +86,28 @@ def _make(params: EnvironmentParams, *, render_mode: str | None) -> gym.Env:
     return gym.make(env_id, **kwargs)
 
 
+def _family_kwargs(params: EnvironmentParams) -> dict[str, Any]:
+    """What an env family's pipeline needs of ``gymnasium.make`` (the user's env_kwargs win)."""
+    if params.preprocessing is Preprocessing.ATARI:
+        return {"frameskip": 1}  # the pipeline skips frames itself, max-pooling them
+    if params.preprocessing is Preprocessing.DOOM:
+        return game_settings(params.doom)  # the game's own frame skip, a small render
+    return {}
+
+
 # env families whose Gymnasium ids a package registers when imported:
 # (what the ids look like, the package, the coachrl extra that installs it)
 FAMILIES: tuple[tuple[Callable[[str], bool], str, str], ...] = (
     (lambda env_id: env_id.startswith("ALE/"), "ale_py", "atari"),
     (lambda env_id: env_id.endswith("BulletEnv-v0"), "pybullet_envs_gymnasium", "pybullet"),
     (lambda env_id: env_id.startswith("dm_control/"), "shimmy", "dmc"),  # DeepMind Control
+    (lambda env_id: env_id.startswith("Vizdoom"), "vizdoom.gymnasium_wrapper", "vizdoom"),
 )
 
 
 def register_family(env_id: str) -> None:
     """Import the package that registers ``env_id``'s family (ALE/..., ...BulletEnv-v0,
-    dm_control/...); a clear error naming the extra when it is not installed."""
+    dm_control/..., Vizdoom...); a clear error naming the extra when it is not installed."""
     if env_id.startswith("dm_control/") and not os.environ.get("DISPLAY"):
         os.environ.setdefault("MUJOCO_GL", "egl")  # render off-screen: videos without a display
     for matches, package, extra in FAMILIES:

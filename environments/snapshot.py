@@ -8,15 +8,16 @@ warm start), from which its steps continue bit for bit. An Atari game is ALE's o
 its random generator (sticky actions), and a frame stack's queue its frames. A Box2D env's
 world and bodies are neither: ``ReplayFromReset`` keeps the plain-data state it reset from and
 the actions since, and a restore replays them (Box2D's envs build a new world at each reset, so
-the replay is exact). An env whose state lives in other objects resumes from a fresh episode
-instead.
+the replay is exact). A layer whose env keeps its state in an engine of its own (ViZDoom's) may
+rebuild it from its restored plain data (``Replays``). An env whose state lives in other objects
+resumes from a fresh episode instead.
 """
 
 from __future__ import annotations
 
 import sys
 from collections import deque
-from typing import Any, SupportsFloat
+from typing import Any, Protocol, SupportsFloat, runtime_checkable
 
 import gymnasium as gym
 import numpy as np
@@ -26,6 +27,14 @@ RNG_KEY = "__generator_state__"
 PHYSICS_KEY = "__mujoco_integration_state__"
 ALE_KEY = "__ale_state__"
 FRAMES_KEY = "__frame_queue__"
+
+
+@runtime_checkable
+class Replays(Protocol):
+    """A layer that rebuilds the state its env keeps outside Python (a game engine's) from its
+    own restored attributes, e.g. by replaying the episode's seed and actions."""
+
+    def replay(self) -> None: ...
 
 
 def _mujoco_data(obj: Any, value: Any) -> Any | None:
@@ -152,6 +161,9 @@ def restore(env: Any, state: list[dict[str, Any]]) -> None:
             layer.replay(layer_state)
         else:
             _restore_attributes(layer, layer_state)
+    for layer in reversed(layers):  # once every attribute is back, innermost first
+        if isinstance(layer, Replays) and not isinstance(layer, ReplayFromReset):
+            layer.replay()
 
 
 def needs_replay(env: gym.Env) -> bool:

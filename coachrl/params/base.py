@@ -214,6 +214,7 @@ class Preprocessing(StrEnum):
     NONE = "none"
     ATARI = "atari"  # DeepMind's (Mnih et al. 2015; Machado et al. 2018), env.atari's settings
     FLATTEN = "flatten"  # a Dict of Boxes (DeepMind Control's) as one flat Box, keys in order
+    DOOM = "doom"  # ViZDoom's screen small and gray beside its game variables, env.doom's settings
 
 
 @dataclass(slots=True, kw_only=True)
@@ -235,6 +236,23 @@ class AtariParams:
 
 
 @dataclass(slots=True, kw_only=True)
+class DoomParams:
+    """ViZDoom preprocessing (for env.preprocessing='doom'); defaults: Coach's Doom filters
+    (frame skip 4, a stack of 3 gray frames) at 60x80, half the 160x120 render each way."""
+
+    frame_skip: int = 4  # each action repeated for this many tics by the game, rewards summed
+    screen_height: int = 60  # the screen is resized to screen_height x screen_width, gray
+    screen_width: int = 80
+    frame_stack: int = 3  # the screen is the last frames, channels first, uint8
+    game_variable_scale: float = 0.01  # game variables (health, ammo: tens) times this
+
+    def __post_init__(self) -> None:
+        for name in ("frame_skip", "screen_height", "screen_width", "frame_stack"):
+            positive(name, getattr(self, name))
+        positive("game_variable_scale", self.game_variable_scale)
+
+
+@dataclass(slots=True, kw_only=True)
 class EnvironmentParams:
     """A Gymnasium environment: registered id or ``module:Class``, vectorised ``n_envs`` times."""
 
@@ -246,6 +264,7 @@ class EnvironmentParams:
     check: bool = True  # run Gymnasium's env checker on a module:Class env at start-up
     preprocessing: Preprocessing = Preprocessing.NONE
     atari: AtariParams = field(default_factory=AtariParams)
+    doom: DoomParams = field(default_factory=DoomParams)
     filters: FilterParams = field(default_factory=FilterParams)
 
     def __post_init__(self) -> None:

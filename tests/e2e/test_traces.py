@@ -43,10 +43,12 @@ from coachrl.runtime.run_dir import create_run_dir
 TRACES = Path(__file__).parent.parent / "traces"
 TRACE_STEPS, TRACE_SEED = 2_000, 42
 # presets whose trace takes over 10 s (Pendulum_SAC: 10 s on 2 busy cores; the Atari presets
-# start an ALE per env and act and learn through the Nature CNN)
+# start an ALE per env and act and learn through the Nature CNN; the Doom presets 20-35 s at
+# their own cadence, ViZDoom's steps and the CNN's gradient steps)
 ATARI = ("Atari_A3C", "Atari_C51", "Atari_ClippedPPO", "Atari_DDQN", "Atari_DQN",
          "Atari_Dueling_DDQN_with_PER", "Atari_IMPALA", "Atari_QR_DQN", "Atari_Rainbow")
-SLOW: set[str] = set(ATARI)
+DOOM = ("Doom_Basic_DQN", "Doom_Basic_Dueling_DDQN", "Doom_Health_Gathering_DQN")
+SLOW: set[str] = {*ATARI, *DOOM}
 
 # how far training moved the weights: the loss barely shows a change of step size (A3C's
 # moves 4e-6 relative for a 1e-4 change of the learning rate), this distance moves 1e-4
@@ -190,6 +192,13 @@ TRACE_OVERRIDES_OF: dict[str, tuple[str, ...]] = {
               "agent.algorithm.target_update_period=10")
        for name in ATARI if name not in ATARI_ROLLOUT},
     **{name: (*ATARI_TRACE, "env.n_envs=2", *ATARI_ROLLOUT[name]) for name in ATARI_ROLLOUT},
+    # The Doom presets: a gradient step every 4 env steps through the CNN's ReLU units changed
+    # an episode's actions under ATEN_CPU_CAPABILITY=default by row 31 (Basic DQN); one every 64
+    # (16 in the trace) kept them: on an AVX-512 machine (2026-12-01) ATEN_CPU_CAPABILITY=avx2
+    # moved nothing, MKL_CBWR=COMPATIBLE 2.5e-7 at most, unvectorised kernels (no x86 CI
+    # machine) the two Basic losses by 1.9e-3 and 6.2e-4; the 1e-4 perturbations moved each by
+    # 5.1e-3 or more (Basic DQN's learning rate: loss)
+    **{name: ("agent.algorithm.train_frequency=64",) for name in DOOM},
 }
 # Rainbow learns every 4 steps there (125 gradient steps): at 31 its learning rate's 1e-4
 # change moved its loss by 6e-8, within any portable tolerance
