@@ -77,6 +77,18 @@ CHANGES = {"CartPoleNoVel_ClippedPPO_LSTM": ("agent.algorithm.epochs=2",
            # 16 x 1,024-step rollouts would not train in 3,072 steps: 16 x 64 (3 updates)
            "LunarLander_ClippedPPO": ("agent.algorithm.epochs=2",
                                       "agent.algorithm.rollout_length=64")}
+# the Atari presets as in the exact-resume check: 100-step episodes of Pong, the replay ones
+# learning from step 300 every 64 steps (not from 20k-100k), the rollout ones on 2 envs
+ATARI_REPLAY = ("env.max_episode_steps=400", "schedule.heatup_steps=300",
+                "agent.algorithm.learning_starts=300", "agent.memory.capacity=5000",
+                "agent.algorithm.train_frequency=64", "agent.algorithm.target_update_period=10")
+CHANGES |= {f"Atari_{agent}": ATARI_REPLAY
+            for agent in ("DQN", "DDQN", "Dueling_DDQN_with_PER", "C51", "QR_DQN", "Rainbow")}
+CHANGES |= {f"Atari_{agent}": ("env.max_episode_steps=400", "env.n_envs=2")
+            for agent in ("A3C", "IMPALA")}
+CHANGES["Atari_ClippedPPO"] = ("env.max_episode_steps=400", "env.n_envs=2",
+                               "agent.algorithm.rollout_length=64", "agent.algorithm.epochs=1",
+                               "agent.algorithm.batch_size=64")
 # agents with no distributed mode: --workers is a clear error for them
 NO_WORKERS = {"CartPole_PG": "PGAgent has no distributed mode"}
 
