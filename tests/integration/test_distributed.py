@@ -76,7 +76,11 @@ CHANGES = {"CartPoleNoVel_ClippedPPO_LSTM": ("agent.algorithm.epochs=2",
                                  "env.filters.normalize_observations=false"),
            # 16 x 1,024-step rollouts would not train in 3,072 steps: 16 x 64 (3 updates)
            "LunarLander_ClippedPPO": ("agent.algorithm.epochs=2",
-                                      "agent.algorithm.rollout_length=64")}
+                                      "agent.algorithm.rollout_length=64"),
+           # the Doom presets' CNN: a gradient step every 16 env steps rather than 4
+           **{name: ("agent.algorithm.train_frequency=16",)
+              for name in ("Doom_Basic_DQN", "Doom_Basic_Dueling_DDQN",
+                           "Doom_Health_Gathering_DQN")}}
 # agents with no distributed mode: --workers is a clear error for them
 NO_WORKERS = {"CartPole_PG": "PGAgent has no distributed mode"}
 
