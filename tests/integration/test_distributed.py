@@ -76,7 +76,11 @@ CHANGES = {"CartPoleNoVel_ClippedPPO_LSTM": ("agent.algorithm.epochs=2",
                                  "env.filters.normalize_observations=false"),
            # 16 x 1,024-step rollouts would not train in 3,072 steps: 16 x 64 (3 updates)
            "LunarLander_ClippedPPO": ("agent.algorithm.epochs=2",
-                                      "agent.algorithm.rollout_length=64")}
+                                      "agent.algorithm.rollout_length=64"),
+           # the Doom presets' CNN: a gradient step every 16 env steps rather than 4
+           **{name: ("agent.algorithm.train_frequency=16",)
+              for name in ("Doom_Basic_DQN", "Doom_Basic_Dueling_DDQN",
+                           "Doom_Health_Gathering_DQN")}}
 # the Atari presets as in the exact-resume check: 100-step episodes of Pong, the replay ones
 # learning from step 300 every 64 steps (not from 20k-100k), the rollout ones on 2 envs
 ATARI_REPLAY = ("env.max_episode_steps=400", "schedule.heatup_steps=300",

@@ -18,6 +18,7 @@ from coachrl.environments.gym_env import make_env
 from coachrl.environments.snapshot import restore, snapshot
 from coachrl.errors import ConfigError
 from coachrl.params import DoomParams, EnvironmentParams
+from coachrl.presets._doom import LEVELS
 
 
 @pytest.mark.parametrize(("rgb", "luma"), [
@@ -131,6 +132,20 @@ def test_frame_skip_is_the_tics_each_action_lasts(frame_skip: int) -> None:
         _, _, terminated, truncated, _ = env.step(0)
         steps, ended = steps + 1, terminated or truncated
     assert steps == 300 // frame_skip  # 75 steps of 4 tics, 300 of 1
+    env.close()
+
+
+@pytest.mark.parametrize("level", sorted(LEVELS))
+def test_every_doom_level_gives_discrete_actions_and_the_dict_of_screens(level: str) -> None:
+    params = EnvironmentParams(env_id=LEVELS[level], preprocessing="doom")
+    env = make_env(params)
+    assert isinstance(env.action_space, gym.spaces.Discrete) and env.action_space.n >= 3
+    assert env.observation_space["screen"] == gym.spaces.Box(0, 255, (3, 60, 80), np.uint8)
+    keys = set(env.observation_space.spaces)
+    # MyWayHome's config lists no game variables: its Dict holds the screen alone
+    assert keys == ({"screen"} if level == "MyWayHome" else {"screen", "gamevariables"})
+    observation, _ = env.reset(seed=0)
+    assert observation["screen"].shape == (3, 60, 80) and observation["screen"].std() > 0
     env.close()
 
 
