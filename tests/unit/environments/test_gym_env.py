@@ -102,20 +102,33 @@ def _run(env: GymVectorEnv, actions: np.ndarray) -> list[tuple]:
     return out
 
 
-@pytest.mark.parametrize("env_id", ["CartPole-v1", "InvertedPendulum-v5", "LunarLander-v3",
-                                    "ALE/Breakout-v5"])
-def test_snapshot_and_restore_continue_the_episodes_identically(env_id: str) -> None:
+STICKY = pytest.mark.xfail(strict=True, reason=(
+    "known gap: ALE's cloned state (include_rng=True) holds the sticky-action generator but not "
+    "the previous action that a sticky repeat replays, so a step after a restore can differ; "
+    "with sticky actions off the same play resumes exactly"))
+
+
+@pytest.mark.parametrize("env_id, sticky", [
+    ("CartPole-v1", None), ("InvertedPendulum-v5", None), ("LunarLander-v3", None),
+    ("ALE/Breakout-v5", 0.0), pytest.param("ALE/Breakout-v5", 0.25, marks=STICKY)])
+def test_snapshot_and_restore_continue_the_episodes_identically(env_id: str,
+                                                                sticky: float | None) -> None:
     """CartPole's state is plain data; InvertedPendulum's is MuJoCo's integration state;
     LunarLander's lives in Box2D's objects, so its episodes replay from their reset; Breakout's
     is ALE's (sticky actions' generator included) and the frame stack's frames."""
     atari = env_id.startswith("ALE/")
     params = EnvironmentParams(env_id=env_id, n_envs=2,
-                               preprocessing="atari" if atari else "none")
-    rng = np.random.default_rng(0)
-    actions = {"CartPole-v1": rng.integers(0, 2, size=(150, 2)),  # random play: several
-               "InvertedPendulum-v5": rng.uniform(-3.0, 3.0, size=(150, 2, 1)),  # episodes end
-               "LunarLander-v3": rng.integers(0, 4, size=(400, 2)),
-               "ALE/Breakout-v5": rng.integers(0, 4, size=(150, 2))}[env_id]  # at lost lives
+                               preprocessing="atari" if atari else "none",
+                               env_kwargs={} if sticky is None else
+                               {"repeat_action_probability": sticky})
+    # random play: several episodes end (Breakout's at lost lives); Breakout's actions from seed
+    # 2, whose first step after the snapshot is one where a sticky repeat differs (seeds 0, 1
+    # and 3 happen to resume exactly with sticky actions too)
+    rng = np.random.default_rng(2 if atari else 0)
+    actions = {"CartPole-v1": lambda: rng.integers(0, 2, size=(150, 2)),
+               "InvertedPendulum-v5": lambda: rng.uniform(-3.0, 3.0, size=(150, 2, 1)),
+               "LunarLander-v3": lambda: rng.integers(0, 4, size=(400, 2)),
+               "ALE/Breakout-v5": lambda: rng.integers(0, 4, size=(150, 2))}[env_id]()
     split = len(actions) // 4  # mid-episode
     env = GymVectorEnv(params, seed=11)
     env.reset()
