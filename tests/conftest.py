@@ -126,6 +126,10 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # an expected failure reports as skipped, but it ran: xfail_strict (pyproject.toml) makes
+    # one that passes fail the run, so a known gap that closes unnoticed cannot hide here
+    if hasattr(report, "wasxfail"):
+        return
     if report.skipped and not any(m in report.keywords for m in ALLOWED_SKIP_MARKERS):
         _unexpected_skips.append(f"{report.nodeid} ({_skip_reason(report)})")
 

@@ -148,3 +148,21 @@ def test_a_long_test_is_deselected_unless_asked_for(pytester: pytest.Pytester,
     asked.assert_outcomes(passed=1, deselected=1)
     assert "test_long_run PASSED" in "\n".join(
         pytester.runpytest_subprocess("-m", "long", "-v").outlines)
+
+
+def test_an_expected_failure_is_not_a_skip_and_one_that_passes_fails_the_run(
+        project: pytest.Pytester) -> None:
+    """A strict xfail ran: it is a known gap, not a missing dependency; when the gap closes
+    the test passes, and that fails the run until the mark goes (xfail_strict)."""
+    project.makeini("[pytest]\naddopts = --strict-markers\nxfail_strict = true\n"
+                    "markers =\n    gpu: g\n    netns: n\n    slow: s\n    browser: b\n")
+    gap = '@pytest.mark.xfail(reason="known gap")\ndef test_gap():\n    assert False\n\n'
+    project.makepyfile(test_one="import pytest\n\n" + gap + PASSING)
+    result = project.runpytest_subprocess()
+    result.assert_outcomes(passed=1, xfailed=1)
+    assert result.ret == pytest.ExitCode.OK
+    assert "FAILED: these were skipped" not in _output(result)
+    project.makepyfile(test_one="import pytest\n\n" + gap.replace("False", "True") + PASSING)
+    result = project.runpytest_subprocess()
+    result.assert_outcomes(passed=1, failed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
