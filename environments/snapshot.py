@@ -8,7 +8,9 @@ warm start), from which its steps continue bit for bit. An Atari game is ALE's o
 its random generator (sticky actions), and a frame stack's queue its frames. A Box2D env's
 world and bodies are neither: ``ReplayFromReset`` keeps the plain-data state it reset from and
 the actions since, and a restore replays them (Box2D's envs build a new world at each reset, so
-the replay is exact). A layer whose env keeps its state in an engine of its own (ViZDoom's) may
+the replay is exact). PyBullet's envs (a physics client restored to the world as loaded at each
+reset) and DeepMind Control's through Shimmy (a physics reset, then the task's legacy
+``RandomState``, which ``np_random`` exposes and a snapshot saves) replay alike. A layer whose env keeps its state in an engine of its own (ViZDoom's) may
 rebuild it from its restored plain data (``Replays``). An env whose state lives in other objects
 resumes from a fresh episode instead.
 """
@@ -24,6 +26,7 @@ import numpy as np
 
 PLAIN = (bool, int, float, str, type(None), np.generic)
 RNG_KEY = "__generator_state__"
+LEGACY_RNG_KEY = "__random_state__"
 PHYSICS_KEY = "__mujoco_integration_state__"
 ALE_KEY = "__ale_state__"
 FRAMES_KEY = "__frame_queue__"
@@ -79,6 +82,17 @@ def _is_frame_queue(value: Any) -> bool:
             and all(isinstance(item, np.ndarray) for item in value))
 
 
+def _legacy_generator(obj: Any) -> np.random.RandomState | None:
+    """The legacy ``RandomState`` an env exposes as its ``np_random`` property (dm_control's task
+    generator through Shimmy), else None. Gymnasium's own ``np_random`` is not read: on an env
+    never seeded, reading it would seed one."""
+    prop = getattr(type(obj), "np_random", None)
+    if not isinstance(prop, property) or prop in (gym.Env.np_random, gym.Wrapper.np_random):
+        return None
+    value = getattr(obj, "np_random", None)
+    return value if isinstance(value, np.random.RandomState) else None
+
+
 def _layers(env: Any) -> list[Any]:
     layers = [env]
     while hasattr(layers[-1], "env") and layers[-1].env is not layers[-1]:
@@ -101,6 +115,8 @@ def _attribute_state(obj: Any) -> dict[str, Any]:
             state[key] = _ale_state(value)
         elif _is_frame_queue(value):
             state[key] = {FRAMES_KEY: np.stack(value)}
+    if (legacy := _legacy_generator(obj)) is not None:
+        state["np_random"] = {LEGACY_RNG_KEY: legacy.get_state(legacy=False)}
     return state
 
 
@@ -113,6 +129,10 @@ def _restore_attributes(obj: Any, state: dict[str, Any]) -> None:
                 current = np.random.Generator(bit_generator)
                 setattr(obj, key, current)
             current.bit_generator.state = value[RNG_KEY]
+        elif isinstance(value, dict) and LEGACY_RNG_KEY in value:
+            legacy = _legacy_generator(obj)
+            assert legacy is not None, f"a RandomState for {type(obj).__name__}.{key}"
+            legacy.set_state(value[LEGACY_RNG_KEY])
         elif isinstance(value, dict) and PHYSICS_KEY in value:
             mujoco = _mujoco_data(obj, current)
             assert mujoco is not None, f"a MuJoCo state for {type(obj).__name__}.{key}"
@@ -166,9 +186,14 @@ def restore(env: Any, state: list[dict[str, Any]]) -> None:
             layer.replay()
 
 
+# the modules of envs whose state lives in a physics engine's objects: Box2D's (LunarLander,
+# BipedalWalker, CarRacing), PyBullet's, and DeepMind Control's through Shimmy
+REPLAYED = ("gymnasium.envs.box2d", "pybullet_envs_gymnasium", "shimmy.dm_control_compatibility")
+
+
 def needs_replay(env: gym.Env) -> bool:
-    """An env whose state lives in Box2D's objects (LunarLander, BipedalWalker, CarRacing)."""
-    return type(env.unwrapped).__module__.startswith("gymnasium.envs.box2d")
+    """An env whose state a snapshot cannot hold, so that its episodes replay (``REPLAYED``)."""
+    return type(env.unwrapped).__module__.startswith(REPLAYED)
 
 
 class ReplayFromReset(gym.Wrapper):
@@ -176,7 +201,9 @@ class ReplayFromReset(gym.Wrapper):
     of the env below it from before its episode's reset, that reset's seed, and the actions
     since; ``replay`` restores that state, resets and steps the actions again. Exact for an env
     that is a function of those (Box2D's envs build a new world at each reset); the cost is one
-    replayed episode per env on resume.
+    replayed episode per env on resume. An env that builds its engine at its first reset (a
+    PyBullet client) is reset once before a start taken after a reset is written back, so that
+    the attributes restored describe a live engine.
 
         env = ReplayFromReset(gym.make("LunarLander-v3"))
         state = snapshot(env)          # at a checkpoint
@@ -189,12 +216,15 @@ class ReplayFromReset(gym.Wrapper):
         self._seed: int | None = None
         self._has_reset = False
         self._actions: list[Any] = []
+        self._start_warm = False  # whether the env below had been reset when _start was taken
+        self._warm = False  # whether it has been reset since it was made
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
               ) -> tuple[Any, dict[str, Any]]:
         if options:  # an episode started from options would not replay from the seed alone
             raise ValueError(f"{type(self).__name__} replays resets without options: {options}")
         self._start, self._seed, self._has_reset, self._actions = snapshot(self.env), seed, True, []
+        self._start_warm, self._warm = self._warm, True
         return self.env.reset(seed=seed)
 
     def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
@@ -205,14 +235,23 @@ class ReplayFromReset(gym.Wrapper):
         """This episode's start and actions, as plain data."""
         actions = np.stack(self._actions) if self._actions else np.zeros(0)  # [steps, ...]
         return {"start": self._start, "seed": self._seed, "has_reset": self._has_reset,
-                "actions": actions}
+                "actions": actions, "start_warm": self._start_warm}
 
     def replay(self, state: dict[str, Any]) -> None:
         """Continue the episode ``replay_state`` describes."""
-        restore(self.env, state["start"])
+        warm = bool(state.get("start_warm", False))  # older checkpoints: Box2D's, never needed
+        if warm and not self._warm:
+            self.env.reset()  # the engine as its first reset builds it; restored over next
+            self._warm = True
+        if warm or not self._warm:
+            restore(self.env, state["start"])
+        # else a start from before any reset into an env whose engine is built: writing it back
+        # would unhook the engine (a PyBullet client's id), and the seeded reset below sets all
+        # that an unreset env holds
         self._start, self._seed, self._has_reset = state["start"], state["seed"], False
         self._actions = []
         if state["has_reset"]:
             self.reset(seed=state["seed"])
             for action in state["actions"]:
                 self.step(action)
+        self._start_warm = warm  # as the replayed episode's start was taken

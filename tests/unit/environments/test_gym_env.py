@@ -110,15 +110,20 @@ STICKY = pytest.mark.xfail(strict=True, reason=(
 
 @pytest.mark.parametrize("env_id, sticky", [
     ("CartPole-v1", None), ("InvertedPendulum-v5", None), ("LunarLander-v3", None),
+    ("InvertedPendulumBulletEnv-v0", None), ("dm_control/cartpole-balance-v0", None),
     ("ALE/Breakout-v5", 0.0), pytest.param("ALE/Breakout-v5", 0.25, marks=STICKY)])
-def test_snapshot_and_restore_continue_the_episodes_identically(env_id: str,
-                                                                sticky: float | None) -> None:
+def test_snapshot_and_restore_continue_the_episodes_identically(env_id: str, sticky: float | None,
+                                                                fresh: bool = False) -> None:
     """CartPole's state is plain data; InvertedPendulum's is MuJoCo's integration state;
-    LunarLander's lives in Box2D's objects, so its episodes replay from their reset; Breakout's
-    is ALE's (sticky actions' generator included) and the frame stack's frames."""
+    LunarLander's lives in Box2D's objects, PyBullet's in a physics client and DeepMind
+    Control's in dm_control's physics and its task's RandomState, so their episodes replay from
+    their reset; Breakout's is ALE's (sticky actions' generator included) and the frame stack's
+    frames."""
     atari = env_id.startswith("ALE/")
+    dmc = env_id.startswith("dm_control/")
     params = EnvironmentParams(env_id=env_id, n_envs=2,
-                               preprocessing="atari" if atari else "none",
+                               preprocessing="atari" if atari else "flatten" if dmc else "none",
+                               max_episode_steps=200 if dmc else 0,
                                env_kwargs={} if sticky is None else
                                {"repeat_action_probability": sticky})
     # random play: several episodes end (Breakout's at lost lives); Breakout's actions from seed
@@ -128,6 +133,10 @@ def test_snapshot_and_restore_continue_the_episodes_identically(env_id: str,
     actions = {"CartPole-v1": lambda: rng.integers(0, 2, size=(150, 2)),
                "InvertedPendulum-v5": lambda: rng.uniform(-3.0, 3.0, size=(150, 2, 1)),
                "LunarLander-v3": lambda: rng.integers(0, 4, size=(400, 2)),
+               "InvertedPendulumBulletEnv-v0": lambda: rng.uniform(-1.0, 1.0, size=(120, 2, 1)),
+               # 200-step episodes (a limit of the test's): the snapshot falls in the second,
+               # whose unseeded reset drew from the task's RandomState
+               "dm_control/cartpole-balance-v0": lambda: rng.uniform(-1.0, 1.0, size=(1000, 2, 1)),
                "ALE/Breakout-v5": lambda: rng.integers(0, 4, size=(150, 2))}[env_id]()
     split = len(actions) // 4  # mid-episode
     env = GymVectorEnv(params, seed=11)
@@ -136,7 +145,8 @@ def test_snapshot_and_restore_continue_the_episodes_identically(env_id: str,
     state = env.state_dict()
     original = _run(env, actions[split:])
     restored_env = GymVectorEnv(params, seed=999)  # another seed: the snapshot must override it
-    restored_env.reset()
+    if not fresh:
+        restored_env.reset()
     assert restored_env.load_state_dict(state)
     restored = _run(restored_env, actions[split:])
     assert sum(len(step[4]) for step in original) >= 3, "episodes must end after the snapshot"
@@ -145,6 +155,14 @@ def test_snapshot_and_restore_continue_the_episodes_identically(env_id: str,
             np.testing.assert_array_equal(x, y, err_msg=f"step {index}")
     env.close()
     restored_env.close()
+
+
+@pytest.mark.parametrize("env_id", ["LunarLander-v3", "InvertedPendulumBulletEnv-v0",
+                                    "dm_control/cartpole-balance-v0"])
+def test_replayed_episodes_continue_identically_in_an_env_never_reset(env_id: str) -> None:
+    """As a resumed run restores them: into envs just made. A PyBullet env builds its client at
+    its first reset, so an episode whose start came after one is replayed over a reset."""
+    test_snapshot_and_restore_continue_the_episodes_identically(env_id, None, fresh=True)
 
 
 def test_loading_an_empty_state_restores_nothing() -> None:
