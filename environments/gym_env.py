@@ -111,6 +111,8 @@ def _family_kwargs(params: EnvironmentParams) -> dict[str, Any]:
     return {}
 
 
+ROBOTICS = ("Fetch", "HandReach", "HandManipulate", "AdroitHand", "PointMaze", "AntMaze",
+            "FrankaKitchen")  # the id prefixes of Gymnasium-Robotics' single-agent envs
 # env families whose Gymnasium ids a package registers when imported:
 # (what the ids look like, the package, the coachrl extra that installs it)
 FAMILIES: tuple[tuple[Callable[[str], bool], str, str], ...] = (
@@ -118,20 +120,24 @@ FAMILIES: tuple[tuple[Callable[[str], bool], str, str], ...] = (
     (lambda env_id: env_id.endswith("BulletEnv-v0"), "pybullet_envs_gymnasium", "pybullet"),
     (lambda env_id: env_id.startswith("dm_control/"), "shimmy", "dmc"),  # DeepMind Control
     (lambda env_id: env_id.startswith("Vizdoom"), "vizdoom.gymnasium_wrapper", "vizdoom"),
+    # Gymnasium-Robotics' goal envs (FetchReach-v4, ...), through a module that mends its
+    # MuJoCo helpers for MuJoCo 3.16 and later (environments/robotics.py)
+    (lambda env_id: env_id.startswith(ROBOTICS), "coachrl.environments.robotics", "robotics"),
 )
 
 
 def register_family(env_id: str) -> None:
     """Import the package that registers ``env_id``'s family (ALE/..., ...BulletEnv-v0,
-    dm_control/..., Vizdoom...); a clear error naming the extra when it is not installed."""
+    dm_control/..., Vizdoom..., Fetch...); a clear error naming the missing package and the
+    extra that installs it."""
     if env_id.startswith("dm_control/") and not os.environ.get("DISPLAY"):
         os.environ.setdefault("MUJOCO_GL", "egl")  # render off-screen: videos without a display
     for matches, package, extra in FAMILIES:
         if matches(env_id):
             try:
                 importlib.import_module(package)
-            except ImportError:
-                raise ConfigError(f"env.env_id={env_id!r} needs {package}: "
+            except ImportError as exc:
+                raise ConfigError(f"env.env_id={env_id!r} needs {exc.name or package}: "
                                   f"pip install 'coachrl[{extra}]'") from None
             return
 

@@ -1,5 +1,6 @@
-"""PyBullet and DeepMind Control envs from the CLI with ``--env``: a short run of a continuous
-agent trains, evaluates and leaves a checkpoint (their learning runs: docs/environments.md)."""
+"""PyBullet, DeepMind Control and Gymnasium-Robotics envs from the CLI with ``--env``: a short
+run of a continuous agent trains, evaluates and leaves a checkpoint (their learning runs:
+docs/environments.md)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ CASES = {
         "env.preprocessing=flatten", "schedule.heatup_steps=200",
         "agent.algorithm.learning_starts=200", "schedule.improve_steps=1200",
         "schedule.evaluation_period=1200")),
+    "robotics": ("Mujoco_SAC", "FetchReach-v4", _set(  # a goal env's Dict, flattened
+        "env.preprocessing=flatten", "schedule.heatup_steps=200",
+        "agent.algorithm.learning_starts=200", "schedule.improve_steps=600",
+        "schedule.evaluation_period=600")),
 }
 
 
