@@ -18,6 +18,8 @@ start-up, evaluation or checkpoint); whole rollouts per cell. One env step is 4 
 from __future__ import annotations
 
 import functools
+import math
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +39,7 @@ from benchmarks.common import (
 TITLE = "Atari with Ray: Atari_ClippedPPO env steps/s acting in sync mode, 0, 1 and 2 workers"
 PRESET = "Atari_ClippedPPO"
 METRIC = "env steps/s"
+CPU_METRIC = "env steps per CPU s"  # of the learner and worker processes (Ray's own left out)
 COUNTS = (0, 1, 2)
 # quick: the single process alone; starting Ray and a worker would cost CI 10-15 s more (the
 # Ray cells run in full runs, and the one-sync-worker tests run the Atari presets on Ray)
@@ -91,8 +94,9 @@ def overrides(workers: int, quick: bool, seed: int) -> list[str]:
     return settings
 
 
-def rate(workers: int, *, quick: bool, seed: int) -> float:
-    """Env steps/s of one cell, by the training loop's clock."""
+def rate(workers: int, *, quick: bool, seed: int) -> tuple[float, float]:
+    """(env steps/s by the training loop's clock, env steps per CPU second of the learner and
+    worker processes over the loop) of one cell."""
     from coachrl.distributed.config import DistributedConfig, Mode
     from coachrl.distributed.trainer import DistributedTrainer
     from coachrl.runtime.run_dir import create_run_dir
@@ -110,8 +114,37 @@ def rate(workers: int, *, quick: bool, seed: int) -> float:
                 config=DistributedConfig(workers=workers, mode=Mode.SYNC),
             )
         collect_only(trainer.agent)
+        pids = [os.getpid(), *(trainer.pool.pids if workers else [])]
+        spent = cpu_of_loop(trainer, pids)
         outcome = trainer.run()
-    return outcome.counters.env_steps / outcome.counters.wall_time
+    steps = outcome.counters.env_steps
+    return steps / outcome.counters.wall_time, steps / spent[0]
+
+
+def cpu_of_loop(trainer: Any, pids: list[int]) -> list[float]:
+    """Wrap the trainer's loop so that it records the CPU seconds ``pids`` spend in it (the
+    checkpoint written after it is left out) into the returned one-item list."""
+    loop, spent = trainer._loop, [math.nan]
+
+    def measured(start: float) -> str:
+        before = cpu_seconds(pids)
+        reason = loop(start)
+        spent[0] = cpu_seconds(pids) - before
+        return reason
+
+    trainer._loop = measured
+    return spent
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of the processes (all their threads), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / ticks
 
 
 def run(options: Options) -> Report:
@@ -120,8 +153,9 @@ def run(options: Options) -> Report:
     counts = QUICK_COUNTS if options.quick else COUNTS
 
     def measure(repeat: int, *, workers: int) -> None:
-        value = rate(workers, quick=options.quick, seed=repeat)
-        report.add(case(options.quick), library(workers), METRIC, value, repeat)
+        wall, cpu = rate(workers, quick=options.quick, seed=repeat)
+        report.add(case(options.quick), library(workers), METRIC, wall, repeat)
+        report.add(case(options.quick), library(workers), CPU_METRIC, cpu, repeat)
 
     with ray_session(cpus=max(counts)):
         interleaved(
@@ -172,28 +206,34 @@ def summarise(report: Report, quick: bool = False) -> None:
         f"{name}; {QUICK['rounds'] if quick else ROUNDS} whole rounds per cell; the preset's "
         "training loop without gradient steps (see the module docstring); Ray on 127.0.0.1, one "
         "CPU per worker.",
-        f"Per core: frames/s ({FRAMES_PER_STEP} per env step) over the cores a cell computes "
-        "on (0 and 1 worker: 1; 2 workers: 2); Sample Factory's published rate is about "
-        f"{SAMPLE_FACTORY:,} frames/s per core.",
+        f"Per core, {FRAMES_PER_STEP} frames per env step: by the wall clock, over the cores a "
+        "cell computes on (0 and 1 worker: 1; 2 workers: 2); by CPU time, frames per CPU "
+        "second of the learner and worker processes over the loop (Ray's own processes left "
+        "out), which a shared machine's load does not divide. Sample Factory's published rate "
+        f"is about {SAMPLE_FACTORY:,} frames/s per core.",
     ]
 
 
 def _per_core(report: Report, name: str, workers: int) -> Verdict | None:
-    values = [
-        s.value
-        for s in report.samples
-        if (s.case, s.library, s.metric) == (name, library(workers), METRIC)
-    ]
-    if not values:
+    def medians(metric: str, scale: float) -> tuple[str, float]:
+        values = [
+            s.value * scale
+            for s in report.samples
+            if (s.case, s.library, s.metric) == (name, library(workers), metric)
+        ]
+        median, low, high, _ = spread(values)
+        return f"{median:,.0f} ({low:,.0f}-{high:,.0f})", median
+
+    if not any(s.library == library(workers) and s.case == name for s in report.samples):
         return None
-    median, low, high, count = spread(values)
-    per_core = [FRAMES_PER_STEP * v / cores(workers) for v in (median, low, high)]
+    wall, wall_median = medians(METRIC, FRAMES_PER_STEP / cores(workers))
+    cpu, cpu_median = medians(CPU_METRIC, FRAMES_PER_STEP)
     return Verdict(
         name,
-        f"frames/s per core ({library(workers)}, {cores(workers)} "
-        f"core{'s' if cores(workers) > 1 else ''})",
-        f"{per_core[0]:,.0f} ({per_core[1]:,.0f}-{per_core[2]:,.0f}) over {count} repeats: "
-        f"{per_core[0] / SAMPLE_FACTORY:.2f}x Sample Factory's ~{SAMPLE_FACTORY:,}",
+        f"frames/s per core ({library(workers)})",
+        f"wall {wall} over {cores(workers)} core{'s' if cores(workers) > 1 else ''} "
+        f"({wall_median / SAMPLE_FACTORY:.2f}x Sample Factory's ~{SAMPLE_FACTORY:,}); "
+        f"per CPU second {cpu} ({cpu_median / SAMPLE_FACTORY:.2f}x)",
         "",
         "",
     )
