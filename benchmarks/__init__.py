@@ -27,4 +27,6 @@ BENCHMARKS = {
     "a2c_cartpole": "benchmarks.a2c_cartpole",
     "halfcheetah": "benchmarks.halfcheetah",
     "threads": "benchmarks.threads",
+    "atari_pipeline": "benchmarks.atari_pipeline",
+    "atari_ray": "benchmarks.atari_ray",
 }

@@ -108,6 +108,8 @@ MEASURED_CODE = (
             "gradient_step.py",
             "replay.py",
             "scaling.py",
+            "atari_pipeline.py",
+            "atari_ray.py",
         )
     ),
 )
@@ -306,10 +308,18 @@ def median_of(report: Report, case: str, library: str, metric: str) -> str:
 def coachrl_trainer(preset_name: str, overrides: list[str], workdir: str) -> Any:
     """A coachrl ``Trainer`` for a preset with overrides: no console, no log files, no periodic
     evaluation, logging or checkpoints within ``schedule.improve_steps``."""
-    from coachrl.params.tree import apply_overrides
-    from coachrl.registry import load_preset
     from coachrl.runtime.loop import Trainer
     from coachrl.runtime.run_dir import create_run_dir
+
+    preset = quiet_preset(preset_name, overrides, workdir)
+    return Trainer(preset, run_dir=create_run_dir(preset), console=False, log=False)
+
+
+def quiet_preset(preset_name: str, overrides: list[str], workdir: str) -> Any:
+    """A preset with overrides, running in ``workdir``, with no periodic evaluation, logging
+    or checkpoints within ``schedule.improve_steps``."""
+    from coachrl.params.tree import apply_overrides
+    from coachrl.registry import load_preset
 
     preset = apply_overrides(
         load_preset(preset_name), [*overrides, f"run.experiment_dir={workdir}"]
@@ -326,7 +336,7 @@ def coachrl_trainer(preset_name: str, overrides: list[str], workdir: str) -> Any
             f"schedule.evaluation_period={never}",
         ],
     )
-    return Trainer(preset, run_dir=create_run_dir(preset), console=False, log=False)
+    return preset
 
 
 def sb3_quiet(model: Any) -> Any:

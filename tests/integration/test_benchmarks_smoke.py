@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import importlib
+import math
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from benchmarks import BENCHMARKS
@@ -233,3 +235,51 @@ def test_a_case_the_benchmark_lacks_is_an_error_naming_its_cases() -> None:
     assert "latency-learning" in done.stderr and "halfcheetah" in done.stderr
     done = _benchmarks("run", "replay", "--case", "x")
     assert done.returncode != 0 and "no named cases" in done.stderr
+
+
+def test_atari_pipeline_memory_rule_counts_the_python_objects_too() -> None:
+    """The 1M-transition rule judges the arrays and the frame store's Python objects together:
+    arrays alone under 7.5e9 bytes do not pass when the objects take the total over it."""
+    from benchmarks import atari_pipeline as pipeline
+    from benchmarks.common import Report
+
+    def verdict(arrays: float, total: float) -> tuple[str, str]:
+        report = Report("atari")
+        report.add(pipeline.MEMORY, pipeline.REPLAY, pipeline.ARRAYS, arrays, 0)
+        report.add(pipeline.MEMORY, pipeline.REPLAY, pipeline.TOTAL, total, 0)
+        pipeline.summarise(report)
+        (rule,) = report.verdicts
+        return rule.verdict, rule.measured
+
+    assert verdict(7_300.0, 7_450.0) == (
+        "met", "7,450,000,000 bytes (7,450 per transition, of which arrays 7,300): 7.45 GB")
+    assert verdict(7_300.0, 7_600.0)[0] == "missed"
+
+
+def test_python_bytes_counts_each_stored_frames_digest_once() -> None:
+    from benchmarks.atari_pipeline import python_bytes
+    from coachrl.memories.frames import FrameStore
+
+    store = FrameStore((2, 2), np.uint8)
+    empty = python_bytes(store)
+    store.intern(np.arange(12, dtype=np.uint8).reshape(3, 2, 2))
+    one = python_bytes(store)
+    store.intern(np.arange(12, dtype=np.uint8).reshape(3, 2, 2))  # the same frames again
+    assert python_bytes(store) == one > empty
+    digest = next(iter(store.slot_of))
+    assert one - empty >= 3 * sys.getsizeof(digest)  # every frame's 16-byte digest object
+
+
+@pytest.mark.parametrize("workers", [0, 1, 2])
+def test_atari_ray_budget_is_whole_rounds(workers: int) -> None:
+    """A cell's budget ends after ROUNDS whole rounds: the single process counts every step of
+    its rollouts; workers count only real steps, so their budget sits half a round early."""
+    from benchmarks import atari_ray
+
+    settings = dict(item.split("=") for item in atari_ray.overrides(workers, False, 0))
+    steps = int(settings["schedule.improve_steps"])
+    per_round = max(workers, 1) * int(settings["env.n_envs"]) * int(
+        settings["agent.algorithm.rollout_length"])
+    assert math.ceil(steps / per_round) == atari_ray.ROUNDS
+    if workers:  # up to half a round of steps may be uncounted resets
+        assert math.ceil((steps + per_round // 2 - 1) / per_round) == atari_ray.ROUNDS
