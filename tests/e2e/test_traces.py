@@ -87,7 +87,7 @@ RTOL_OF = {"CartPole_DQN": 1e-4, "Pendulum_SAC": 3e-5, "Pendulum_TD3": 3e-5, "Pe
 # small action sum (0.18) by 7.3e-5 relative (its loss 4.5e-7, weight travel 9e-7); the 1e-4
 # perturbations moved that sum by 3.4e-3 (discount) and 1.2e-2 (learning rate), so 3e-4 sits
 # 4x from the noise and 11x from the weaker perturbation.
-RTOL_OF |= {"Mujoco_SAC": 3e-5, "Mujoco_TD3": 3e-5, "Mujoco_DDPG": 3e-4}
+RTOL_OF |= {"Mujoco_SAC": 3e-5, "Mujoco_TD3": 3e-5, "Mujoco_DDPG": 3e-4, "DMC_SAC": 3e-5}
 # The value family's CartPole presets share CartPole_DQN's 256-256 ReLU network and replay
 # cadence, so they get its tolerance. Switched kernels (MKL_CBWR=COMPATIBLE, ATEN_CPU_CAPABILITY=
 # default, OMP_NUM_THREADS=1) moved C51's, Rainbow's, QR-DQN's and N-step Q's traces by 1.6e-7
@@ -158,9 +158,12 @@ TRACE_OVERRIDES_OF: dict[str, tuple[str, ...]] = {
     **{name: ("agent.network.activation=tanh", "env.max_episode_steps=100",
               f"schedule.improve_steps={steps}", f"schedule.evaluation_period={steps}",
               "schedule.heatup_steps=100", "agent.algorithm.learning_starts=100")
-       for name, steps in (("Mujoco_SAC", 700), ("Mujoco_TD3", 300), ("Mujoco_DDPG", 300))},
-    # Mujoco_ClippedPPO: its 2,048-step rollouts would not train in the trace's 2,000 steps
-    "Mujoco_ClippedPPO": ("agent.algorithm.rollout_length=256",),
+       for name, steps in (("Mujoco_SAC", 700), ("Mujoco_TD3", 300), ("Mujoco_DDPG", 300),
+                           ("DMC_SAC", 700))},
+    # Mujoco_ClippedPPO (and PyBullet's, its values): its 2,048-step rollouts would not train in
+    # the trace's 2,000 steps
+    **{name: ("agent.algorithm.rollout_length=256",)
+       for name in ("Mujoco_ClippedPPO", "PyBullet_ClippedPPO")},
     **{name: ("agent.network.activation=tanh", "agent.algorithm.gradient_steps=1")
        for name in ("Acrobot_DDQN", "Acrobot_QR_DQN")},
     # BitFlip_DQN_HER: 4 gradient steps every 16 env steps through 256 ReLU units moved its

@@ -51,6 +51,9 @@ SHORTER["Pendulum_ClippedPPO"] = ["agent.algorithm.rollout_length=128", "agent.a
 # checkpoint (environments/snapshot.py)
 SHORTER |= {f"Mujoco_{agent}": SHORTER["Pendulum_TD3"] for agent in ("SAC", "TD3", "DDPG")}
 SHORTER["Mujoco_ClippedPPO"] = ["agent.algorithm.epochs=2", "agent.algorithm.rollout_length=512"]
+# DeepMind Control's SAC as MuJoCo's, its 1,000-step episodes cut to 200 so that several end and
+# are replayed from their reset on resume (environments/snapshot.py)
+SHORTER["DMC_SAC"] = [*SHORTER["Mujoco_SAC"], "env.max_episode_steps=200"]
 # the value family's presets keep their env's DQN replay cadence: so does their check
 SHORTER["Acrobot_QR_DQN"] = SHORTER["Acrobot_DDQN"]
 # the Box2D presets: LunarLander_DQN has Acrobot's values; PPO's 16 x 1,024-step rollouts cut to
