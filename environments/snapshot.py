@@ -5,14 +5,15 @@ are plain data: numbers, strings, numpy arrays and numpy Generators (as their bi
 state). That covers the classic-control and toy envs completely. A MuJoCo env's physics lives
 in its ``MjData``, saved as MuJoCo's full integration state (positions, velocities, controls,
 warm start), from which its steps continue bit for bit. An Atari game is ALE's own state with
-its random generator (sticky actions), and a frame stack's queue its frames. A Box2D env's
-world and bodies are neither: ``ReplayFromReset`` keeps the plain-data state it reset from and
-the actions since, and a restore replays them (Box2D's envs build a new world at each reset, so
-the replay is exact). PyBullet's envs (a physics client restored to the world as loaded at each
-reset) and DeepMind Control's through Shimmy (a physics reset, then the task's legacy
-``RandomState``, which ``np_random`` exposes and a snapshot saves) replay alike. A layer whose env keeps its state in an engine of its own (ViZDoom's) may
-rebuild it from its restored plain data (``Replays``). An env whose state lives in other objects
-resumes from a fresh episode instead.
+its random generator, and a frame stack's queue and the max-pool's two buffers their frames.
+A Box2D env's world and bodies are neither: ``ReplayFromReset`` keeps the plain-data state it
+reset from and the actions since, and a restore replays them (Box2D's envs build a new world at
+each reset, so the replay is exact). PyBullet's envs (a physics client restored to the world as
+loaded at each reset) and DeepMind Control's through Shimmy (a physics reset, then the task's
+legacy ``RandomState``, which ``np_random`` exposes and a snapshot saves) replay alike. A layer
+whose env keeps its state in an engine of its own (ViZDoom's) may rebuild it from its restored
+plain data (``Replays``). An env whose state lives in other objects resumes from a fresh
+episode instead.
 """
 
 from __future__ import annotations
@@ -77,9 +78,12 @@ def _restore_ale(ale_py: Any, ale: Any, encoded: np.ndarray) -> None:
 
 
 def _is_frame_queue(value: Any) -> bool:
-    """A frame stack's queue (Gymnasium's FrameStackObservation): a deque of equal arrays."""
-    return (isinstance(value, deque) and len(value) > 0
-            and all(isinstance(item, np.ndarray) for item in value))
+    """Frames kept in a sequence: a frame stack's deque (Gymnasium's FrameStackObservation), or
+    AtariPreprocessing's list of the two frames it max-pools (an episode's last observation
+    pools the frame of the step before); equal arrays either way."""
+    return (isinstance(value, deque | list) and len(value) > 0
+            and all(isinstance(item, np.ndarray) for item in value)
+            and len({(item.shape, item.dtype) for item in value}) == 1)
 
 
 def _legacy_generator(obj: Any) -> np.random.RandomState | None:
@@ -144,7 +148,7 @@ def _restore_attributes(obj: Any, state: dict[str, Any]) -> None:
             assert ale_py is not None, f"an ALE state for {type(obj).__name__}.{key}"
             _restore_ale(ale_py, current, value[ALE_KEY])
         elif isinstance(value, dict) and FRAMES_KEY in value:
-            assert isinstance(current, deque), f"frames for {type(obj).__name__}.{key}"
+            assert isinstance(current, deque | list), f"frames for {type(obj).__name__}.{key}"
             current.clear()
             current.extend(frame.copy() for frame in value[FRAMES_KEY])
         elif isinstance(current, np.ndarray) and isinstance(value, np.ndarray):

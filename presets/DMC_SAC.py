@@ -8,11 +8,11 @@ and its episodes last 1,000 steps, so an evaluation of 10 episodes comes every 5
 Threshold: cartpole-balance's eval mean >= 700 (returns 0..1,000, a point a step for the pole
 upright, the cart centred and still) within 50k env steps, set from these runs (2026-12-01, two
 cores shared with other runs): seed 0 694.3 at 20,000, 723.5 at 30,000, then 538.9-782.4 (782.4
-at 50,000; 915 s); seed 1 785.1 at 10,000, then 584.3-975.7 (975.7 at 50,000). The evaluations swing by ~200 from one to the next: the small
-networks that make SAC fast on InvertedPendulum balance the pole but do not hold the cart still
-and centred; the Control Suite's literature trains 1024-1024 networks for 500k-1M steps to its
-~1,000. Other levels run with these values; their thresholds stay cartpole-balance's (none is
-measured for them here).
+at 50,000; 915 s); seed 1 785.1 at 10,000, then 584.3-975.7 (975.7 at 50,000). The evaluations
+swing by ~200 from one to the next: the small networks that make SAC fast on InvertedPendulum
+balance the pole but do not hold the cart still and centred; the Control Suite's literature
+trains 1024-1024 networks for 500k-1M steps to its ~1,000. Other levels run with these values;
+their thresholds stay cartpole-balance's (none is measured for them here).
 """
 
 import copy

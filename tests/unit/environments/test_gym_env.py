@@ -315,3 +315,26 @@ def test_float64_observations_are_carried_as_float32(vectorization: str) -> None
     finally:
         env.close()
         reference.close()
+
+
+def test_an_atari_episode_that_ends_on_the_first_step_after_a_restore_ends_alike() -> None:
+    """AtariPreprocessing max-pools an episode's last frame with the buffer of the step before,
+    a list of two frames: the snapshot keeps it, so the final observation is the same."""
+    params = EnvironmentParams(env_id="ALE/Pong-v5", n_envs=1, preprocessing="atari",
+                               max_episode_steps=400,  # frames: 100 env steps an episode
+                               env_kwargs={"repeat_action_probability": 0.0})
+    actions = np.random.default_rng(0).integers(0, 6, size=(100, 1))
+    env = GymVectorEnv(params, seed=4)
+    env.reset()
+    _run(env, actions[:99])
+    state = env.state_dict()
+    original = _run(env, actions[99:])
+    restored_env = GymVectorEnv(params, seed=999)
+    restored_env.reset()
+    assert restored_env.load_state_dict(state)
+    restored = _run(restored_env, actions[99:])
+    assert len(original[0][4]) == 1, "the episode ends on that step"
+    for x, y in zip(original[0], restored[0], strict=True):
+        np.testing.assert_array_equal(x, y)
+    env.close()
+    restored_env.close()
