@@ -6,6 +6,7 @@ import difflib
 import importlib
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, cast
@@ -19,7 +20,7 @@ from coachrl.core.spaces import BoxActions, EnvSpaces, spaces_from_gym, to_recor
 from coachrl.environments import goals
 from coachrl.environments.atari import atari_pipeline
 from coachrl.environments.doom import doom_pipeline, game_settings
-from coachrl.environments.snapshot import ReplayFromReset, needs_replay, restore, snapshot
+from coachrl.environments.snapshot import ReplayFromReset, fits, needs_replay, restore, snapshot
 from coachrl.errors import ConfigError
 from coachrl.params.base import EnvironmentParams, Preprocessing
 
@@ -328,6 +329,13 @@ class GymVectorEnv:
         envs = self.envs
         if not state or envs is None or len(state["envs"]) != len(envs):
             return False  # nothing to restore, or a snapshot of another number of envs
+        if not all(fits(env, env_state) for env, env_state in zip(envs, state["envs"],
+                                                                 strict=True)):
+            warnings.warn("the checkpoint's env snapshots do not fit these envs (wrapped by "
+                          "another version of coachrl, e.g. before it played Atari's sticky "
+                          "actions itself): the envs start new episodes", RuntimeWarning,
+                          stacklevel=2)
+            return False
         for env, env_state in zip(envs, state["envs"], strict=True):
             restore(env, env_state)
         self._resetting = [bool(x) for x in state["resetting"]]

@@ -171,13 +171,22 @@ def snapshot(env: Any) -> list[dict[str, Any]]:
     return state
 
 
-def restore(env: Any, state: list[dict[str, Any]]) -> None:
-    """Write a ``snapshot`` back into an env built the same way."""
+def _snapshotted_layers(env: Any) -> list[Any]:
+    """The layers a ``snapshot`` of ``env`` has an entry for: down to a ``ReplayFromReset``."""
     layers = _layers(env)
     replayed = next((i for i, layer in enumerate(layers) if isinstance(layer, ReplayFromReset)),
                     None)
-    if replayed is not None:
-        layers = layers[:replayed + 1]
+    return layers if replayed is None else layers[:replayed + 1]
+
+
+def fits(env: Any, state: list[dict[str, Any]]) -> bool:
+    """Whether ``state`` is a snapshot of an env wrapped as ``env`` is (as many layers)."""
+    return len(_snapshotted_layers(env)) == len(state)
+
+
+def restore(env: Any, state: list[dict[str, Any]]) -> None:
+    """Write a ``snapshot`` back into an env built the same way."""
+    layers = _snapshotted_layers(env)
     if len(layers) != len(state):
         raise ValueError(f"env has {len(layers)} layers but the snapshot has {len(state)}")
     for layer, layer_state in zip(layers, state, strict=True):

@@ -338,3 +338,15 @@ def test_an_atari_episode_that_ends_on_the_first_step_after_a_restore_ends_alike
         np.testing.assert_array_equal(x, y)
     env.close()
     restored_env.close()
+
+
+def test_a_snapshot_of_envs_wrapped_otherwise_starts_new_episodes_with_a_warning() -> None:
+    """A checkpoint of another version's pipeline (a layer more or fewer) is not restored."""
+    env = GymVectorEnv(EnvironmentParams(env_id="CartPole-v1", n_envs=2), seed=3)
+    env.reset()
+    other = GymVectorEnv(EnvironmentParams(env_id="CartPole-v1", n_envs=2,
+                                           preprocessing="flatten"), seed=3)
+    with pytest.warns(RuntimeWarning, match="do not fit these envs"):
+        assert other.load_state_dict(env.state_dict()) is False
+    env.close()
+    other.close()
