@@ -85,22 +85,22 @@ def _make(params: EnvironmentParams, *, render_mode: str | None) -> gym.Env:
         raise ConfigError(f"env.env_id={env_id!r} is not a registered Gymnasium environment{hint} "
                           "(an extra such as coachrl[box2d] may be missing)")
     sticky = _sticky_actions(params, kwargs)
+    if sticky:
+        kwargs["repeat_action_probability"] = 0.0  # the wrapper repeats actions, not ALE
     env = gym.make(env_id, **kwargs)
     return gym.wrappers.StickyAction(env, sticky) if sticky else env
 
 
 def _sticky_actions(params: EnvironmentParams, kwargs: dict[str, Any]) -> float:
-    """An Atari game's sticky-action probability (the id's default, or env_kwargs'), taken out
-    of ``kwargs`` for Gymnasium's ``StickyAction`` to apply below the frame skip, frame by frame
-    as ALE would: ALE's cloned state holds its generator but not the previous action that a
-    repeat replays, so a resumed game could part from the uninterrupted one, where the wrapper's
-    state is plain data (its previous action; it draws from the env's generator)."""
+    """An Atari game's sticky-action probability (the id's default, or ``kwargs``'), for
+    Gymnasium's ``StickyAction`` to apply below the frame skip, frame by frame as ALE would:
+    ALE's cloned state holds its generator but not the previous action that a repeat replays,
+    so a resumed game could part from the uninterrupted one, where the wrapper's state is plain
+    data (its previous action; it draws from the env's generator)."""
     if params.preprocessing is not Preprocessing.ATARI:
         return 0.0
     default = gym.spec(params.env_id).kwargs.get("repeat_action_probability", 0.0)
-    sticky = float(kwargs.get("repeat_action_probability", default))
-    kwargs["repeat_action_probability"] = 0.0
-    return sticky
+    return float(kwargs.get("repeat_action_probability", default))
 
 
 def _family_kwargs(params: EnvironmentParams) -> dict[str, Any]:
