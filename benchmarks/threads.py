@@ -57,8 +57,8 @@ def train(settings: tuple[str, ...], seed: int, steps: int | None) -> tuple[floa
 
 def run(options: Options) -> Report:
     report = Report(TITLE)
-    steps = 4_096 if options.quick else None  # None: the preset's own budget
-    case = f"{PRESET} ({'4,096' if options.quick else '100k'} env steps)"
+    steps = 1_024 if options.quick else None  # None: the preset's own budget
+    case = f"{PRESET} ({'1,024' if options.quick else '100k'} env steps)"
 
     def runner(name: str):
         def measure(repeat: int) -> None:

@@ -54,6 +54,8 @@ def _training_returns(run_dir: Path) -> list[float]:
 ONE_WORKER_STEPS = {name: 1_200 for name in ("Pendulum_SAC", "Pendulum_TD3", "Pendulum_DDPG",
                                               "Mujoco_SAC", "Mujoco_TD3", "Mujoco_DDPG")}
 ONE_WORKER_STEPS["DMC_SAC"] = 600  # six 100-step episodes (CHANGES)
+# Atari: eight 150-step episodes of Pong (ATARI_EPISODE), the CNN acting in numpy on every step
+ONE_WORKER_STEPS |= {name: 1_200 for name in coachrl.presets() if name.startswith("Atari_")}
 NO_EVALUATION = ("schedule.evaluation_period=1000000", "run.stop_at_threshold=false")
 # A replay learner's rounds train this many gradient steps here: where the round falls and what
 # it trains on is the driver's part (the same at 8 as at the value presets' 128), and its
@@ -82,20 +84,23 @@ CHANGES = {"CartPoleNoVel_ClippedPPO_LSTM": ("agent.algorithm.epochs=2",
            # 16 x 1,024-step rollouts would not train in 3,072 steps: 16 x 64 (3 updates)
            "LunarLander_ClippedPPO": ("agent.algorithm.epochs=2",
                                       "agent.algorithm.rollout_length=64"),
+           # Acrobot's 256-256 networks: a round every 16 env steps rather than 4
+           **{f"Acrobot_{agent}": ("agent.algorithm.train_frequency=16",)
+              for agent in ("DDQN", "QR_DQN")},
            # the Doom presets' CNN: a gradient step every 16 env steps rather than 4
            **{name: ("agent.algorithm.train_frequency=16",)
               for name in ("Doom_Basic_DQN", "Doom_Basic_Dueling_DDQN",
                            "Doom_Health_Gathering_DQN")}}
-# the Atari presets as in the exact-resume check: 100-step episodes of Pong, the replay ones
-# learning from step 300 every 64 steps (not from 20k-100k), the rollout ones on 2 envs
-ATARI_REPLAY = ("env.max_episode_steps=400", "schedule.heatup_steps=300",
+# the Atari presets: 150-step episodes of Pong, the replay ones learning from step 300 every 64
+# steps (not from 20k-100k), the rollout ones on 2 envs
+ATARI_EPISODE = "env.max_episode_steps=150"
+ATARI_REPLAY = (ATARI_EPISODE, "schedule.heatup_steps=300",
                 "agent.algorithm.learning_starts=300", "agent.memory.capacity=5000",
                 "agent.algorithm.train_frequency=64", "agent.algorithm.target_update_period=10")
 CHANGES |= {f"Atari_{agent}": ATARI_REPLAY
             for agent in ("DQN", "DDQN", "Dueling_DDQN_with_PER", "C51", "QR_DQN", "Rainbow")}
-CHANGES |= {f"Atari_{agent}": ("env.max_episode_steps=400", "env.n_envs=2")
-            for agent in ("A3C", "IMPALA")}
-CHANGES["Atari_ClippedPPO"] = ("env.max_episode_steps=400", "env.n_envs=2",
+CHANGES |= {f"Atari_{agent}": (ATARI_EPISODE, "env.n_envs=2") for agent in ("A3C", "IMPALA")}
+CHANGES["Atari_ClippedPPO"] = (ATARI_EPISODE, "env.n_envs=2",
                                "agent.algorithm.rollout_length=64", "agent.algorithm.epochs=1",
                                "agent.algorithm.batch_size=64")
 # agents with no distributed mode: --workers is a clear error for them
