@@ -16,7 +16,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from coachrl.core.batch import EpisodeStats, StepResult
-from coachrl.core.spaces import BoxActions, EnvSpaces, spaces_from_gym, to_records
+from coachrl.core.spaces import (
+    BoxActions,
+    EnvSpaces,
+    ObservationSpace,
+    spaces_from_gym,
+    to_records,
+)
 from coachrl.environments import goals
 from coachrl.environments.atari import atari_pipeline
 from coachrl.environments.doom import doom_pipeline, game_settings
@@ -161,13 +167,22 @@ def check(env: gym.Env, env_id: str) -> None:
 
 
 def carried_spaces(spaces: EnvSpaces) -> EnvSpaces:
-    """The spaces as coachrl carries them: a float64 Box observation (MuJoCo's) as float32, the
+    """The spaces as coachrl carries them: a float64 Box observation (MuJoCo's, or a field of a
+    Dict one) as float32, the
     networks' precision, so replay holds half the bytes and float32 weights never meet float64
     inputs (CleanRL's ``torch.Tensor(obs)`` does the same)."""
-    observation = spaces.observation
-    if observation.is_dict or np.dtype(observation.dtype) != np.float64:
-        return spaces
-    return replace(spaces, observation=replace(observation, dtype="float32"))
+    return replace(spaces, observation=_single_precision(spaces.observation))
+
+
+def _single_precision(space: ObservationSpace) -> ObservationSpace:
+    """The space with float64 as float32, a Dict's fields (goal envs' positions) too."""
+    if space.is_dict:
+        fields = tuple((key, _single_precision(sub)) for key, sub in space.fields)
+        record = np.dtype([(key, np.dtype(sub.dtype), sub.shape) for key, sub in fields])
+        return replace(space, dtype=record, fields=fields)
+    if np.dtype(space.dtype) != np.float64:
+        return space
+    return replace(space, dtype="float32")
 
 
 class GymVectorEnv:

@@ -19,6 +19,7 @@ from coachrl.networks.spec import (
     Head,
     NetworkSpec,
     action_value_spec,
+    flat_vectors,
 )
 from coachrl.params.base import AgentParams, MemoryParams
 
@@ -39,9 +40,9 @@ class ContinuousActorCriticAgent(ReplayAgent):
         super().__init__(params, context, memory=memory)
         action, observation = self.spaces.action, self.spaces.observation
         assert isinstance(action, BoxActions)
-        if observation.is_image or observation.is_dict:  # critics append the action to it
-            raise IncompatibleSpaces(f"{type(self).__name__} needs flat vector observations, "
-                                     f"not {observation}")
+        if not flat_vectors(observation):  # critics append the action to it
+            raise IncompatibleSpaces(f"{type(self).__name__} needs vector observations (or a "
+                                     f"Dict of vectors), not {observation}")
         self.low = np.asarray(action.low, np.float32)
         self.high = np.asarray(action.high, np.float32)
         self.half_range = (self.high - self.low) / 2  # [dim]

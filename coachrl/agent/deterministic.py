@@ -13,7 +13,7 @@ from coachrl.agent.continuous import ContinuousActorCriticAgent
 from coachrl.agent.replay import ReplayAlgorithmParams
 from coachrl.backend import ActorCriticBackend
 from coachrl.core.batch import ActionInfo
-from coachrl.core.spaces import BoxActions
+from coachrl.core.spaces import BoxActions, flat_features
 from coachrl.exploration import AdditiveGaussian, ExplorationPolicy
 from coachrl.networks.spec import (
     ActionValueHead,
@@ -120,5 +120,6 @@ class DeterministicActorCriticAgent(ContinuousActorCriticAgent):
     def value_estimates(self, observations: NDArray) -> dict[str, NDArray]:
         """Q_1(s, mu(s)) of the deterministic policy's own actions."""
         mu = self.acting.predict(observations)[self.policy_head.name]
-        q = self.critic.predict(np.concatenate([observations, mu], axis=1).astype(np.float32))
+        q = self.critic.predict(np.concatenate([flat_features(observations), mu], axis=1,
+                                                dtype=np.float32))
         return {"q": np.asarray(q[self.critic.spec.heads[0].name])[0]}

@@ -297,4 +297,5 @@ def _hindsight(memory: MemoryParams) -> Relabel | None:
     return hindsight_relabel(strategy=GoalStrategy(memory.hindsight.value),
                              goals=memory.hindsight_goals,
                              reward=GoalReward(tolerance=memory.goal_tolerance, success=success,
-                                               failure=failure))
+                                               failure=failure),
+                             terminate_on_success=memory.goal_terminates)

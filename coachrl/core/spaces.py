@@ -122,6 +122,15 @@ def observation_space_from_gym(space: gym.Space) -> ObservationSpace:
                             channels_first=len(shape) == 3 and channels_first(shape))
 
 
+def flat_features(observations: np.ndarray) -> np.ndarray:
+    """Observations [N, ...] as float32 vectors [N, D]; records (Dict observations) with their
+    fields flattened and concatenated in the record's order."""
+    if observations.dtype.names:
+        return np.concatenate([observations[key].reshape(len(observations), -1)
+                               for key in observations.dtype.names], axis=1).astype(np.float32)
+    return observations.reshape(len(observations), -1).astype(np.float32, copy=False)
+
+
 def to_records(observations: dict[str, Any], dtype: np.dtype) -> np.ndarray:
     """A Dict observation of N envs (one array [N, ...] per key) as N records."""
     keys = dtype.names or ()

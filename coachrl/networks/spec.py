@@ -207,13 +207,21 @@ class OptimizerSpec:
 
 def action_value_spec(observation: ObservationSpace, head: ActionValueHead, *,
                       middleware: FCMiddleware, ortho_init: bool = False) -> NetworkSpec:
-    """A Q(s, a) critic ensemble: its input is a flat observation with the action appended."""
-    if observation.is_image or observation.is_dict:
-        raise ValueError("action-value critics take flat observations; image and Dict "
-                         "observations need an embedder before the action joins, which this "
-                         "spec does not have")
+    """A Q(s, a) critic ensemble: its input is a flat observation with the action appended (a
+    Dict observation of vectors flattened field by field, as goal envs give them)."""
+    if not flat_vectors(observation):
+        raise ValueError("action-value critics take vector observations, or Dict ones of "
+                         "vectors; images need an embedder before the action joins, which "
+                         "this spec does not have")
     return NetworkSpec(embedder=VectorEmbedder(input_size=observation.size + head.action_dim),
                        middleware=middleware, heads=(head,), ortho_init=ortho_init)
+
+
+def flat_vectors(observation: ObservationSpace) -> bool:
+    """Whether the observation flattens to one vector: not an image, nor a Dict with one."""
+    if observation.is_dict:
+        return all(flat_vectors(space) for _, space in observation.fields)
+    return not observation.is_image
 
 
 def embedder_for(observation: ObservationSpace) -> Embedder:

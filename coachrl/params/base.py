@@ -149,6 +149,7 @@ class MemoryParams:
     hindsight_goals: int = 4  # k: relabelled copies of each episode
     goal_tolerance: float = 0.0  # a goal within this Euclidean distance is reached
     goal_rewards: tuple[float, float] = (0.0, -1.0)  # (reached, not reached), as the env pays
+    goal_terminates: bool = True  # a relabelled step that reaches its goal ends the episode
 
     def __post_init__(self) -> None:
         positive("capacity", self.capacity)

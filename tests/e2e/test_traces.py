@@ -160,6 +160,10 @@ TRACE_OVERRIDES_OF: dict[str, tuple[str, ...]] = {
               "schedule.heatup_steps=100", "agent.algorithm.learning_starts=100")
        for name, steps in (("Mujoco_SAC", 700), ("Mujoco_TD3", 300), ("Mujoco_DDPG", 300),
                            ("DMC_SAC", 700))},
+    # Fetch_DDPG_HER as the MuJoCo replay presets (its 50-step episodes are Fetch's own)
+    "Fetch_DDPG_HER": ("agent.network.activation=tanh", "schedule.improve_steps=700",
+                       "schedule.evaluation_period=700", "schedule.heatup_steps=100",
+                       "agent.algorithm.learning_starts=100"),
     # Mujoco_ClippedPPO (and PyBullet's, its values): its 2,048-step rollouts would not train in
     # the trace's 2,000 steps
     **{name: ("agent.algorithm.rollout_length=256",)

@@ -52,7 +52,8 @@ def _training_returns(run_dir: Path) -> list[float]:
 
 # SAC, TD3 and DDPG train every step: 1-step fragments
 ONE_WORKER_STEPS = {name: 1_200 for name in ("Pendulum_SAC", "Pendulum_TD3", "Pendulum_DDPG",
-                                              "Mujoco_SAC", "Mujoco_TD3", "Mujoco_DDPG")}
+                                              "Mujoco_SAC", "Mujoco_TD3", "Mujoco_DDPG",
+                                              "Fetch_DDPG_HER")}
 ONE_WORKER_STEPS["DMC_SAC"] = 600  # six 100-step episodes (CHANGES)
 # Atari: eight 150-step episodes of Pong (ATARI_EPISODE), the CNN acting in numpy on every step
 ONE_WORKER_STEPS |= {name: 1_200 for name in coachrl.presets() if name.startswith("Atari_")}
@@ -72,9 +73,8 @@ CHANGES = {"CartPoleNoVel_ClippedPPO_LSTM": ("agent.algorithm.epochs=2",
                      "agent.network.hidden_sizes=[64, 64]")  # not 10k random steps first
               for name in ("Pendulum_TD3", "Pendulum_DDPG")},
            # 1,000 random steps would leave 200 of 1,200 to train; their networks are 32-32
-           **{f"Mujoco_{agent}": ("schedule.heatup_steps=100",
-                                  "agent.algorithm.learning_starts=100")
-              for agent in ("SAC", "TD3", "DDPG")},
+           **{name: ("schedule.heatup_steps=100", "agent.algorithm.learning_starts=100")
+              for name in ("Mujoco_SAC", "Mujoco_TD3", "Mujoco_DDPG", "Fetch_DDPG_HER")},
            # DeepMind Control's 1,000-step episodes cut to 100, so that the test sees several
            "DMC_SAC": ("schedule.heatup_steps=100", "agent.algorithm.learning_starts=100",
                        "env.max_episode_steps=100"),

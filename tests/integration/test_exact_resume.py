@@ -56,6 +56,9 @@ SHORTER["Mujoco_ClippedPPO"] = ["agent.algorithm.epochs=2", "agent.algorithm.rol
 # DeepMind Control's SAC as MuJoCo's, its 1,000-step episodes cut to 200 so that several end and
 # are replayed from their reset on resume (environments/snapshot.py)
 SHORTER["DMC_SAC"] = [*SHORTER["Mujoco_SAC"], "env.max_episode_steps=200"]
+# Fetch's DDPG with hindsight as MuJoCo's (its relabelling generator and episodes in replay,
+# MuJoCo's state in the checkpoint)
+SHORTER["Fetch_DDPG_HER"] = SHORTER["Mujoco_DDPG"]
 # the value family's presets keep their env's DQN replay cadence: so does their check
 SHORTER["Acrobot_QR_DQN"] = SHORTER["Acrobot_DDQN"]
 # the Box2D presets: LunarLander_DQN has Acrobot's values; PPO's 16 x 1,024-step rollouts cut to

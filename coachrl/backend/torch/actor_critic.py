@@ -12,6 +12,7 @@ and the deterministic actor-critics' (DDPG, Lillicrap et al. 2016; TD3, Fujimoto
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,10 +28,26 @@ from coachrl.backend.torch.losses import (
     TemperatureObjective,
     squashed_gaussian_sample,
 )
-from coachrl.backend.torch.network import TorchNetwork
+from coachrl.backend.torch.network import TorchNetwork, to_tensor
 from coachrl.core import batch as B
 from coachrl.networks.heads import Distribution
 from coachrl.networks.spec import OptimizerSpec, TemperatureLoss
+
+
+def batch_tensors(batch: dict[str, NDArray], keys: tuple[str, ...],
+                  device: torch.device) -> list[Any]:
+    """The batch's ``keys`` as tensors (Dict observations as a dict of them)."""
+    return [to_tensor(np.asarray(batch[key]), device) for key in keys]
+
+
+def joint(observations: Any, actions: torch.Tensor) -> torch.Tensor:
+    """A Q(s, a) critic's input [B, |s| + |a|]: the observation with the action appended; a
+    Dict observation's fields flattened in the record's order first (``networks.spec.
+    action_value_spec`` sizes it, ``core.spaces.flat_features`` is its numpy form)."""
+    if isinstance(observations, dict):
+        return torch.cat([*(value.reshape(len(value), -1).to(actions.dtype)
+                            for value in observations.values()), actions], 1)
+    return torch.cat((observations, actions), 1)
 
 
 class Temperature:
@@ -97,8 +114,8 @@ class SoftActorCritic:
         self.temperature = Temperature(temperature, optimizer, actor.device)
         self._actor_parameters = [*actor.model.parameters(), self.temperature.log_value]
 
-    def _tensors(self, batch: dict[str, NDArray], keys: tuple[str, ...]) -> list[torch.Tensor]:
-        return [torch.as_tensor(batch[key], device=self.actor.device) for key in keys]
+    def _tensors(self, batch: dict[str, NDArray], keys: tuple[str, ...]) -> list[Any]:
+        return batch_tensors(batch, keys, self.actor.device)
 
     def _policy(self, observations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Actions a ~ pi(.|s) in [-1, 1] [B, D] and their log-probabilities [B]."""
@@ -114,13 +131,13 @@ class SoftActorCritic:
             batch, (B.OBSERVATIONS, B.ACTIONS, B.REWARDS, B.NEXT_OBSERVATIONS, B.TERMINATED))
         with torch.no_grad():
             next_actions, next_log_probs = self._policy(next_observations)
-            next_q = self.target.model(torch.cat((next_observations, next_actions), 1))
+            next_q = self.target.model(joint(next_observations, next_actions))
             soft_value = next_q[self.q_head.name].min(0).values - (
                 self.temperature.value() * next_log_probs)  # [batch]
             bootstrap = (self._tensors(batch, (B.DISCOUNTS,))[0] if B.DISCOUNTS in batch
                          else discount)
             targets = rewards + bootstrap * (1.0 - terminated) * soft_value
-        out = self.critic.model(torch.cat((observations, actions), 1))
+        out = self.critic.model(joint(observations, actions))
         loss, extra = self.critic_loss(out, {B.TARGETS: targets})
         return self.critic.minimize(loss, {"critic/q_mean": extra["q_mean"]},
                                     loss_key="loss/critic", norm_key="optim/critic_grad_norm")
@@ -131,7 +148,7 @@ class SoftActorCritic:
         (observations,) = self._tensors(batch, (B.OBSERVATIONS,))
         actions, log_probs = self._policy(observations)
         temperature = self.temperature.value()
-        q = self.critic.model(torch.cat((observations, actions), 1))[self.q_head.name]
+        q = self.critic.model(joint(observations, actions))[self.q_head.name]
         policy_loss = SoftPolicyObjective.loss(log_probs, q, temperature)
         temperature_loss = self.temperature.objective(self.temperature.log_value, log_probs)
         # gradients for the actor and log alpha only: the critics' weight gradients are skipped
@@ -179,8 +196,8 @@ class DeterministicActorCritic:
         self.critic_loss = SoftQRegression(q_head)
         self.target_noise, self.target_noise_clip = target_noise, target_noise_clip
 
-    def _tensors(self, batch: dict[str, NDArray], keys: tuple[str, ...]) -> list[torch.Tensor]:
-        return [torch.as_tensor(batch[key], device=self.actor.device) for key in keys]
+    def _tensors(self, batch: dict[str, NDArray], keys: tuple[str, ...]) -> list[Any]:
+        return batch_tensors(batch, keys, self.actor.device)
 
     def critic_step(self, batch: dict[str, NDArray], *, discount: float) -> dict[str, float]:
         observations, actions, rewards, next_observations, terminated = self._tensors(
@@ -191,12 +208,12 @@ class DeterministicActorCritic:
                 noise = (torch.randn_like(next_actions) * self.target_noise).clamp(
                     -self.target_noise_clip, self.target_noise_clip)
                 next_actions = (next_actions + noise).clamp(-1.0, 1.0)
-            next_q = self.target_critic.model(torch.cat((next_observations, next_actions), 1))
+            next_q = self.target_critic.model(joint(next_observations, next_actions))
             bootstrap = (self._tensors(batch, (B.DISCOUNTS,))[0] if B.DISCOUNTS in batch
                          else discount)
             targets = rewards + bootstrap * (1.0 - terminated) * (
                 next_q[self.q_head.name].min(0).values)
-        out = self.critic.model(torch.cat((observations, actions), 1))
+        out = self.critic.model(joint(observations, actions))
         loss, extra = self.critic_loss(out, {B.TARGETS: targets})
         return self.critic.minimize(loss, {"critic/q_mean": extra["q_mean"]},
                                     loss_key="loss/critic", norm_key="optim/critic_grad_norm")
@@ -207,7 +224,7 @@ class DeterministicActorCritic:
         actions = self.actor.model(observations)[self.policy_head.name]
         critics = self.critic.model
         assert isinstance(critics, EnsembleModel)  # the constructor checked the head
-        q = critics.first(torch.cat((observations, actions), 1))  # Q_1 [B]
+        q = critics.first(joint(observations, actions))  # Q_1 [B]
         policy_loss = DeterministicPolicyObjective.loss(q)
         return self.actor.minimize(policy_loss, {"loss/policy": policy_loss.detach()},
                                    loss_key=None, norm_key="optim/policy_grad_norm")

@@ -78,13 +78,7 @@ class TorchNetwork:
         return flat, flat_grad, views
 
     def _tensor(self, array: NDArray) -> Any:
-        """A tensor on this device; Dict observations (records) become a dict of tensors."""
-        if array.dtype.names:
-            return {key: torch.as_tensor(np.ascontiguousarray(array[key]), device=self.device)
-                    for key in array.dtype.names}
-        if not array.flags.writeable:  # Ray's zero-copy arrays: a tensor must own writable memory
-            array = array.copy()
-        return torch.as_tensor(array, device=self.device)
+        return to_tensor(array, self.device)
 
     def predict(self, observations: NDArray,
                 state: NDArray | None = None) -> dict[str, NDArray]:
@@ -347,6 +341,17 @@ class TorchNetwork:
             }
             self.optimizer.load_state_dict({"state": per_param, "param_groups": groups})
             self._adam_state = None  # the optimiser holds new state tensors now
+
+
+def to_tensor(array: NDArray, device: torch.device) -> Any:
+    """A tensor on ``device``; Dict observations (records) become a dict of tensors, a field
+    per key in the record's order."""
+    if array.dtype.names:
+        return {key: torch.as_tensor(np.ascontiguousarray(array[key]), device=device)
+                for key in array.dtype.names}
+    if not array.flags.writeable:  # Ray's zero-copy arrays: a tensor must own writable memory
+        array = array.copy()
+    return torch.as_tensor(array, device=device)
 
 
 def _single_precision(observations: NDArray) -> NDArray:

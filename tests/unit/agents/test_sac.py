@@ -116,7 +116,8 @@ def test_sac_on_image_observations_raises_incompatible_spaces() -> None:
     backend = make_backend("torch")
     context = AgentContext(spaces=spaces, n_envs=1, learner=backend, actor=backend,
                            rng=np.random.default_rng(0), total_steps=100)
-    with pytest.raises(IncompatibleSpaces, match=r"flat vector observations.*\(84, 84, 3\)"):
+    with pytest.raises(IncompatibleSpaces,
+                       match=r"vector observations \(or a Dict of vectors\).*\(84, 84, 3\)"):
         SACAgent(SACParams(), context)
 
 

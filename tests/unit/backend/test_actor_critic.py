@@ -279,8 +279,15 @@ def test_orthogonal_init_gives_each_ensemble_member_orthogonal_weights() -> None
     assert float(first.bias.detach().abs().max()) == 0.0
 
 
-def test_an_action_value_critic_takes_flat_observations_only() -> None:
+def test_an_action_value_critic_takes_vectors_or_a_dict_of_them_not_images() -> None:
     image = ObservationSpace(shape=(84, 84, 4), dtype="uint8")
-    with pytest.raises(ValueError, match="flat observations"):
+    with pytest.raises(ValueError, match="vector observations, or Dict ones of vectors"):
         action_value_spec(image, ActionValueHead(action_dim=1),
                           middleware=FCMiddleware(hidden_sizes=(8,)))
+    fields = (("observation", ObservationSpace(shape=(10,), dtype="float32")),
+              ("desired_goal", ObservationSpace(shape=(3,), dtype="float32")))
+    goals = ObservationSpace(shape=(), dtype=np.dtype([(k, "f4", s.shape) for k, s in fields]),
+                             fields=fields)
+    spec = action_value_spec(goals, ActionValueHead(action_dim=2),
+                             middleware=FCMiddleware(hidden_sizes=(8,)))
+    assert spec.embedder == VectorEmbedder(input_size=10 + 3 + 2)

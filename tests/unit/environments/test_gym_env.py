@@ -350,3 +350,19 @@ def test_a_snapshot_of_envs_wrapped_otherwise_starts_new_episodes_with_a_warning
         assert other.load_state_dict(env.state_dict()) is False
     env.close()
     other.close()
+
+
+def test_float64_fields_of_a_dict_observation_are_carried_as_float32() -> None:
+    """Goal envs' positions (Fetch's) come as float64: carried in the networks' float32, as a
+    plain float64 Box is; other fields keep their dtype."""
+    import gymnasium as gym
+
+    from coachrl.core.spaces import spaces_from_gym
+    from environments.gym_env import carried_spaces
+
+    space = gym.spaces.Dict({"desired_goal": gym.spaces.Box(-1, 1, (3,), np.float64),
+                             "pixels": gym.spaces.Box(0, 255, (4, 4, 3), np.uint8)})
+    carried = carried_spaces(spaces_from_gym(space, gym.spaces.Discrete(2))).observation
+    assert dict((key, np.dtype(sub.dtype)) for key, sub in carried.fields) == {
+        "desired_goal": np.float32, "pixels": np.uint8}
+    assert np.dtype(carried.dtype)["desired_goal"].base == np.float32

@@ -74,3 +74,20 @@ def test_the_goal_reward_uses_the_tolerance() -> None:
     reward = GoalReward(tolerance=0.05, success=0.0, failure=-1.0)
     np.testing.assert_array_equal(reward(np.array([[0.0, 0.04], [0.1, 0.0]]), np.zeros(2)),
                                   [0.0, -1.0])
+
+
+@pytest.mark.parametrize(("terminates", "expected"), [(True, [0.0, 0.0, 1.0]),
+                                                      (False, [0.0, 0.0, 0.0])])
+def test_memory_params_choose_whether_a_reached_goal_ends_the_relabelled_episode(
+        terminates: bool, expected: list[float]) -> None:
+    """Fetch runs to its time limit whether or not the arm is at the goal: its relabelled
+    copies keep the env's terminations (goal_terminates=False); BitFlip's end on success."""
+    from coachrl.agent.replay import _hindsight
+    from coachrl.params import Hindsight, MemoryKind, MemoryParams
+
+    relabel = _hindsight(MemoryParams(kind=MemoryKind.EPISODIC, hindsight=Hindsight.FINAL,
+                                      hindsight_goals=1, goal_terminates=terminates))
+    assert relabel is not None
+    _, copy = relabel(_episode(), np.random.default_rng(0))
+    np.testing.assert_array_equal(copy.data[B.REWARDS], [-1.0, -1.0, 0.0])
+    np.testing.assert_array_equal(copy.data[B.TERMINATED], expected)

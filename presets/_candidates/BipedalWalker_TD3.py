@@ -1,0 +1,29 @@
+"""TD3 on BipedalWalker-v3 (Box2D; the ``[box2d]`` extra).
+
+Values: RL-zoo's tuned TD3 for BipedalWalker (gamma 0.98, replay 200k, 10k uniform random steps
+first, Gaussian action noise 0.1, Adam 1e-3, a gradient step per env step, TD3's twin critics,
+delayed actor and smoothed targets) with 256-256 ReLU networks for the zoo's 400-300, which
+cost about twice the time a step. The zoo trains 1M env steps, days of this machine's CPU
+beside everything else; this preset's budget is what a run here reaches.
+"""
+
+from coachrl.agents.td3 import TD3AlgorithmParams, TD3Params
+from coachrl.core.schedules import Constant
+from coachrl.exploration import AdditiveGaussian
+from coachrl.params import Activation, MemoryParams, NetworkParams, Preset
+from coachrl.presets._box2d import run_fields
+
+IMPROVE_STEPS, RANDOM_STEPS = 300_000, 10_000
+THRESHOLD = 300.0  # gymnasium.spec("BipedalWalker-v3").reward_threshold
+
+agent = TD3Params(
+    algorithm=TD3AlgorithmParams(discount=0.98, learning_starts=RANDOM_STEPS),
+    network=NetworkParams(hidden_sizes=(256, 256), activation=Activation.RELU, ortho_init=False),
+    memory=MemoryParams(capacity=200_000),
+    exploration=AdditiveGaussian(schedule=Constant(constant=0.1)),
+    learning_rate=1e-3,
+)
+
+preset = Preset(agent=agent, **run_fields(
+    env_id="BipedalWalker-v3", n_envs=1, budget=IMPROVE_STEPS, evaluation_period=10_000,
+    heatup=RANDOM_STEPS, threshold=THRESHOLD))
