@@ -21,7 +21,7 @@ from coachrl.core.spaces import DiscreteActions
 from coachrl.exploration import Categorical, ExplorationPolicy
 from coachrl.networks.heads import Distribution
 from coachrl.networks.heads.policy import LikelihoodRatioLoss
-from coachrl.networks.spec import DiscretePolicyHead, GaussianPolicyHead, VHead
+from coachrl.networks.spec import DiscretePolicyHead, GaussianPolicyHead, VHead, flat_vectors
 from coachrl.params.base import AgentParams
 
 
@@ -68,6 +68,11 @@ class PolicyOptimizationAgent(RolloutAgent):
         self.use_exploration(params.exploration)
         self.recurrent = (RecurrentStates(spec.recurrent_state_size, context.n_envs)
                           if spec.recurrent_state_size else None)
+        # behaviour values and log-probs from the acting pass itself: a recurrent policy's
+        # depend on the state it acted from; over images a second pass of the rollout's frames
+        # (``behaviour``) cost about half of Atari PPO's collection (benchmarks, row 16)
+        self.behaviour_with_actions = (self.recurrent is not None
+                                       or not flat_vectors(self.spaces.observation))
 
     @abstractmethod
     def heads(self) -> tuple[DiscretePolicyHead | GaussianPolicyHead, VHead]: ...
@@ -75,7 +80,8 @@ class PolicyOptimizationAgent(RolloutAgent):
     def act(self, observations: NDArray, *, step: int, explore: bool) -> ActionInfo:
         """Actions only: the values and log-probs a rollout needs are computed for all of its
         steps at once when it is complete (``behaviour``), with the same acting weights. A
-        recurrent policy's come with its actions (they depend on the state it acted from)."""
+        recurrent policy's, and one's over images, come with its actions
+        (``behaviour_with_actions``)."""
         if self.recurrent is None:
             out, extras = self.acting.predict(observations), {}
         else:
@@ -89,7 +95,7 @@ class PolicyOptimizationAgent(RolloutAgent):
         actions = self.params.exploration.actions(out[head.name], step=step, rng=self.rng,
                                                   explore=explore, log_std=log_std,
                                                   state=self.exploration_state)
-        if extras:
+        if self.behaviour_with_actions:
             extras |= self.behaviour_of(out, actions)
         return ActionInfo(actions, extras)
 

@@ -1,5 +1,6 @@
-"""On-policy agents act with actions only; a complete rollout gets its behaviour values and
-log-probs in one batched pass, equal to what acting step by step would have computed."""
+"""On-policy agents over vectors act with actions only; a complete rollout gets its behaviour
+values and log-probs in one batched pass, equal to what acting step by step would have computed.
+Over images (and with a recurrent policy) they come with the actions."""
 
 from __future__ import annotations
 
@@ -96,3 +97,28 @@ def test_worker_fragments_carry_the_behaviour_of_the_weights_that_acted() -> Non
     np.testing.assert_allclose(fragment.steps[B.VALUES], values, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(fragment.steps[B.LOG_PROBS], log_probs, rtol=1e-5, atol=1e-6)
     worker.env.close()
+
+
+def test_a_policy_over_images_brings_its_behaviour_with_its_actions() -> None:
+    """Over images the acting pass's values and log-probs are kept (a second pass over a
+    rollout's frames cost about half of Atari PPO's collection); they are what ``behaviour``
+    computes for the same steps, and a full rollout then needs no second pass."""
+    from coachrl.agent import AgentContext
+    from coachrl.agents.clipped_ppo import ClippedPPOAgent, ClippedPPOParams
+    from coachrl.backend import make_backend
+    from coachrl.core.spaces import DiscreteActions, EnvSpaces, ObservationSpace
+
+    spaces = EnvSpaces(ObservationSpace(shape=(4, 42, 42), dtype="uint8", channels_first=True),
+                       DiscreteActions(n=3))
+    learner, actor = make_backend("torch"), make_backend("numpy")
+    context = AgentContext(spaces=spaces, n_envs=2, learner=learner, actor=actor,
+                           rng=np.random.default_rng(0), total_steps=100)
+    agent = ClippedPPOAgent(ClippedPPOParams(), context)
+    observations = np.random.default_rng(1).integers(0, 256, (2, 4, 42, 42), dtype=np.uint8)
+    info = agent.act(observations, step=0, explore=True)
+    expected = agent.behaviour(observations, info.actions)
+    assert set(info.extras) == {B.VALUES, B.LOG_PROBS}
+    for key in (B.VALUES, B.LOG_PROBS):
+        np.testing.assert_allclose(info.extras[key], expected[key], rtol=1e-5, atol=1e-6)
+    _, _, vectors = _agent()
+    assert not vectors.act(np.zeros((N_ENVS, 4), np.float32), step=0, explore=True).extras
