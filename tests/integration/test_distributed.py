@@ -55,6 +55,8 @@ ONE_WORKER_STEPS = {name: 1_200 for name in ("Pendulum_SAC", "Pendulum_TD3", "Pe
                                               "Mujoco_SAC", "Mujoco_TD3", "Mujoco_DDPG",
                                               "Fetch_DDPG_HER")}
 ONE_WORKER_STEPS["DMC_SAC"] = 600  # six 100-step episodes (CHANGES)
+# BitFlip: about 100 15-step episodes, a third of them trained on
+ONE_WORKER_STEPS |= {name: 1_536 for name in ("BitFlip_DQN", "BitFlip_DQN_HER")}
 # Atari: eight 150-step episodes of Pong (ATARI_EPISODE), the CNN acting in numpy on every step
 ONE_WORKER_STEPS |= {name: 1_200 for name in coachrl.presets() if name.startswith("Atari_")}
 NO_EVALUATION = ("schedule.evaluation_period=1000000", "run.stop_at_threshold=false")
@@ -84,9 +86,12 @@ CHANGES = {"CartPoleNoVel_ClippedPPO_LSTM": ("agent.algorithm.epochs=2",
            # 16 x 1,024-step rollouts would not train in 3,072 steps: 16 x 64 (3 updates)
            "LunarLander_ClippedPPO": ("agent.algorithm.epochs=2",
                                       "agent.algorithm.rollout_length=64"),
-           # Acrobot's 256-256 networks: a round every 16 env steps rather than 4
-           **{f"Acrobot_{agent}": ("agent.algorithm.train_frequency=16",)
-              for agent in ("DDQN", "QR_DQN")},
+           # Acrobot's (and LunarLander_DQN's, the same values) 256-256 networks: a round every
+           # 16 env steps rather than 4
+           **{name: ("agent.algorithm.train_frequency=16",)
+              for name in ("Acrobot_DDQN", "Acrobot_QR_DQN", "LunarLander_DQN")},
+           # a gradient step per env step at 256-256 was 61 s of one run: 64-64
+           "Pendulum_SAC": ("agent.network.hidden_sizes=[64, 64]",),
            # the Doom presets' CNN: a gradient step every 16 env steps rather than 4
            **{name: ("agent.algorithm.train_frequency=16",)
               for name in ("Doom_Basic_DQN", "Doom_Basic_Dueling_DDQN",
