@@ -204,6 +204,21 @@ def restore(env: Any, state: list[dict[str, Any]]) -> None:
 REPLAYED = ("gymnasium.envs.box2d", "pybullet_envs_gymnasium", "shimmy.dm_control_compatibility")
 
 
+# Box2D envs that keep one world from episode to episode (BipedalWalker builds it in __init__;
+# LunarLander builds a new one at each reset): the world's contact and broad-phase bookkeeping
+# carries over from earlier episodes and orders the solver's work, so an episode replayed in a
+# new env parted from the original within 2,000 steps. Under ReplayFromReset each of their
+# episodes starts in a new world, the old one emptied first as their reset would.
+KEPT_WORLDS = frozenset({"BipedalWalker"})
+
+
+def _fresh_world(env: Any) -> None:
+    """A new, empty world for an env that would otherwise keep its old one (``KEPT_WORLDS``)."""
+    if type(env).__name__ in KEPT_WORLDS:
+        env._destroy()
+        env.world = type(env.world)()
+
+
 def needs_replay(env: gym.Env) -> bool:
     """An env whose state a snapshot cannot hold, so that its episodes replay (``REPLAYED``)."""
     return type(env.unwrapped).__module__.startswith(REPLAYED)
@@ -238,6 +253,7 @@ class ReplayFromReset(gym.Wrapper):
             raise ValueError(f"{type(self).__name__} replays resets without options: {options}")
         self._start, self._seed, self._has_reset, self._actions = snapshot(self.env), seed, True, []
         self._start_warm, self._warm = self._warm, True
+        _fresh_world(self.env.unwrapped)
         return self.env.reset(seed=seed)
 
     def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:

@@ -88,6 +88,19 @@ RTOL_OF = {"CartPole_DQN": 1e-4, "Pendulum_SAC": 3e-5, "Pendulum_TD3": 3e-5, "Pe
 # perturbations moved that sum by 3.4e-3 (discount) and 1.2e-2 (learning rate), so 3e-4 sits
 # 4x from the noise and 11x from the weaker perturbation.
 RTOL_OF |= {"Mujoco_SAC": 3e-5, "Mujoco_TD3": 3e-5, "Mujoco_DDPG": 3e-4, "DMC_SAC": 3e-5}
+# BipedalWalker_TD3: its walker's contacts amplify an action's last bits. Under switched kernels
+# (2026-12-01) an episode's training reward moved by 2.8e-5 (ATEN_CPU_CAPABILITY=default) and
+# 2.5e-5 (MKL_CBWR=COMPATIBLE) within 700 steps, and its evaluation's reward std (of three
+# returns within 0.03 of each other) by 1e-2, so its trace runs without the evaluation; the
+# 1e-4 perturbations moved it by 3.6e-4 (learning rate) and 1.3e-3 (discount), so 1e-4 sits
+# 3.6x from the noise and from the weaker perturbation
+RTOL_OF["BipedalWalker_TD3"] = 1e-4
+# LunarLanderContinuous_SAC: as LunarLander_DQN, its shaped rewards dwarf the bootstrapped
+# values early on, so the 1e-4 change of the discount moved its trace by 1.03e-5 only (the
+# learning rate's by 5.6e-5), while switched kernels moved it by 2.9e-6 at most (2026-12-01:
+# ATEN_CPU_CAPABILITY=default 2.88e-6, MKL_CBWR=COMPATIBLE 2.82e-6, =avx2 nothing); 5e-6 sits
+# about 2x from both
+RTOL_OF["LunarLanderContinuous_SAC"] = 5e-6
 # The value family's CartPole presets share CartPole_DQN's 256-256 ReLU network and replay
 # cadence, so they get its tolerance. Switched kernels (MKL_CBWR=COMPATIBLE, ATEN_CPU_CAPABILITY=
 # default, OMP_NUM_THREADS=1) moved C51's, Rainbow's, QR-DQN's and N-step Q's traces by 1.6e-7
@@ -164,6 +177,13 @@ TRACE_OVERRIDES_OF: dict[str, tuple[str, ...]] = {
     "Fetch_DDPG_HER": ("agent.network.activation=tanh", "schedule.improve_steps=700",
                        "schedule.evaluation_period=700", "schedule.heatup_steps=100",
                        "agent.algorithm.learning_starts=100"),
+    # the Box2D replay presets as the MuJoCo ones, in 100-step episodes; BipedalWalker_TD3
+    # without its evaluation (see RTOL_OF)
+    **{name: ("agent.network.activation=tanh", "agent.network.hidden_sizes=64,64",
+              "env.max_episode_steps=100", "schedule.improve_steps=700",
+              f"schedule.evaluation_period={period}", "schedule.heatup_steps=100",
+              "agent.algorithm.learning_starts=100")
+       for name, period in (("LunarLanderContinuous_SAC", 700), ("BipedalWalker_TD3", 10_000))},
     # Mujoco_ClippedPPO (and PyBullet's, its values): its 2,048-step rollouts would not train in
     # the trace's 2,000 steps
     **{name: ("agent.algorithm.rollout_length=256",)

@@ -53,7 +53,8 @@ def _training_returns(run_dir: Path) -> list[float]:
 # SAC, TD3 and DDPG train every step: 1-step fragments
 ONE_WORKER_STEPS = {name: 1_200 for name in ("Pendulum_SAC", "Pendulum_TD3", "Pendulum_DDPG",
                                               "Mujoco_SAC", "Mujoco_TD3", "Mujoco_DDPG",
-                                              "Fetch_DDPG_HER")}
+                                              "Fetch_DDPG_HER", "LunarLanderContinuous_SAC",
+                                              "BipedalWalker_TD3")}
 ONE_WORKER_STEPS["DMC_SAC"] = 600  # six 100-step episodes (CHANGES)
 # BitFlip: about 100 15-step episodes, a third of them trained on
 ONE_WORKER_STEPS |= {name: 1_536 for name in ("BitFlip_DQN", "BitFlip_DQN_HER")}
@@ -92,6 +93,10 @@ CHANGES = {"CartPoleNoVel_ClippedPPO_LSTM": ("agent.algorithm.epochs=2",
               for name in ("Acrobot_DDQN", "Acrobot_QR_DQN", "LunarLander_DQN")},
            # a gradient step per env step at 256-256 was 61 s of one run: 64-64
            "Pendulum_SAC": ("agent.network.hidden_sizes=[64, 64]",),
+           # the Box2D replay presets as that, from step 100, in 100-step episodes
+           **{name: ("agent.network.hidden_sizes=[64, 64]", "schedule.heatup_steps=100",
+                     "agent.algorithm.learning_starts=100", "env.max_episode_steps=100")
+              for name in ("LunarLanderContinuous_SAC", "BipedalWalker_TD3")},
            # the Doom presets' CNN: a gradient step every 16 env steps rather than 4
            **{name: ("agent.algorithm.train_frequency=16",)
               for name in ("Doom_Basic_DQN", "Doom_Basic_Dueling_DDQN",

@@ -59,6 +59,9 @@ SHORTER["DMC_SAC"] = [*SHORTER["Mujoco_SAC"], "env.max_episode_steps=200"]
 # Fetch's DDPG with hindsight as MuJoCo's (its relabelling generator and episodes in replay,
 # MuJoCo's state in the checkpoint)
 SHORTER["Fetch_DDPG_HER"] = SHORTER["Mujoco_DDPG"]
+# the Box2D replay presets as MuJoCo's, in 100-step episodes (each replayed from its reset)
+SHORTER |= {name: [*SHORTER["Mujoco_SAC"], "env.max_episode_steps=100"]
+            for name in ("LunarLanderContinuous_SAC", "BipedalWalker_TD3")}
 # the value family's presets keep their env's DQN replay cadence: so does their check
 SHORTER["Acrobot_QR_DQN"] = SHORTER["Acrobot_DDQN"]
 # the Box2D presets: LunarLander_DQN has Acrobot's values; PPO's 16 x 1,024-step rollouts cut to

@@ -104,20 +104,22 @@ def _run(env: GymVectorEnv, actions: np.ndarray) -> list[tuple]:
 
 @pytest.mark.parametrize("env_id, sticky", [
     ("CartPole-v1", None), ("InvertedPendulum-v5", None), ("LunarLander-v3", None),
-    ("InvertedPendulumBulletEnv-v0", None), ("dm_control/cartpole-balance-v0", None),
+    ("BipedalWalker-v3", None), ("InvertedPendulumBulletEnv-v0", None), ("dm_control/cartpole-balance-v0", None),
     ("ALE/Breakout-v5", 0.0), ("ALE/Breakout-v5", 0.25)])
 def test_snapshot_and_restore_continue_the_episodes_identically(env_id: str, sticky: float | None,
                                                                 fresh: bool = False) -> None:
     """CartPole's state is plain data; InvertedPendulum's is MuJoCo's integration state;
-    LunarLander's lives in Box2D's objects, PyBullet's in a physics client and DeepMind
+    LunarLander's and BipedalWalker's live in Box2D's objects (BipedalWalker's world, kept
+    from episode to episode by Gymnasium, is new for each of its episodes), PyBullet's in a physics client and DeepMind
     Control's in dm_control's physics and its task's RandomState, so their episodes replay from
     their reset; Breakout's is ALE's, the frame stack's frames and, with sticky actions, the
     previous action a repeat replays (StickyAction's, below the frame skip)."""
     atari = env_id.startswith("ALE/")
     dmc = env_id.startswith("dm_control/")
+    bipedal = env_id.startswith("BipedalWalker")  # 100-step episodes: two before the snapshot
     params = EnvironmentParams(env_id=env_id, n_envs=2,
                                preprocessing="atari" if atari else "flatten" if dmc else "none",
-                               max_episode_steps=200 if dmc else 0,
+                               max_episode_steps=200 if dmc else 100 if bipedal else 0,
                                env_kwargs={} if sticky is None else
                                {"repeat_action_probability": sticky})
     # random play: several episodes end (Breakout's at lost lives). With sticky actions, envs
@@ -128,6 +130,7 @@ def test_snapshot_and_restore_continue_the_episodes_identically(env_id: str, sti
     actions = {"CartPole-v1": lambda: rng.integers(0, 2, size=(150, 2)),
                "InvertedPendulum-v5": lambda: rng.uniform(-3.0, 3.0, size=(150, 2, 1)),
                "LunarLander-v3": lambda: rng.integers(0, 4, size=(400, 2)),
+               "BipedalWalker-v3": lambda: rng.uniform(-1.0, 1.0, size=(1000, 2, 4)),
                "InvertedPendulumBulletEnv-v0": lambda: rng.uniform(-1.0, 1.0, size=(120, 2, 1)),
                # 200-step episodes (a limit of the test's): the snapshot falls in the second,
                # whose unseeded reset drew from the task's RandomState
@@ -152,7 +155,8 @@ def test_snapshot_and_restore_continue_the_episodes_identically(env_id: str, sti
     restored_env.close()
 
 
-@pytest.mark.parametrize("env_id", ["LunarLander-v3", "InvertedPendulumBulletEnv-v0",
+@pytest.mark.parametrize("env_id", ["LunarLander-v3", "BipedalWalker-v3",
+                                    "InvertedPendulumBulletEnv-v0",
                                     "dm_control/cartpole-balance-v0"])
 def test_replayed_episodes_continue_identically_in_an_env_never_reset(env_id: str) -> None:
     """As a resumed run restores them: into envs just made. A PyBullet env builds its client at
