@@ -104,14 +104,15 @@ def _run(env: GymVectorEnv, actions: np.ndarray) -> list[tuple]:
 
 @pytest.mark.parametrize("env_id, sticky", [
     ("CartPole-v1", None), ("InvertedPendulum-v5", None), ("LunarLander-v3", None),
-    ("BipedalWalker-v3", None), ("InvertedPendulumBulletEnv-v0", None), ("dm_control/cartpole-balance-v0", None),
+    ("BipedalWalker-v3", None), ("InvertedPendulumBulletEnv-v0", None),
+    ("dm_control/cartpole-balance-v0", None),
     ("ALE/Breakout-v5", 0.0), ("ALE/Breakout-v5", 0.25)])
 def test_snapshot_and_restore_continue_the_episodes_identically(env_id: str, sticky: float | None,
                                                                 fresh: bool = False) -> None:
     """CartPole's state is plain data; InvertedPendulum's is MuJoCo's integration state;
     LunarLander's and BipedalWalker's live in Box2D's objects (BipedalWalker's world, kept
-    from episode to episode by Gymnasium, is new for each of its episodes), PyBullet's in a physics client and DeepMind
-    Control's in dm_control's physics and its task's RandomState, so their episodes replay from
+    from episode to episode by Gymnasium, is new for each of its episodes), PyBullet's in a
+    physics client and DeepMind Control's in dm_control's physics and its task's RandomState, so their episodes replay from
     their reset; Breakout's is ALE's, the frame stack's frames and, with sticky actions, the
     previous action a repeat replays (StickyAction's, below the frame skip)."""
     atari = env_id.startswith("ALE/")
