@@ -113,8 +113,9 @@ def test_snapshot_and_restore_continue_the_episodes_identically(env_id: str, sti
     LunarLander's and BipedalWalker's live in Box2D's objects (BipedalWalker's world, kept
     from episode to episode by Gymnasium, is new for each of its episodes), PyBullet's in a
     physics client and DeepMind Control's in dm_control's physics and its task's RandomState,
-    so their episodes replay from their reset; Breakout's is ALE's, the frame stack's frames and, with sticky actions, the
-    previous action a repeat replays (StickyAction's, below the frame skip)."""
+    so their episodes replay from their reset; Breakout's is ALE's, the frame stack's frames
+    and, with sticky actions, the previous action a repeat replays (StickyAction's, below the
+    frame skip)."""
     atari = env_id.startswith("ALE/")
     dmc = env_id.startswith("dm_control/")
     bipedal = env_id.startswith("BipedalWalker")  # 100-step episodes: two before the snapshot
