@@ -63,6 +63,8 @@ def test_ddpg_and_sac_act_and_train_on_dict_observations(params) -> None:
     agent = (DDPGAgent if isinstance(params, DDPGParams) else SACAgent)(params, _context(GOALS))
     actions = agent.act(_records(2), step=0, explore=True).actions
     assert actions.shape == (2, 2) and np.all(np.abs(actions) <= 1.0)
+    if isinstance(agent, DDPGAgent):  # Q(s, mu(s)) through the numpy side's flat features
+        assert agent.value_estimates(_records(3))["q"].shape == (3,)
     batch = {B.OBSERVATIONS: _records(16, 1), B.NEXT_OBSERVATIONS: _records(16, 2),
              B.ACTIONS: np.zeros((16, 2), np.float32), B.REWARDS: -np.ones(16, np.float32),
              B.TERMINATED: np.zeros(16, np.float32)}
