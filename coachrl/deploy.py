@@ -31,7 +31,14 @@ from coachrl.backend.numpy.heads import NUMPY_OPS
 from coachrl.core.batch import RECURRENT_STATE
 from coachrl.core.schedules import Schedule
 from coachrl.core.serialize import class_table, from_json, to_json
-from coachrl.core.spaces import BoxActions, DiscreteActions, EnvSpaces, ObservationSpace, to_records
+from coachrl.core.spaces import (
+    BoxActions,
+    DiscreteActions,
+    EnvSpaces,
+    ObservationSpace,
+    dict_space,
+    to_records,
+)
 from coachrl.errors import CheckpointError, ConfigError, ExportError
 from coachrl.exploration import ExplorationPolicy, GreedyAction
 from coachrl.filters.observation import ObservationNormalizer
@@ -67,9 +74,7 @@ def observation_to_json(space: ObservationSpace) -> dict[str, Any]:
 
 def observation_from_json(data: Mapping[str, Any]) -> ObservationSpace:
     if "fields" in data:
-        fields_ = tuple((str(key), observation_from_json(sub)) for key, sub in data["fields"])
-        record = np.dtype([(key, np.dtype(sub.dtype), sub.shape) for key, sub in fields_])
-        return ObservationSpace(shape=(), dtype=record, fields=fields_)
+        return dict_space((str(key), observation_from_json(sub)) for key, sub in data["fields"])
     return ObservationSpace(shape=tuple(data["shape"]), dtype=data["dtype"],
                             channels_first=bool(data.get("channels_first", False)))
 

@@ -20,6 +20,7 @@ from coachrl.core.spaces import (
     BoxActions,
     EnvSpaces,
     ObservationSpace,
+    dict_space,
     spaces_from_gym,
     to_records,
 )
@@ -177,9 +178,7 @@ def carried_spaces(spaces: EnvSpaces) -> EnvSpaces:
 def _single_precision(space: ObservationSpace) -> ObservationSpace:
     """The space with float64 as float32, a Dict's fields (goal envs' positions) too."""
     if space.is_dict:
-        fields = tuple((key, _single_precision(sub)) for key, sub in space.fields)
-        record = np.dtype([(key, np.dtype(sub.dtype), sub.shape) for key, sub in fields])
-        return replace(space, dtype=record, fields=fields)
+        return dict_space((key, _single_precision(sub)) for key, sub in space.fields)
     if np.dtype(space.dtype) != np.float64:
         return space
     return replace(space, dtype="float32")

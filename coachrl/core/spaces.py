@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +101,14 @@ def action_layout(spaces: EnvSpaces) -> tuple[tuple[int, ...], type]:
     return (spaces.action.dim,), np.float32
 
 
+def dict_space(fields: Iterable[tuple[str, ObservationSpace]]) -> ObservationSpace:
+    """A Dict observation of ``fields`` (key, space), carried as one record per observation
+    (a structured dtype with a field per key)."""
+    fields = tuple(fields)
+    record = np.dtype([(key, np.dtype(sub.dtype), sub.shape) for key, sub in fields])
+    return ObservationSpace(shape=(), dtype=record, fields=fields)
+
+
 def observation_space_from_gym(space: gym.Space) -> ObservationSpace:
     """A Box (vector or image, its channel order detected) or a Dict of Boxes."""
     if isinstance(space, gym.spaces.Dict):
@@ -110,8 +119,7 @@ def observation_space_from_gym(space: gym.Space) -> ObservationSpace:
                     f"observation key {key!r} is {sub}; a Dict observation's entries must be "
                     "gymnasium Boxes (vectors or images)")
             fields.append((str(key), observation_space_from_gym(sub)))
-        record = np.dtype([(key, np.dtype(sub.dtype), sub.shape) for key, sub in fields])
-        return ObservationSpace(shape=(), dtype=record, fields=tuple(fields))
+        return dict_space(fields)
     if not isinstance(space, gym.spaces.Box):
         raise IncompatibleSpaces(
             f"observation space {space} is not supported; expected a gymnasium Box "

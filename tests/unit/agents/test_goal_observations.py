@@ -15,16 +15,21 @@ from coachrl.backend import make_backend
 from coachrl.backend.torch.actor_critic import joint
 from coachrl.backend.torch.network import to_tensor
 from coachrl.core import batch as B
-from coachrl.core.spaces import BoxActions, EnvSpaces, ObservationSpace, flat_features
+from coachrl.core.spaces import (
+    BoxActions,
+    EnvSpaces,
+    ObservationSpace,
+    dict_space,
+    flat_features,
+)
 from coachrl.errors import IncompatibleSpaces
 from coachrl.params import NetworkParams
 
 FIELDS = (("observation", ObservationSpace(shape=(4,), dtype="float32")),
           ("achieved_goal", ObservationSpace(shape=(2,), dtype="float32")),
           ("desired_goal", ObservationSpace(shape=(2,), dtype="float32")))
-RECORD = np.dtype([(key, np.dtype(space.dtype), space.shape) for key, space in FIELDS])
-GOALS = EnvSpaces(ObservationSpace(shape=(), dtype=RECORD, fields=FIELDS),
-                  BoxActions(low=(-1.0, -1.0), high=(1.0, 1.0)))
+GOALS = EnvSpaces(dict_space(FIELDS), BoxActions(low=(-1.0, -1.0), high=(1.0, 1.0)))
+RECORD = np.dtype(GOALS.observation.dtype)
 
 
 def _records(n: int, seed: int = 0) -> np.ndarray:
@@ -78,9 +83,7 @@ def test_ddpg_and_sac_act_and_train_on_dict_observations(params) -> None:
 
 def test_an_image_inside_a_dict_observation_is_refused_by_name() -> None:
     fields = (("screen", ObservationSpace(shape=(84, 84, 3), dtype="uint8")), FIELDS[0])
-    record = np.dtype([(key, np.dtype(space.dtype), space.shape) for key, space in fields])
-    spaces = EnvSpaces(ObservationSpace(shape=(), dtype=record, fields=fields),
-                       BoxActions(low=(-1.0,), high=(1.0,)))
+    spaces = EnvSpaces(dict_space(fields), BoxActions(low=(-1.0,), high=(1.0,)))
     with pytest.raises(IncompatibleSpaces, match=r"DDPGAgent needs vector observations \(or a "
                                                  r"Dict of vectors\).*screen"):
         DDPGAgent(DDPGParams(), _context(spaces))
