@@ -36,6 +36,9 @@ class DifferentiableNeuralDictionary:
         self.last_used = np.zeros((n_actions, capacity), np.int64)
         self.sizes = np.zeros(n_actions, np.int64)
         self.clock = 0
+        # each key's squared norm in float64, kept as keys are written (a lookup's distances
+        # need them; computing them per lookup was 0.4 ms of its 0.7 ms at 5,000 keys of 64)
+        self._norms = np.zeros((n_actions, capacity), np.float64)
 
     def __len__(self) -> int:
         return int(self.sizes.sum())
@@ -46,7 +49,7 @@ class DifferentiableNeuralDictionary:
         # (~1e-5 for CartPole's embeddings) exceeded the gaps between near keys' distances
         h, keys = embeddings.astype(np.float64), self.keys[action, :size].astype(np.float64)
         distances = np.maximum((h ** 2).sum(1)[:, None] - 2.0 * h @ keys.T
-                               + (keys ** 2).sum(1)[None], 0.0)  # [B, size]
+                               + self._norms[action, :size][None], 0.0)  # [B, size]
         count = min(self.neighbours, size)
         if count < size:
             indices = np.argpartition(distances, count - 1, axis=1)[:, :count]
@@ -80,7 +83,12 @@ class DifferentiableNeuralDictionary:
                                      np.asarray(targets, np.float32), strict=True):
             a, size = int(action), int(self.sizes[action])
             if size:
-                matches = np.flatnonzero(((self.keys[a, :size] - h) ** 2).sum(1) < 1e-12)
+                # a key within 1e-12 (squared) has a norm within 1e-6 of h's: only those are
+                # compared in full (all 5,000 were 0.4 ms a write)
+                norm = float(np.sqrt((h.astype(np.float64) ** 2).sum()))
+                near = np.flatnonzero(np.abs(self._norms[a, :size] - norm * norm)
+                                      <= 2e-6 * (2.0 * norm + 1e-6))
+                matches = near[((self.keys[a, near] - h) ** 2).sum(1) < 1e-12]
                 if len(matches):
                     slot = int(matches[0])
                     self.values[a, slot] += self.insert_rate * (target - self.values[a, slot])
@@ -92,7 +100,12 @@ class DifferentiableNeuralDictionary:
                 slot = int(np.argmin(self.last_used[a]))
             self.keys[a, slot], self.values[a, slot] = h, target
             self.last_used[a, slot] = self.clock
+            self._keep(a, slot)
         self.clock += 1
+
+    def _keep(self, action: int | slice, slots: int | slice) -> None:
+        """Refresh the squared norms of the keys in ``slots``."""
+        self._norms[action, slots] = (self.keys[action, slots].astype(np.float64) ** 2).sum(-1)
 
     def gradients(self, embeddings: NDArray, actions: NDArray,
                   targets: NDArray) -> tuple[float, NDArray, list[tuple[int, NDArray, NDArray]]]:
@@ -144,3 +157,4 @@ class DifferentiableNeuralDictionary:
         self.keys[:], self.values[:] = state["keys"], state["values"]
         self.last_used[:], self.sizes[:] = state["last_used"], state["sizes"]
         self.clock = int(state["clock"])
+        self._keep(slice(None), slice(None))

