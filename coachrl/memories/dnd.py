@@ -85,9 +85,9 @@ class DifferentiableNeuralDictionary:
             if size:
                 # a key within 1e-12 (squared) has a norm within 1e-6 of h's: only those are
                 # compared in full, not every stored key
-                norm = float(np.sqrt((h.astype(np.float64) ** 2).sum()))
-                near = np.flatnonzero(np.abs(self._norms[a, :size] - norm * norm)
-                                      <= 2e-6 * (2.0 * norm + 1e-6))
+                squared = float((h.astype(np.float64) ** 2).sum())
+                near = np.flatnonzero(np.abs(self._norms[a, :size] - squared)
+                                      <= 2e-6 * (2.0 * np.sqrt(squared) + 1e-6))
                 matches = near[((self.keys[a, near] - h) ** 2).sum(1) < 1e-12]
                 if len(matches):
                     slot = int(matches[0])

@@ -88,7 +88,9 @@ class FrameStore:
             return
         np.subtract.at(self.references, slots, 1)
         unused = slots[self.references[slots] == 0]
-        for slot in np.unique(unused) if len(unused) else ():
+        if not len(unused):
+            return
+        for slot in np.unique(unused):
             del self.slot_of[self.digests[slot]]
             self.free.append(int(slot))
 
