@@ -1,6 +1,6 @@
 """PyBullet, DeepMind Control and Gymnasium-Robotics envs from the CLI with ``--env``: a short
-run of a continuous agent trains, evaluates and leaves a checkpoint (their learning runs:
-docs/environments.md)."""
+run of a continuous agent trains, evaluates and leaves a checkpoint; and Box2D's LunarLander_DQN
+for a few thousand steps (their learning runs: docs/environments.md)."""
 
 from __future__ import annotations
 
@@ -48,3 +48,21 @@ def test_a_continuous_agent_trains_on_the_family_from_the_cli(family: str, tmp_p
     (evaluation,) = [r for r in rows if r["Evaluation Reward"]]
     assert np.isfinite(float(evaluation["Evaluation Reward"]))
     assert list((run / "checkpoints").iterdir())  # the final checkpoint
+
+
+def test_lunar_lander_dqn_trains_a_few_thousand_steps_from_the_cli(tmp_path: Path) -> None:
+    """Box2D in CI (its 50,000-step golden run is under ``-m long``): 3,000 env steps, learning
+    from step 1,000 with a gradient step every 4 (the preset's cadence), one evaluation."""
+    assert main(["train", "LunarLander_DQN", "--quiet", "--experiment-dir", str(tmp_path),
+                 *_set("schedule.improve_steps=3000", "schedule.evaluation_period=3000",
+                       "schedule.evaluation_episodes=1", "agent.algorithm.gradient_steps=1")]) == 0
+    (run,) = [p.parent for p in tmp_path.rglob("progress.csv")]
+    with open(run / "progress.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    training = [r for r in rows if r["Training Reward"]]
+    assert training and sum(int(r["Episode Length"]) for r in training) <= 3000
+    losses = [float(r["Loss"]) for r in training if r["Loss"]]
+    assert losses and np.isfinite(losses).all()
+    (evaluation,) = [r for r in rows if r["Evaluation Reward"]]
+    assert np.isfinite(float(evaluation["Evaluation Reward"]))
+    assert list((run / "checkpoints").iterdir())

@@ -112,14 +112,20 @@ CHANGES["Atari_ClippedPPO"] = (ATARI_EPISODE, "env.n_envs=2",
 NO_WORKERS = {"CartPole_PG": "PGAgent has no distributed mode"}
 
 
-# Presets whose one-worker case another case already makes: the same agent (its fragments, its
-# replay, its learner's rounds) on the same kind of observation, in an env whose family another
-# preset's case steps on a worker (MuJoCo: Mujoco_ClippedPPO; Box2D: LunarLander_DQN and
-# LunarLander_ClippedPPO). They were about 115 s of a 2,578 s run of the suite;
-# test_a_left_out_preset_runs_the_agent_of_its_stand_in checks that each still matches.
-STAND_INS = {"Mujoco_SAC": "Pendulum_SAC", "Mujoco_TD3": "Pendulum_TD3",
-             "Mujoco_DDPG": "Pendulum_DDPG", "LunarLanderContinuous_SAC": "Pendulum_SAC",
-             "BipedalWalker_TD3": "Pendulum_TD3"}
+# Presets whose one-worker case two other cases already make: one with the same agent (its
+# fragments, its replay, its learner's rounds), one stepping an env of the same family on a
+# worker with the same kind of observation (MuJoCo: Mujoco_ClippedPPO; Box2D: LunarLander_DQN
+# and LunarLander_ClippedPPO; Atari's frames and Doom's Dict of screen and ammo: their DQN
+# presets). The first five were about 115 s of a 2,578 s run of the suite, Atari_Rainbow and
+# Doom_Basic_Dueling_DDQN 36 s of a 2,343 s one; test_a_left_out_preset_runs_the_agent_of_its_
+# stand_ins checks that each still matches.
+STAND_INS = {"Mujoco_SAC": ("Pendulum_SAC", "Mujoco_ClippedPPO"),
+             "Mujoco_TD3": ("Pendulum_TD3", "Mujoco_ClippedPPO"),
+             "Mujoco_DDPG": ("Pendulum_DDPG", "Mujoco_ClippedPPO"),
+             "LunarLanderContinuous_SAC": ("Pendulum_SAC", "LunarLander_DQN"),
+             "BipedalWalker_TD3": ("Pendulum_TD3", "LunarLander_ClippedPPO"),
+             "Atari_Rainbow": ("CartPole_Rainbow", "Atari_DQN"),
+             "Doom_Basic_Dueling_DDQN": ("CartPole_Dueling_DDQN", "Doom_Basic_DQN")}
 
 
 def _one_worker_overrides(name: str) -> tuple[str, ...]:
@@ -158,17 +164,27 @@ def test_one_sync_worker_repeats_the_single_process_episodes(name: str, tmp_path
     assert trainer.pool.epsilons is None  # one worker explores on the preset's own schedule
 
 
-@pytest.mark.parametrize(("name", "stand_in"), sorted(STAND_INS.items()))
-def test_a_left_out_preset_runs_the_agent_of_its_stand_in(name: str, stand_in: str) -> None:
-    """A preset left out of the one-worker cases has its stand-in's agent, algorithm settings
-    class and memory kind, and an observation of the same kind (a vector Box), so the stand-in's
-    case exercises the same distributed code path."""
-    preset, other = load_preset(name), load_preset(stand_in)
-    assert type(preset.agent) is type(other.agent)
-    assert type(preset.agent.algorithm) is type(other.agent.algorithm)
-    assert preset.agent.memory.kind == other.agent.memory.kind
-    spaces = [make_env(p.env).observation_space for p in (preset, other)]
-    assert all(type(space) is gym.spaces.Box and len(space.shape) == 1 for space in spaces)
+def _observation_kind(space: gym.Space) -> tuple:
+    """A vector Box (any length), or the space itself (Atari's frames, a Dict of fields)."""
+    if type(space) is gym.spaces.Box and len(space.shape) == 1:
+        return ("vector", space.dtype)
+    return (repr(space),)
+
+
+@pytest.mark.parametrize(("name", "stand_ins"), sorted(STAND_INS.items()))
+def test_a_left_out_preset_runs_the_agent_of_its_stand_ins(name: str,
+                                                           stand_ins: tuple[str, str]) -> None:
+    """A preset left out of the one-worker cases has its agent stand-in's agent, algorithm
+    settings class and memory kind, and its env stand-in's kind of observation in an env of the
+    same family (the same preprocessing), so the two cases exercise its distributed code path."""
+    preset, agent, env = (load_preset(other) for other in (name, *stand_ins))
+    assert type(preset.agent) is type(agent.agent)
+    assert type(preset.agent.algorithm) is type(agent.agent.algorithm)
+    memories = [getattr(p.agent, "memory", None) for p in (preset, agent)]  # rollouts: none
+    assert len({getattr(memory, "kind", None) for memory in memories}) == 1
+    assert preset.env.preprocessing == env.env.preprocessing
+    kinds = {_observation_kind(make_env(p.env).observation_space) for p in (preset, env)}
+    assert len(kinds) == 1, kinds
 
 
 def test_two_sync_workers_fill_one_rollout_of_both_workers_envs(tmp_path: Path) -> None:
