@@ -6,10 +6,7 @@ tests/e2e/golden.py's LONG (10M env steps each)."""
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +15,7 @@ from coachrl.cli import main
 from coachrl.registry import load_preset, preset_modules
 from coachrl.runtime import checkpoint as ckpt
 from coachrl.runtime.run_dir import CHECKPOINTS
+from tests import background
 
 pytestmark = pytest.mark.slow
 
@@ -50,14 +48,20 @@ def test_every_atari_preset_is_smoke_tested() -> None:
     assert ATARI == ["Atari_ClippedPPO", "Atari_DQN", "Atari_Rainbow"], ATARI
 
 
+# each run is a subprocess whose outcome the test reads: they run beside the suite
+# (tests/background.py)
+for _name in ATARI:
+    background.job(f"atari[{_name}]", f"test_an_atari_preset_trains_from_the_cli[{_name}]", [
+        sys.executable, "-m", "coachrl", "train", _name, "--quiet", "--experiment-dir",
+        str(background.out_dir(f"atari[{_name}]")), *_overrides(_name)], timeout=600,
+        env={"OMP_NUM_THREADS": "1"})
+
+
 @pytest.mark.parametrize("name", ATARI)
-def test_an_atari_preset_trains_from_the_cli(name: str, tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "coachrl", "train", name, "--quiet",
-                           "--experiment-dir", str(tmp_path), *_overrides(name)],
-                          capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+def test_an_atari_preset_trains_from_the_cli(name: str) -> None:
+    done = background.outcome(f"atari[{name}]")
     assert done.returncode == 0, done.stdout + done.stderr
-    (run_dir,) = tmp_path.glob(f"{name}/*")
+    (run_dir,) = background.out_dir(f"atari[{name}]").glob(f"{name}/*")
     with open(run_dir / "progress.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     training = [row for row in rows if row["Training Reward"]]
