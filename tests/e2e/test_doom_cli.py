@@ -6,28 +6,36 @@ from __future__ import annotations
 
 import csv
 import json
-from pathlib import Path
+import sys
 
 import imageio.v2 as imageio
 import numpy as np
 import pytest
 
 from coachrl.api import load
-from coachrl.cli import main
 from coachrl.registry import env_adapter
 from coachrl.runtime.run_dir import load_run_config
+from tests import background
 
 pytestmark = pytest.mark.slow
 
 
-def test_doom_basic_dqn_trains_a_few_thousand_steps_from_the_cli(tmp_path: Path) -> None:
-    assert main(["train", "Doom_Basic_DQN", "--quiet", "--experiment-dir", str(tmp_path),
-                 "--set", "schedule.heatup_steps=500",
-                 "--set", "agent.algorithm.learning_starts=500",
-                 "--set", "schedule.improve_steps=2000", "--set", "schedule.evaluation_period=2000",
-                 "--set", "schedule.evaluation_episodes=1",
-                 "--set", "schedule.video_every_evaluations=1"]) == 0
-    (run,) = [p.parent for p in tmp_path.rglob("progress.csv")]
+TEST = "test_doom_basic_dqn_trains_a_few_thousand_steps_from_the_cli"
+# the training is a subprocess whose outcome the test reads: it runs beside the suite
+# (tests/background.py)
+background.job("doom", TEST, [
+    sys.executable, "-m", "coachrl", "train", "Doom_Basic_DQN", "--quiet", "--experiment-dir",
+    str(background.out_dir("doom")), "--set", "schedule.heatup_steps=500",
+    "--set", "agent.algorithm.learning_starts=500",
+    "--set", "schedule.improve_steps=2000", "--set", "schedule.evaluation_period=2000",
+    "--set", "schedule.evaluation_episodes=1",
+    "--set", "schedule.video_every_evaluations=1"], timeout=600, env={"OMP_NUM_THREADS": "1"})
+
+
+def test_doom_basic_dqn_trains_a_few_thousand_steps_from_the_cli() -> None:
+    done = background.outcome("doom")
+    assert done.returncode == 0, done.stdout + done.stderr
+    (run,) = [p.parent for p in background.out_dir("doom").rglob("progress.csv")]
     config = json.loads((run / "config.json").read_text())
     assert config["env"]["preprocessing"] == "doom" and config["env"]["env_id"] == "VizdoomBasic-v1"
     with open(run / "progress.csv", newline="") as handle:

@@ -5,12 +5,13 @@ for a few thousand steps (their learning runs: docs/environments.md)."""
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from coachrl.cli import main
+from tests import background
 
 pytestmark = pytest.mark.slow
 
@@ -34,13 +35,35 @@ CASES = {
 }
 
 
+def _train(key: str, preset: str, *arguments: str) -> None:
+    """``coachrl train preset`` as a job beside the suite, read back by ``background.outcome``
+    (tests/background.py)."""
+    background.job(key, TESTS[key], [
+        sys.executable, "-m", "coachrl", "train", preset, "--quiet", "--experiment-dir",
+        str(background.out_dir(key)), *arguments], timeout=600, env={"OMP_NUM_THREADS": "1"})
+
+
+TESTS = {family: f"test_a_continuous_agent_trains_on_the_family_from_the_cli[{family}]"
+         for family in CASES}
+TESTS["box2d"] = "test_lunar_lander_dqn_trains_a_few_thousand_steps_from_the_cli"
+for _family, (_preset, _env_id, _settings) in CASES.items():
+    _train(_family, _preset, "--env", _env_id, *_set(
+        "schedule.evaluation_episodes=1", "schedule.checkpoint_period=100000"), *_settings)
+_train("box2d", "LunarLander_DQN", *_set(
+    "schedule.improve_steps=3000", "schedule.evaluation_period=3000",
+    "schedule.evaluation_episodes=1", "agent.algorithm.gradient_steps=1"))
+
+
+def _run(key: str) -> Path:
+    done = background.outcome(key)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (run,) = [p.parent for p in background.out_dir(key).rglob("progress.csv")]
+    return run
+
+
 @pytest.mark.parametrize("family", sorted(CASES))
-def test_a_continuous_agent_trains_on_the_family_from_the_cli(family: str, tmp_path: Path) -> None:
-    preset, env_id, settings = CASES[family]
-    assert main(["train", preset, "--env", env_id, "--quiet", "--experiment-dir", str(tmp_path),
-                 *_set("schedule.evaluation_episodes=1", "schedule.checkpoint_period=100000"),
-                 *settings]) == 0
-    (run,) = [p.parent for p in tmp_path.rglob("progress.csv")]
+def test_a_continuous_agent_trains_on_the_family_from_the_cli(family: str) -> None:
+    run = _run(family)
     with open(run / "progress.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     losses = [float(r["Loss"]) for r in rows if r.get("Loss")]
@@ -50,13 +73,10 @@ def test_a_continuous_agent_trains_on_the_family_from_the_cli(family: str, tmp_p
     assert list((run / "checkpoints").iterdir())  # the final checkpoint
 
 
-def test_lunar_lander_dqn_trains_a_few_thousand_steps_from_the_cli(tmp_path: Path) -> None:
+def test_lunar_lander_dqn_trains_a_few_thousand_steps_from_the_cli() -> None:
     """Box2D in CI (its 50,000-step golden run is under ``-m long``): 3,000 env steps, learning
     from step 1,000 with a gradient step every 4 (the preset's cadence), one evaluation."""
-    assert main(["train", "LunarLander_DQN", "--quiet", "--experiment-dir", str(tmp_path),
-                 *_set("schedule.improve_steps=3000", "schedule.evaluation_period=3000",
-                       "schedule.evaluation_episodes=1", "agent.algorithm.gradient_steps=1")]) == 0
-    (run,) = [p.parent for p in tmp_path.rglob("progress.csv")]
+    run = _run("box2d")
     with open(run / "progress.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     training = [r for r in rows if r["Training Reward"]]
