@@ -85,6 +85,13 @@ def job(key: str, test: str, command: list[str], *, timeout: float,
 _FOLDERS = Path(tempfile.gettempdir()) / f"coachrl-jobs-{os.getpid()}"
 
 
+def train_job(key: str, test: str, preset: str, *arguments: str) -> None:
+    """``coachrl train preset`` on one CPU as ``test``'s job, its run under ``out_dir(key)``."""
+    job(key, test, [sys.executable, "-m", "coachrl", "train", preset, "--quiet",
+                    "--experiment-dir", str(out_dir(key)), *arguments],
+        timeout=600, env={"OMP_NUM_THREADS": "1"})
+
+
 def out_dir(key: str) -> Path:
     """A folder for ``key``'s job to write into (made once; removed when the session ends)."""
     folder = _FOLDERS / "".join(c if c.isalnum() else "_" for c in key)

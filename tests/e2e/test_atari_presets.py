@@ -6,7 +6,6 @@ tests/e2e/golden.py's LONG (10M env steps each)."""
 from __future__ import annotations
 
 import csv
-import sys
 
 import numpy as np
 import pytest
@@ -51,10 +50,8 @@ def test_every_atari_preset_is_smoke_tested() -> None:
 # each run is a subprocess whose outcome the test reads: they run beside the suite
 # (tests/background.py)
 for _name in ATARI:
-    background.job(f"atari[{_name}]", f"test_an_atari_preset_trains_from_the_cli[{_name}]", [
-        sys.executable, "-m", "coachrl", "train", _name, "--quiet", "--experiment-dir",
-        str(background.out_dir(f"atari[{_name}]")), *_overrides(_name)], timeout=600,
-        env={"OMP_NUM_THREADS": "1"})
+    background.train_job(f"atari[{_name}]", f"test_an_atari_preset_trains_from_the_cli[{_name}]",
+                         _name, *_overrides(_name))
 
 
 @pytest.mark.parametrize("name", ATARI)

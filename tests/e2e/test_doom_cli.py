@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 
 import imageio.v2 as imageio
 import numpy as np
@@ -23,13 +22,11 @@ pytestmark = pytest.mark.slow
 TEST = "test_doom_basic_dqn_trains_a_few_thousand_steps_from_the_cli"
 # the training is a subprocess whose outcome the test reads: it runs beside the suite
 # (tests/background.py)
-background.job("doom", TEST, [
-    sys.executable, "-m", "coachrl", "train", "Doom_Basic_DQN", "--quiet", "--experiment-dir",
-    str(background.out_dir("doom")), "--set", "schedule.heatup_steps=500",
+background.train_job(
+    "doom", TEST, "Doom_Basic_DQN", "--set", "schedule.heatup_steps=500",
     "--set", "agent.algorithm.learning_starts=500",
     "--set", "schedule.improve_steps=2000", "--set", "schedule.evaluation_period=2000",
-    "--set", "schedule.evaluation_episodes=1",
-    "--set", "schedule.video_every_evaluations=1"], timeout=600, env={"OMP_NUM_THREADS": "1"})
+    "--set", "schedule.evaluation_episodes=1", "--set", "schedule.video_every_evaluations=1")
 
 
 def test_doom_basic_dqn_trains_a_few_thousand_steps_from_the_cli() -> None:

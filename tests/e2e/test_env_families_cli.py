@@ -5,7 +5,6 @@ for a few thousand steps (their learning runs: docs/environments.md)."""
 from __future__ import annotations
 
 import csv
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -35,21 +34,13 @@ CASES = {
 }
 
 
-def _train(key: str, preset: str, *arguments: str) -> None:
-    """``coachrl train preset`` as a job beside the suite, read back by ``background.outcome``
-    (tests/background.py)."""
-    background.job(key, TESTS[key], [
-        sys.executable, "-m", "coachrl", "train", preset, "--quiet", "--experiment-dir",
-        str(background.out_dir(key)), *arguments], timeout=600, env={"OMP_NUM_THREADS": "1"})
-
-
 TESTS = {family: f"test_a_continuous_agent_trains_on_the_family_from_the_cli[{family}]"
          for family in CASES}
 TESTS["box2d"] = "test_lunar_lander_dqn_trains_a_few_thousand_steps_from_the_cli"
-for _family, (_preset, _env_id, _settings) in CASES.items():
-    _train(_family, _preset, "--env", _env_id, *_set(
+for _family, (_preset, _env_id, _settings) in CASES.items():  # jobs beside the suite
+    background.train_job(_family, TESTS[_family], _preset, "--env", _env_id, *_set(
         "schedule.evaluation_episodes=1", "schedule.checkpoint_period=100000"), *_settings)
-_train("box2d", "LunarLander_DQN", *_set(
+background.train_job("box2d", TESTS["box2d"], "LunarLander_DQN", *_set(
     "schedule.improve_steps=3000", "schedule.evaluation_period=3000",
     "schedule.evaluation_episodes=1", "agent.algorithm.gradient_steps=1"))
 
