@@ -4,7 +4,7 @@ every loss shares (importance weights, advantage normalisation)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import torch
 
@@ -21,11 +21,38 @@ def weighted_mean(values: torch.Tensor, batch: Tensors) -> torch.Tensor:
     return values.mean() if weights is None else (values * weights).mean()
 
 
+def weighted_mean_gradient(per_sample: torch.Tensor, batch: Tensors) -> torch.Tensor:
+    """d weighted_mean / d per_sample [B]: 1/B, times the importance weights if any."""
+    weights = batch.get(B.WEIGHTS)
+    scale = 1.0 / len(per_sample)
+    if weights is None:
+        return torch.full_like(per_sample, scale)
+    return weights * scale
+
+
 def normalize(advantages: torch.Tensor) -> torch.Tensor:
     return (advantages - advantages.mean()) / (advantages.std(unbiased=False) + 1e-8)
 
 
 Loss = Callable[..., tuple[torch.Tensor, "Tensors"]]
+
+
+@runtime_checkable
+class ClosedFormLoss(Protocol):
+    """A loss that also knows its gradient with respect to the head's outputs in closed form.
+
+    ``gradient`` returns what ``__call__`` returns plus {output name: dLoss/d out[name]}, all
+    computed without autograd; the network then backpropagates those gradients from the
+    outputs alone, so autograd never records the loss's elementwise graph (at MLP sizes its
+    recording and its backward cost more than the arithmetic). A fast path of ``__call__``,
+    tested equal to autograd's gradient of it (tests/unit/backend/test_closed_form_losses.py).
+    """
+
+    def __call__(self, out: Tensors, batch: Tensors,
+                 **over: float) -> tuple[torch.Tensor, Tensors]: ...
+
+    def gradient(self, out: Tensors, batch: Tensors,
+                 **over: float) -> tuple[torch.Tensor, Tensors, Tensors]: ...
 LOSSES: dict[type, Callable[[Head], Loss]] = {}
 
 

@@ -11,19 +11,21 @@ losses (policy_losses.py) read the head's ``distribution``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 
 from coachrl.backend.torch.loss_registry import (
     LOSSES,
+    ClosedFormLoss,
     Loss,
     Tensors,
     loss_for,
     normalize,
     register_loss,
     weighted_mean,
+    weighted_mean_gradient,
 )
 from coachrl.backend.torch.policy_losses import (  # registered
     ClippedSurrogate,
@@ -47,8 +49,8 @@ from coachrl.networks.losses import (
     ValueLoss,
 )
 
-__all__ = ["LOSSES", "ClippedSurrogate", "KLPenaltySurrogate", "Loss", "PolicyGradient",
-           "loss_for", "normalize", "register_loss", "weighted_mean"]
+__all__ = ["LOSSES", "ClippedSurrogate", "ClosedFormLoss", "KLPenaltySurrogate", "Loss",
+           "PolicyGradient", "loss_for", "normalize", "register_loss", "weighted_mean"]
 HALF_LOG_2PI, LOG_2 = 0.5 * math.log(2.0 * math.pi), math.log(2.0)  # in double precision
 
 
@@ -58,10 +60,22 @@ def _regression(kind: str, values: torch.Tensor, targets: torch.Tensor) -> torch
     return F.mse_loss(values, targets, reduction="none")
 
 
+def _action_index(values: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+    """The index that picks each sample's action from values [B, n_actions, ...]."""
+    index = actions.long().view(-1, 1, *([1] * (values.dim() - 2)))
+    return index.expand(-1, 1, *values.shape[2:])
+
+
 def _taken(values: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
     """values [B, n_actions, ...] at each sample's action -> [B, ...]."""
-    index = actions.long().view(-1, 1, *([1] * (values.dim() - 2)))
-    return values.gather(1, index.expand(-1, 1, *values.shape[2:])).squeeze(1)
+    return values.gather(1, _action_index(values, actions)).squeeze(1)
+
+
+def _scattered(values: torch.Tensor, actions: torch.Tensor, taken: torch.Tensor) -> torch.Tensor:
+    """Zeros shaped like values [B, n_actions, ...] with ``taken`` [B, ...] at each sample's
+    action: the gradient of a loss that reads only the taken action's entries."""
+    return torch.zeros_like(values).scatter_(1, _action_index(values, actions),
+                                             taken.unsqueeze(1))
 
 
 @register_loss(QLoss)
@@ -158,20 +172,46 @@ class QuantileHuber:
     huber_kappa(u) / kappa with u = target_j - theta_i, summed over i, averaged over j."""
 
     head: Head
+    midpoints: torch.Tensor | None = field(default=None, repr=False)  # QR-DQN's, made once
+
+    def fractions(self, out: Tensors, theta: torch.Tensor) -> torch.Tensor:
+        """tau_i as a column against the targets: [B, N, 1] (sampled) or [N, 1] (midpoints)."""
+        sampled = out.get(f"{self.head.name}_taus")
+        if sampled is not None:
+            return sampled.detach().unsqueeze(2)
+        n = theta.shape[1]
+        if self.midpoints is None or self.midpoints.shape[0] != n or (
+                self.midpoints.dtype, self.midpoints.device) != (theta.dtype, theta.device):
+            arange = torch.arange(n, device=theta.device, dtype=theta.dtype)
+            self.midpoints = ((2 * arange + 1) / (2.0 * n)).unsqueeze(1)
+        return self.midpoints
 
     def __call__(self, out: Tensors, batch: Tensors, **_: float) -> tuple[torch.Tensor, Tensors]:
         kappa = self.head.loss.kappa
         theta = _taken(out[f"{self.head.name}_quantiles"], batch[B.ACTIONS])  # [batch, N]
-        n = theta.shape[1]
-        sampled = out.get(f"{self.head.name}_taus")  # IQN's [batch, N]; fixed for QR-DQN
-        taus = (sampled.detach() if sampled is not None else
-                ((2 * torch.arange(n, device=theta.device, dtype=theta.dtype) + 1) / (2.0 * n)
-                 ).expand(theta.shape[0], n))
         u = batch[B.TARGETS].unsqueeze(1) - theta.unsqueeze(2)  # [batch, N, N']
         huber = F.huber_loss(u, torch.zeros_like(u), reduction="none", delta=kappa) / kappa
-        rho = (taus.unsqueeze(2) - (u.detach() < 0).to(u.dtype)).abs() * huber
+        rho = (self.fractions(out, theta) - (u.detach() < 0).to(u.dtype)).abs() * huber
         per_sample = rho.mean(2).sum(1)
         return weighted_mean(per_sample, batch), {"q_mean": theta.detach().mean()}
+
+    def gradient(self, out: Tensors, batch: Tensors,
+                 **_: float) -> tuple[torch.Tensor, Tensors, Tensors]:
+        """d rho / d theta_i = -|tau_i - 1{u_ij < 0}| clip(u_ij, -kappa, kappa) / kappa, averaged
+        over j."""
+        kappa = self.head.loss.kappa
+        name = f"{self.head.name}_quantiles"
+        quantiles = out[name].detach()
+        theta = _taken(quantiles, batch[B.ACTIONS])
+        u = batch[B.TARGETS].unsqueeze(1) - theta.unsqueeze(2)
+        clipped = u.clamp(-kappa, kappa)
+        weight = (self.fractions(out, theta) - (u < 0).to(u.dtype)).abs_()
+        weighted = weight.mul_(clipped)  # |tau - 1{u < 0}| clip(u)
+        # huber_kappa(u) = clip(u) (u - clip(u) / 2): 0.5 u^2 inside, kappa (|u| - kappa/2) out
+        per_sample = (weighted * (u - 0.5 * clipped)).mean(2).sum(1) / kappa
+        scale = weighted_mean_gradient(per_sample, batch) * (-1.0 / kappa)
+        grad = _scattered(quantiles, batch[B.ACTIONS], weighted.mean(2) * scale.unsqueeze(1))
+        return weighted_mean(per_sample, batch), {"q_mean": theta.mean()}, {name: grad}
 
 
 @register_loss(OutputGradientLoss)

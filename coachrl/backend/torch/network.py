@@ -14,7 +14,7 @@ from coachrl.backend import State, Weights
 from coachrl.backend.torch import private
 from coachrl.backend.torch.blocks import Model, TapedTower, build_model
 from coachrl.backend.torch.heads import NoisyLinear
-from coachrl.backend.torch.losses import loss_for
+from coachrl.backend.torch.losses import ClosedFormLoss, loss_for
 from coachrl.core import batch as B
 from coachrl.networks.spec import NetworkSpec, OptimizerSpec
 
@@ -38,6 +38,9 @@ class TorchNetwork:
         self.device = device
         self.model = build_model(spec).to(device)
         self.losses = [loss_for(head) for head in spec.heads]
+        # every loss knows its gradient: autograd starts at the heads' outputs (a fast path of
+        # autograd through the losses, tested equal to it; False takes the reference path)
+        self.closed_form = all(isinstance(loss, ClosedFormLoss) for loss in self.losses)
         self.optimizer_spec = optimizer
         self.optimizer: torch.optim.Adam | None = None
         if optimizer is not None:
@@ -169,14 +172,26 @@ class TorchNetwork:
             out, tapes = self.model(tensors["observations"]), []
         total: torch.Tensor | None = None
         metrics: dict[str, torch.Tensor] = {}
+        outputs: list[torch.Tensor] = []
+        output_grads: list[torch.Tensor] = []
         for head, loss_fn in zip(self.spec.heads, self.losses, strict=True):
-            loss, extra = loss_fn(out, tensors, **loss_overrides)
+            if self.closed_form:
+                with torch.no_grad():
+                    loss, extra, grads = loss_fn.gradient(  # type: ignore[attr-defined]
+                        out, tensors, **loss_overrides)
+                outputs += [out[name] for name in grads]
+                output_grads += grads.values()
+            else:
+                loss, extra = loss_fn(out, tensors, **loss_overrides)
             total = loss if total is None else total + loss
             metrics[f"loss/{head.name}"] = loss.detach()
             metrics.update({f"{head.name}/{k}": v for k, v in extra.items()})
         assert total is not None  # a spec has at least one head
         self._zero_grad()
-        total.backward()
+        if self.closed_form:
+            torch.autograd.backward(outputs, output_grads)
+        else:
+            total.backward()
         for tape in tapes:
             tape.backward()
         return total, metrics
