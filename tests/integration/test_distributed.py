@@ -33,9 +33,18 @@ def ray_session():
     ray.shutdown()
 
 
+# variants of a preset (name+variant -> its overrides) that stand in for presets no registered
+# one matches: a dueling Double DQN learning from prioritised replay (Atari's PER preset)
+VARIANTS = {"CartPole_Dueling_DDQN+prioritized": ("agent.memory.kind=prioritized",)}
+
+
+def _load(name: str):
+    """A preset by name, or a variant of one (``VARIANTS``)."""
+    return apply_overrides(load_preset(name.split("+")[0]), list(VARIANTS.get(name, ())))
+
+
 def _preset(name: str, experiment_dir: Path, *overrides: str):
-    return apply_overrides(load_preset(name), [f"run.experiment_dir={experiment_dir}",
-                                               *overrides])
+    return apply_overrides(_load(name), [f"run.experiment_dir={experiment_dir}", *overrides])
 
 
 def _train(preset, **config):
@@ -126,19 +135,25 @@ STAND_INS = {"Mujoco_SAC": ("Pendulum_SAC", "Mujoco_ClippedPPO"),
              "BipedalWalker_TD3": ("Pendulum_TD3", "LunarLander_ClippedPPO"),
              "Atari_Rainbow": ("CartPole_Rainbow", "Atari_DQN"),
              "Doom_Basic_Dueling_DDQN": ("CartPole_Dueling_DDQN", "Doom_Basic_DQN")}
+# the Atari presets registered on 2026-12-02: each one's agent has a CartPole case (Atari's PER
+# preset a variant), and Atari_DQN steps Pong's frames on a worker
+STAND_INS |= {f"Atari_{agent}": (f"CartPole_{agent}", "Atari_DQN")
+              for agent in ("DDQN", "C51", "QR_DQN", "A3C", "IMPALA")}
+STAND_INS["Atari_Dueling_DDQN_with_PER"] = ("CartPole_Dueling_DDQN+prioritized", "Atari_DQN")
 
 
 def _one_worker_overrides(name: str) -> tuple[str, ...]:
     steps = ONE_WORKER_STEPS.get(name, 3_072)
-    rounds = getattr(load_preset(name).agent.algorithm, "gradient_steps", 0)
+    rounds = getattr(_load(name).agent.algorithm, "gradient_steps", 0)
     fewer = (f"agent.algorithm.gradient_steps={ROUND_GRADIENT_STEPS}",) \
         if rounds > ROUND_GRADIENT_STEPS else CHANGES.get(name, ())
     return (f"schedule.improve_steps={steps}", *fewer, *NO_EVALUATION,
             "agent.inference_backend=numpy")
 
 
-@pytest.mark.parametrize("name", [name for name in coachrl.presets()  # batch: one process
-                                  if not load_preset(name).run.epochs and name not in STAND_INS])
+@pytest.mark.parametrize("name", [*(name for name in coachrl.presets()  # batch: one process
+                                    if not load_preset(name).run.epochs and name not in STAND_INS),
+                                  *VARIANTS])
 def test_one_sync_worker_repeats_the_single_process_episodes(name: str, tmp_path: Path) -> None:
     """Every preset that trains in an env (a batch preset's dataset trains in one process,
     ``check_dataset``): one worker in sync mode acts with the learner's generator and, for a
@@ -177,7 +192,7 @@ def test_a_left_out_preset_runs_the_agent_of_its_stand_ins(name: str,
     """A preset left out of the one-worker cases has its agent stand-in's agent, algorithm
     settings class and memory kind, and its env stand-in's kind of observation in an env of the
     same family (the same preprocessing), so the two cases exercise its distributed code path."""
-    preset, agent, env = (load_preset(other) for other in (name, *stand_ins))
+    preset, agent, env = (_load(other) for other in (name, *stand_ins))
     assert type(preset.agent) is type(agent.agent)
     assert type(preset.agent.algorithm) is type(agent.agent.algorithm)
     memories = [getattr(p.agent, "memory", None) for p in (preset, agent)]  # rollouts: none

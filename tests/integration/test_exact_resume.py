@@ -109,12 +109,20 @@ STAND_INS = {"Mujoco_SAC": ("Pendulum_SAC", "Mujoco_ClippedPPO"),
              "Doom_Basic_DQN": ("CartPole_DQN", "Doom_Health_Gathering_DQN"),
              "Atari_Rainbow": ("CartPole_Rainbow", "Atari_DQN"),
              "Atari_ClippedPPO": ("CartPole_ClippedPPO", "Atari_DQN")}
+# the Atari presets registered on 2026-12-02: each one's agent has a CartPole case (Atari's PER
+# preset the variant below), Atari_DQN's case puts ALE's state in a checkpoint, and the rollout
+# agents' Atari rollouts are in one: test_atari_rollout_presets_resume_exactly
+STAND_INS |= {f"Atari_{agent}": (f"CartPole_{agent}", "Atari_DQN")
+              for agent in ("DDQN", "C51", "QR_DQN", "A3C", "IMPALA")}
+STAND_INS["Atari_Dueling_DDQN_with_PER"] = ("CartPole_Dueling_DDQN+prioritized", "Atari_DQN")
 CASES = {name: SHORTER.get(name, []) for name in preset_modules() if name not in STAND_INS}
 CASES["CartPole_DQN+prioritized"] = [*CASES["CartPole_DQN"], "agent.memory.kind=prioritized"]
 # 3-step returns: the partial sequences of every env are in the checkpoint (8 envs, so a
 # checkpoint almost always falls in the middle of some env's window)
 CASES["CartPole_DQN+3step"] = [*CASES["CartPole_DQN+prioritized"], "agent.memory.n_step=3",
                                "env.n_envs=8"]
+CASES["CartPole_Dueling_DDQN+prioritized"] = [*CASES["CartPole_Dueling_DDQN"],
+                                              "agent.memory.kind=prioritized"]
 # NoisyNet: the acting noise and when it was drawn are in the checkpoint
 CASES["CartPole_DQN+noisy"] = [*CASES["CartPole_DQN"], "agent.algorithm.noisy=true",
                                "agent.algorithm.noise_resample_period=4"]
@@ -198,7 +206,8 @@ def test_a_left_out_preset_matches_its_stand_ins(name: str, stand_ins: tuple[str
     dueling head, noise, n-step and the like compared field by field), memory kind and
     network kind, and its env stand-in's env or another level of it (the same preprocessing)."""
     preset = load_preset(name)
-    agent, env = (load_preset(other) for other in stand_ins)
+    agent, env = (apply_overrides(load_preset(other.split("+")[0]),
+                                  CASES[other] if "+" in other else []) for other in stand_ins)
     assert type(preset.agent) is type(agent.agent)
     assert type(preset.agent.algorithm) is type(agent.agent.algorithm)
     memories = [getattr(p.agent, "memory", None) for p in (preset, agent)]  # rollouts: none
@@ -211,21 +220,20 @@ def test_a_left_out_preset_matches_its_stand_ins(name: str, stand_ins: tuple[str
     assert preset.env.preprocessing == env.env.preprocessing
 
 
-# Atari's rollout candidates (presets/_candidates, run by path; the full-size check above takes
-# over 3 minutes each) at 2 x 100 env steps of 2 envs: 20 A3C updates or 5 IMPALA ones, the
-# checkpoint after 100 steps. Both failed (the shared torso's weights) while ALE played the
-# sticky actions: its cloned state lacks the action a repeat replays, and with seed 0 such a
-# repeat fell on the first frames after the resume; Gymnasium's StickyAction plays them now
-# (environments/gym_env.py), whose previous action is in the snapshot
-CANDIDATES = Path(__file__).resolve().parents[2] / "presets" / "_candidates"
+# Atari's rollout presets at 2 x 100 env steps of 2 envs: 20 A3C updates or 5 IMPALA ones, the
+# checkpoint after 100 steps (the full-size check above takes over 3 minutes each). Both failed
+# (the shared torso's weights) while ALE played the sticky actions: its cloned state lacks the
+# action a repeat replays, and with seed 0 such a repeat fell on the first frames after the
+# resume; Gymnasium's StickyAction plays them now (environments/gym_env.py), whose previous
+# action is in the snapshot
 ATARI_HALF, ATARI_SEED = 100, 0
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("agent", ["A3C", "IMPALA"])
-def test_atari_rollout_candidates_resume_exactly(agent: str, tmp_path: Path) -> None:
+def test_atari_rollout_presets_resume_exactly(agent: str, tmp_path: Path) -> None:
     def make(experiment_dir: Path) -> Preset:
-        return apply_overrides(load_preset(str(CANDIDATES / f"Atari_{agent}.py")), [
+        return apply_overrides(load_preset(f"Atari_{agent}"), [
             f"schedule.improve_steps={2 * ATARI_HALF}", f"schedule.checkpoint_period={ATARI_HALF}",
             f"schedule.evaluation_period={2 * ATARI_HALF}", "schedule.evaluation_episodes=2",
             f"run.experiment_dir={experiment_dir}", f"run.seed={ATARI_SEED}",

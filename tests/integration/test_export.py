@@ -36,7 +36,7 @@ from coachrl.runtime.build import make_agent, make_backends
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
-CANDIDATES = sorted((REPO / "presets" / "_candidates").glob("*.py"))
+CANDIDATES = sorted((REPO / "presets" / "_candidates").glob("*.py"))  # presets not registered yet
 ZOO = [*sorted(preset_modules()), *(str(path) for path in CANDIDATES)]
 REFUSED = {"CartPole_NEC": "differentiable neural dictionaries"}
 # ONNX of a recurrent policy would need its state as an input and an output; its numpy bundle
@@ -192,7 +192,8 @@ ONNX_STAND_INS = {"LunarLander_DQN": "Acrobot_DDQN",
                                                       "CartPole_Munchausen_DQN", "CartPole_PAL")},
                   **{name: "Pendulum_ClippedPPO" for name in ("Mujoco_ClippedPPO",
                                                              "PyBullet_ClippedPPO")},
-                  "Mujoco_TD3": "Mujoco_DDPG", "Pendulum_TD3": "Pendulum_DDPG"}
+                  "Mujoco_TD3": "Mujoco_DDPG", "Pendulum_TD3": "Pendulum_DDPG",
+                  "Atari_DDQN": "Atari_DQN", "Atari_IMPALA": "Atari_A3C"}
 ONNX_CASES = {case: made for case, made in _onnx_cases().items() if case not in ONNX_STAND_INS}
 
 

@@ -147,16 +147,8 @@ def test_level_overrides_for_a_level_the_preset_lacks_is_a_clear_error() -> None
         dataclasses.replace(preset, level_overrides={"Walker": ("agent.learning_rate=1",)})
 
 
-# registered; Atari_DDQN, _Dueling_DDQN_with_PER, _C51, _QR_DQN, _A3C and _IMPALA wait in
-# presets/_candidates (presets/_candidates/README.md says why) and are checked here by path
-ATARI_PRESETS = ("Atari_ClippedPPO", "Atari_DQN", "Atari_Rainbow")
-ATARI_CANDIDATES = ("Atari_A3C", "Atari_C51", "Atari_DDQN", "Atari_Dueling_DDQN_with_PER",
-                    "Atari_IMPALA", "Atari_QR_DQN")
-CANDIDATES = Path(__file__).resolve().parents[2] / "presets" / "_candidates"
-
-
-def _atari(name: str):
-    return load_preset(name if name in ATARI_PRESETS else str(CANDIDATES / f"{name}.py"))
+ATARI_PRESETS = ("Atari_A3C", "Atari_C51", "Atari_ClippedPPO", "Atari_DDQN", "Atari_DQN",
+                 "Atari_Dueling_DDQN_with_PER", "Atari_IMPALA", "Atari_QR_DQN", "Atari_Rainbow")
 ATARI_GAMES = ("Pong", "Breakout", "SpaceInvaders", "Qbert", "Seaquest", "BeamRider")
 
 
@@ -164,12 +156,12 @@ def test_the_atari_presets_are_registered() -> None:
     assert {name for name in preset_modules() if name.startswith("Atari_")} == set(ATARI_PRESETS)
 
 
-@pytest.mark.parametrize("name", ATARI_PRESETS + ATARI_CANDIDATES)
+@pytest.mark.parametrize("name", ATARI_PRESETS)
 def test_an_atari_preset_trains_on_pong_through_the_deepmind_pipeline(name: str) -> None:
     from coachrl.environments.gym_env import register_family
     from coachrl.params import ImageChannels, Preprocessing
 
-    preset = _atari(name)
+    preset = load_preset(name)
     assert preset.env.env_id == "ALE/Pong-v5" and preset.env.preprocessing is Preprocessing.ATARI
     assert preset.env.env_kwargs == {"repeat_action_probability": 0.25}  # v5's sticky actions
     assert preset.levels == {game: f"ALE/{game}-v5" for game in ATARI_GAMES}
@@ -184,11 +176,11 @@ def test_an_atari_preset_trains_on_pong_through_the_deepmind_pipeline(name: str)
     assert int(preset.validation.max_env_steps) == int(preset.schedule.improve_steps) == 10**7
 
 
-@pytest.mark.parametrize("name", ATARI_PRESETS + ATARI_CANDIDATES)
+@pytest.mark.parametrize("name", ATARI_PRESETS)
 def test_an_atari_level_is_that_game_with_the_same_values(name: str) -> None:
     from coachrl.params.tree import apply_overrides
 
-    preset = _atari(name)
+    preset = load_preset(name)
     breakout = apply_overrides(preset, preset.level_assignments("Breakout"))
     assert breakout.env.env_id == "ALE/Breakout-v5"
     assert breakout.agent == preset.agent and breakout.schedule == preset.schedule

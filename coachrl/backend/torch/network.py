@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from coachrl.backend import State, Weights
 from coachrl.backend.torch import private
+from coachrl.backend.torch.adam import FlatAdam
 from coachrl.backend.torch.blocks import Model, TapedTower, build_model
 from coachrl.backend.torch.heads import NoisyLinear
 from coachrl.backend.torch.losses import ClosedFormLoss, loss_for
@@ -42,18 +43,15 @@ class TorchNetwork:
         # autograd through the losses, tested equal to it; False takes the reference path)
         self.closed_form = all(isinstance(loss, ClosedFormLoss) for loss in self.losses)
         self.optimizer_spec = optimizer
-        self.optimizer: torch.optim.Adam | None = None
-        if optimizer is not None:
-            self.optimizer = torch.optim.Adam(
-                self.model.parameters(), lr=optimizer.learning_rate, eps=optimizer.adam_epsilon,
-                # one kernel per step: 2.5x faster than foreach at MLP sizes; where torch's
-                # fused kernel is missing or broken, torch.optim's plain implementation
-                fused=private.available("fused_adam") or None,
-            )
         self._parameters: list[torch.Tensor] = list(self.model.parameters())
         self._noisy = [m for m in self.model.modules() if isinstance(m, NoisyLinear)]
         self._flat_parameters, self._flat_grad, self._grad_views = self._flatten()
-        self._adam_state: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+        # one fused kernel call per step over the flat buffers: at MLP sizes torch.optim.Adam's
+        # per-call bookkeeping costs more than its kernel (adam.py; torch.optim where the kernel
+        # is missing or broken)
+        self.adam: FlatAdam | None = None if optimizer is None else FlatAdam(
+            self._parameters, self._flat_parameters, learning_rate=optimizer.learning_rate,
+            eps=optimizer.adam_epsilon)
 
     def _flatten(self) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
         """Put every parameter, and its gradient, in one contiguous buffer (as views).
@@ -137,7 +135,7 @@ class TorchNetwork:
             layer.noise_on = enabled
 
     def _require_optimizer(self) -> None:
-        if self.optimizer is None:
+        if self.adam is None:
             raise RuntimeError("this network was built without an optimizer; it cannot train")
 
     def _step(self, total: torch.Tensor, metrics: dict[str, torch.Tensor], *,
@@ -235,55 +233,8 @@ class TorchNetwork:
         self._adam_step()
 
     def _adam_step(self) -> None:
-        """Adam's update as one fused kernel call over the flat buffers.
-
-        ``torch.optim.Adam.step`` spends more time in per-call bookkeeping (profiler hooks,
-        grouping by device and dtype, state checks) than in its fused kernel at MLP sizes, and
-        calls that kernel with one tensor per parameter. The optimiser object still owns the
-        state (and the checkpoint format), but its moments live in two flat buffers that its
-        per-parameter entries are views of, and every step hands the flat tensors to the kernel
-        torch's own fused path calls (a unit test compares it with ``torch.optim.Adam.step``).
-        """
-        assert self.optimizer is not None
-        if self._adam_state is None:
-            self._adam_state = self._flatten_adam_state()
-            if self._adam_state is None:  # no fused kernel in this torch: the optimiser's step
-                self.optimizer.step()
-                return
-        exp_avg, exp_avg_sq, step = self._adam_state
-        group = self.optimizer.param_groups[0]  # the constructor made one fused group
-        if not private.fused_adam(self._flat_parameters, self._flat_grad, exp_avg, exp_avg_sq,
-                                  step, group):
-            self.optimizer.step()  # the public path: the same kernel through torch.optim
-
-    def _flatten_adam_state(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
-        """Adam's moments in two flat buffers (the optimiser's state entries become views of
-        them; zeros before the first step, as Adam starts) and one step counter shared by every
-        parameter. None where this torch lacks the kernel or the parameters' steps differ."""
-        assert self.optimizer is not None
-        state = self.optimizer.state
-        if not private.available("fused_adam"):
-            return None
-        started = [p in state for p in self._parameters]
-        steps = {float(state[p]["step"]) for p in self._parameters if p in state}
-        if (any(started) and not all(started)) or len(steps) > 1:
-            return None
-        exp_avg = torch.zeros_like(self._flat_parameters)
-        exp_avg_sq = torch.zeros_like(self._flat_parameters)
-        step = torch.tensor(steps.pop() if steps else 0.0, dtype=torch.float32,
-                            device=self.device)
-        offset = 0
-        for parameter in self._parameters:
-            size = parameter.numel()
-            entry = state[parameter]
-            for name, flat in (("exp_avg", exp_avg), ("exp_avg_sq", exp_avg_sq)):
-                view = flat[offset:offset + size].view_as(parameter)
-                if name in entry:
-                    view.copy_(entry[name])
-                entry[name] = view
-            entry["step"] = step
-            offset += size
-        return exp_avg, exp_avg_sq, step
+        assert self.adam is not None
+        self.adam.step(self._flat_grad)
 
     def compute_gradients(self, batch: dict[str, NDArray], **loss_overrides: float) -> Weights:
         """Gradients of the summed head losses, by parameter name; no optimiser step (A3C)."""
@@ -329,14 +280,13 @@ class TorchNetwork:
                 private.lerp_all(dest, source, tau)
 
     def set_learning_rate(self, learning_rate: float) -> None:
-        if self.optimizer is not None:
-            for group in self.optimizer.param_groups:
-                group["lr"] = learning_rate
+        if self.adam is not None:
+            self.adam.set_learning_rate(learning_rate)
 
     def state_dict(self) -> State:
         state: State = {"weights": {k: v.copy() for k, v in self.get_weights().items()}}
-        if self.optimizer is not None:
-            opt = self.optimizer.state_dict()
+        if self.adam is not None:
+            opt = self.adam.state_dict()
             state["optimizer"] = {
                 "state": _to_numpy(opt["state"]),
                 "param_groups": _to_numpy(opt["param_groups"]),
@@ -345,17 +295,8 @@ class TorchNetwork:
 
     def load_state_dict(self, state: State) -> None:
         self.set_weights(state["weights"])
-        if self.optimizer is not None and "optimizer" in state:
-            opt = state["optimizer"]
-            groups = [dict(g) for g in opt["param_groups"]]
-            for group in groups:
-                group["betas"] = tuple(group["betas"])
-            per_param = {
-                int(index): {k: torch.as_tensor(np.asarray(v)) for k, v in values.items()}
-                for index, values in opt["state"].items()
-            }
-            self.optimizer.load_state_dict({"state": per_param, "param_groups": groups})
-            self._adam_state = None  # the optimiser holds new state tensors now
+        if self.adam is not None and "optimizer" in state:
+            self.adam.load_state_dict(state["optimizer"])
 
 
 def to_tensor(array: NDArray, device: torch.device) -> Any:

@@ -246,7 +246,7 @@ def test_state_dict_round_trip_gives_the_same_next_temperature_step() -> None:
         temperature = update.temperature
         temperature.log_value.grad = None
         temperature.objective(temperature.log_value, log_probs).backward()
-        temperature.optimizer.step()
+        temperature.step()
     assert float(second.temperature.value()) == float(first.temperature.value())
     assert float(first.temperature.value()) != 1.0
 
