@@ -39,8 +39,8 @@ LONG = {name: "CI's time: Acrobot's presets take a gradient step per env step (A
 LONG |= {f"Atari_{agent}": "CI's time: 10M env steps (40M frames) of Pong through the Nature CNN, "
          "the literature's budget for its threshold, are days of CPU; "
          "tests/e2e/test_atari_presets.py trains each for 1,000 steps from the CLI instead"
-         for agent in ("DQN", "DDQN", "Dueling_DDQN_with_PER", "C51", "QR_DQN", "Rainbow", "A3C",
-                       "ClippedPPO", "IMPALA")}
+         for agent in ("DQN", "DDQN", "Dueling_DDQN_with_PER", "C51", "QR_DQN", "IQN", "Rainbow",
+                       "A3C", "ClippedPPO", "IMPALA")}
 
 # negative controls: presets that must not learn, within the same budget, what another preset
 # learns (control -> (that preset, the ceiling on each of the control's evaluations)); the

@@ -45,8 +45,8 @@ def _overrides(name: str) -> list[str]:
 
 def test_every_atari_preset_is_smoke_tested() -> None:
     assert ATARI == ["Atari_A3C", "Atari_C51", "Atari_ClippedPPO", "Atari_DDQN", "Atari_DQN",
-                     "Atari_Dueling_DDQN_with_PER", "Atari_IMPALA", "Atari_QR_DQN",
-                     "Atari_Rainbow"], ATARI
+                     "Atari_Dueling_DDQN_with_PER", "Atari_IMPALA", "Atari_IQN",
+                     "Atari_QR_DQN", "Atari_Rainbow"], ATARI
 
 
 # each run is a subprocess whose outcome the test reads: they run beside the suite

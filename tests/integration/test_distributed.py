@@ -112,7 +112,8 @@ ATARI_REPLAY = (ATARI_EPISODE, "schedule.heatup_steps=300",
                 "agent.algorithm.learning_starts=300", "agent.memory.capacity=5000",
                 "agent.algorithm.train_frequency=64", "agent.algorithm.target_update_period=10")
 CHANGES |= {f"Atari_{agent}": ATARI_REPLAY
-            for agent in ("DQN", "DDQN", "Dueling_DDQN_with_PER", "C51", "QR_DQN", "Rainbow")}
+            for agent in ("DQN", "DDQN", "Dueling_DDQN_with_PER", "C51", "QR_DQN", "IQN",
+                          "Rainbow")}
 CHANGES |= {f"Atari_{agent}": (ATARI_EPISODE, "env.n_envs=2") for agent in ("A3C", "IMPALA")}
 CHANGES["Atari_ClippedPPO"] = (ATARI_EPISODE, "env.n_envs=2",
                                "agent.algorithm.rollout_length=64", "agent.algorithm.epochs=1",
@@ -138,7 +139,7 @@ STAND_INS = {"Mujoco_SAC": ("Pendulum_SAC", "Mujoco_ClippedPPO"),
 # the Atari presets registered on 2026-12-02: each one's agent has a CartPole case (Atari's PER
 # preset a variant), and Atari_DQN steps Pong's frames on a worker
 STAND_INS |= {f"Atari_{agent}": (f"CartPole_{agent}", "Atari_DQN")
-              for agent in ("DDQN", "C51", "QR_DQN", "A3C", "IMPALA")}
+              for agent in ("DDQN", "C51", "QR_DQN", "IQN", "A3C", "IMPALA")}
 STAND_INS["Atari_Dueling_DDQN_with_PER"] = ("CartPole_Dueling_DDQN+prioritized", "Atari_DQN")
 
 

@@ -85,7 +85,8 @@ SHORTER |= {f"Atari_{agent}": [*ATARI_SHORTER, "schedule.heatup_steps=300",
                                "agent.algorithm.train_frequency=64",
                                "agent.algorithm.target_update_period=10",
                                "agent.memory.save_in_checkpoint=true"]
-            for agent in ("DQN", "DDQN", "Dueling_DDQN_with_PER", "C51", "QR_DQN", "Rainbow")}
+            for agent in ("DQN", "DDQN", "Dueling_DDQN_with_PER", "C51", "QR_DQN", "IQN",
+                          "Rainbow")}
 SHORTER |= {f"Atari_{agent}": [*ATARI_SHORTER, "env.n_envs=2"] for agent in ("A3C", "IMPALA")}
 SHORTER["Atari_ClippedPPO"] = [*ATARI_SHORTER, "env.n_envs=2", "agent.algorithm.rollout_length=64",
                                "agent.algorithm.epochs=1", "agent.algorithm.batch_size=64"]
@@ -113,7 +114,7 @@ STAND_INS = {"Mujoco_SAC": ("Pendulum_SAC", "Mujoco_ClippedPPO"),
 # preset the variant below), Atari_DQN's case puts ALE's state in a checkpoint, and the rollout
 # agents' Atari rollouts are in one: test_atari_rollout_presets_resume_exactly
 STAND_INS |= {f"Atari_{agent}": (f"CartPole_{agent}", "Atari_DQN")
-              for agent in ("DDQN", "C51", "QR_DQN", "A3C", "IMPALA")}
+              for agent in ("DDQN", "C51", "QR_DQN", "IQN", "A3C", "IMPALA")}
 STAND_INS["Atari_Dueling_DDQN_with_PER"] = ("CartPole_Dueling_DDQN+prioritized", "Atari_DQN")
 CASES = {name: SHORTER.get(name, []) for name in preset_modules() if name not in STAND_INS}
 CASES["CartPole_DQN+prioritized"] = [*CASES["CartPole_DQN"], "agent.memory.kind=prioritized"]

@@ -148,7 +148,8 @@ def test_level_overrides_for_a_level_the_preset_lacks_is_a_clear_error() -> None
 
 
 ATARI_PRESETS = ("Atari_A3C", "Atari_C51", "Atari_ClippedPPO", "Atari_DDQN", "Atari_DQN",
-                 "Atari_Dueling_DDQN_with_PER", "Atari_IMPALA", "Atari_QR_DQN", "Atari_Rainbow")
+                 "Atari_Dueling_DDQN_with_PER", "Atari_IMPALA", "Atari_IQN", "Atari_QR_DQN",
+                 "Atari_Rainbow")
 ATARI_GAMES = ("Pong", "Breakout", "SpaceInvaders", "Qbert", "Seaquest", "BeamRider")
 
 
