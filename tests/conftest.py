@@ -46,6 +46,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.USAGE_ERROR
     elif _unexpected_skips and exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    _finished.append(session)
+
+
+_finished: list[pytest.Session] = []
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A session that used Ray ends here, with its exit status, before the interpreter's
+    finalisation: there a thread of Ray's gRPC client (the faulting bytes held
+    "rpc.NodeInfoGcsService/GetAllNodeInfo") jumped into freed memory after ray.shutdown(), in 3
+    of 5 full runs on 2026-12-01/02, turning a green summary into exit code 139. Nothing the
+    tests check happens after this hook; pytest's own temporary directories are left as they
+    are (it prunes them at its next start)."""
+    if not _finished or "ray" not in sys.modules or hasattr(config, "workerinput"):
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(int(_finished[-1].exitstatus))
 
 
 @pytest.fixture

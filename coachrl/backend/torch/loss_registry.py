@@ -53,6 +53,8 @@ class ClosedFormLoss(Protocol):
 
     def gradient(self, out: Tensors, batch: Tensors,
                  **over: float) -> tuple[torch.Tensor, Tensors, Tensors]: ...
+
+
 LOSSES: dict[type, Callable[[Head], Loss]] = {}
 
 
