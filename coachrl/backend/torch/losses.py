@@ -60,6 +60,13 @@ def _regression(kind: str, values: torch.Tensor, targets: torch.Tensor) -> torch
     return F.mse_loss(values, targets, reduction="none")
 
 
+def _regression_gradient(kind: str, values: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """d _regression / d values, per sample: the Huber loss's clip(error, -1, 1) (its
+    beta is 1), the squared error's 2 * error."""
+    error = values - targets
+    return error.clamp_(-1.0, 1.0) if kind == "huber" else error.mul_(2.0)
+
+
 def _action_index(values: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
     """The index that picks each sample's action from values [B, n_actions, ...]."""
     index = actions.long().view(-1, 1, *([1] * (values.dim() - 2)))
@@ -90,6 +97,19 @@ class QRegression:
         q_taken = q.gather(1, batch[B.ACTIONS].long().unsqueeze(1)).squeeze(1)  # [batch]
         per_sample = _regression(self.head.loss.kind, q_taken, batch[B.TARGETS])
         return weighted_mean(per_sample, batch), {"q_mean": q_taken.detach().mean()}
+
+    def gradient(self, out: Tensors, batch: Tensors,
+                 **_: float) -> tuple[torch.Tensor, Tensors, Tensors]:
+        """d loss / d Q(s, .): the regression's gradient at each sample's action, zero
+        elsewhere."""
+        kind, targets = self.head.loss.kind, batch[B.TARGETS]
+        q = out[self.head.name].detach()
+        q_taken = _taken(q, batch[B.ACTIONS])
+        per_sample = _regression(kind, q_taken, targets)
+        scale = weighted_mean_gradient(per_sample, batch)
+        grad = _scattered(q, batch[B.ACTIONS],
+                          _regression_gradient(kind, q_taken, targets).mul_(scale))
+        return weighted_mean(per_sample, batch), {"q_mean": q_taken.mean()}, {self.head.name: grad}
 
 
 @register_loss(BCQLoss)
@@ -244,6 +264,29 @@ class ValueRegression:
             clipped = old + (values - old).clamp(-clip_range, clip_range)
             loss = torch.maximum(loss, (clipped - returns).pow(2))
         return spec.weight * weighted_mean(loss, batch), {}
+
+    def gradient(self, out: Tensors, batch: Tensors,
+                 **over: float) -> tuple[torch.Tensor, Tensors, Tensors]:
+        """d loss / d V(s) = weight * d weighted_mean * 2 (V - R); clipped: the larger branch's
+        (the clipped one's is 0 where the clamp is active), their mean where they tie, as
+        autograd's maximum and clamp give."""
+        spec = self.head.loss
+        values, returns = out[self.head.name].detach(), batch[B.RETURNS]
+        clip_range = over.get("value_clip_range", spec.clip_range)
+        error = values - returns
+        loss = error.pow(2)
+        grad = error.mul(2.0)
+        if clip_range > 0:
+            old = batch[B.OLD_VALUES]
+            change = values - old
+            clipped_error = old + change.clamp(-clip_range, clip_range) - returns
+            clipped_loss = clipped_error.pow(2)
+            clipped_grad = clipped_error.mul_(2.0).mul_(change.abs() <= clip_range)
+            grad = torch.where(clipped_loss > loss, clipped_grad,
+                               torch.where(clipped_loss < loss, grad, 0.5 * (grad + clipped_grad)))
+            loss = torch.maximum(loss, clipped_loss)
+        grad.mul_(weighted_mean_gradient(loss, batch)).mul_(spec.weight)
+        return spec.weight * weighted_mean(loss, batch), {}, {self.head.name: grad}
 
 
 def squashed_gaussian_sample(mean: torch.Tensor, log_std: torch.Tensor,

@@ -66,13 +66,41 @@ class _GaussianTerms:
         return d * self.z * self.inv_std, d_log_std
 
 
+def _clipped_surrogate(terms: type[_CategoricalTerms] | type[_GaussianTerms], clip_range: float,
+                       entropy_weight: float, actions: torch.Tensor, old_log_probs: torch.Tensor,
+                       advantages: torch.Tensor, outputs: tuple[torch.Tensor, ...]
+                       ) -> tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, ...]]:
+    """PPO-clip's (loss, entropy, approximate KL, clip fraction) and d loss / d outputs, in
+    one pass of plain tensor arithmetic."""
+    policy = terms(outputs, actions)
+    log_ratio = policy.log_prob - old_log_probs
+    ratio = log_ratio.exp()
+    surrogate = ratio * advantages
+    clipped = ratio.clamp(1 - clip_range, 1 + clip_range).mul_(advantages)
+    n = ratio.numel()
+    # min(surrogate, clipped): where the unclipped term is the minimum (or they tie) its
+    # gradient, advantage * ratio per unit of log-prob, flows; where the clipped term is
+    # smaller the ratio is outside the clip range and the clamp passes no gradient
+    d_log_prob = torch.where(surrogate <= clipped, surrogate, 0.0).div_(-n)
+    loss = torch.minimum(surrogate, clipped).mean().neg_()
+    entropy = policy.entropy.mean()
+    if entropy_weight > 0:
+        loss = loss - entropy_weight * entropy
+    grads = policy.grads(d_log_prob, -entropy_weight / n)
+    excess = ratio - 1.0
+    approx_kl = (excess - log_ratio).mean()
+    clip_fraction = (excess.abs_() > clip_range).float().mean()
+    return (loss, entropy, approx_kl, clip_fraction), grads
+
+
 class _ClippedSurrogateFunction(torch.autograd.Function):
     """PPO-clip's loss, with its gradient in the policy's outputs written out in closed form.
 
     Autograd's backward through the twenty-odd small ops of the loss costs more than the ops
     themselves at PPO's batch sizes; computing the gradient in the same pass takes a PPO
     minibatch update from 885 to 846 us. The metrics (entropy, approximate KL, clip fraction)
-    come from the same pass.
+    come from the same pass. (The network skips even this where every head's loss has a
+    closed form: ``ClippedSurrogate.gradient``.)
     """
 
     @staticmethod
@@ -80,26 +108,10 @@ class _ClippedSurrogateFunction(torch.autograd.Function):
                 clip_range: float, entropy_weight: float, actions: torch.Tensor,
                 old_log_probs: torch.Tensor, advantages: torch.Tensor,
                 *outputs: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        policy = terms(outputs, actions)
-        log_ratio = policy.log_prob - old_log_probs
-        ratio = log_ratio.exp()
-        surrogate = ratio * advantages
-        clipped = ratio.clamp(1 - clip_range, 1 + clip_range).mul_(advantages)
-        n = ratio.numel()
-        # min(surrogate, clipped): where the unclipped term is the minimum (or they tie) its
-        # gradient, advantage * ratio per unit of log-prob, flows; where the clipped term is
-        # smaller the ratio is outside the clip range and the clamp passes no gradient
-        d_log_prob = torch.where(surrogate <= clipped, surrogate, 0.0).div_(-n)
-        loss = torch.minimum(surrogate, clipped).mean().neg_()
-        entropy = policy.entropy.mean()
-        if entropy_weight > 0:
-            loss = loss - entropy_weight * entropy
-        ctx.grads = policy.grads(d_log_prob, -entropy_weight / n)
-        excess = ratio - 1.0
-        approx_kl = (excess - log_ratio).mean()
-        clip_fraction = (excess.abs_() > clip_range).float().mean()
-        ctx.mark_non_differentiable(entropy, approx_kl, clip_fraction)
-        return loss, entropy, approx_kl, clip_fraction
+        values, ctx.grads = _clipped_surrogate(terms, clip_range, entropy_weight, actions,
+                                               old_log_probs, advantages, outputs)
+        ctx.mark_non_differentiable(*values[1:])
+        return values
 
     @staticmethod
     def backward(ctx: Any, grad_loss: torch.Tensor, *_: Any) -> tuple[torch.Tensor | None, ...]:
@@ -143,22 +155,43 @@ class ClippedSurrogate:
             _advantages(batch, spec.normalize_advantages), *outputs)
         return loss, {"entropy": entropy, "approx_kl": approx_kl, "clip_fraction": clip_fraction}
 
+    def gradient(self, out: Tensors, batch: Tensors,
+                 **over: float) -> tuple[torch.Tensor, Tensors, Tensors]:
+        spec: ClippedSurrogateLoss = self.head.loss
+        names = self.head.distribution_outputs()
+        (loss, entropy, approx_kl, clip_fraction), grads = _clipped_surrogate(
+            _policy_terms(self.head), over.get("clip_range", spec.clip_range),
+            spec.entropy_weight, batch[B.ACTIONS], batch[B.LOG_PROBS],
+            _advantages(batch, spec.normalize_advantages),
+            tuple(out[name].detach() for name in names))
+        return (loss, {"entropy": entropy, "approx_kl": approx_kl, "clip_fraction": clip_fraction},
+                dict(zip(names, grads, strict=True)))
+
+
+def _policy_gradient(terms: type[_CategoricalTerms] | type[_GaussianTerms],
+                     entropy_weight: float, actions: torch.Tensor, advantages: torch.Tensor,
+                     outputs: tuple[torch.Tensor, ...]
+                     ) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, ...]]:
+    """``-mean(log pi(a|s) * A) - c * mean(H)`` and its entropy, and d loss / d outputs."""
+    policy = terms(outputs, actions)
+    n = advantages.numel()
+    loss = (policy.log_prob * advantages).mean().neg_()
+    entropy = policy.entropy.mean()
+    if entropy_weight > 0:
+        loss = loss - entropy_weight * entropy
+    return (loss, entropy), policy.grads(advantages / -n, -entropy_weight / n)
+
 
 class _PolicyGradientFunction(torch.autograd.Function):
-    """``-mean(log pi(a|s) * A) - c * mean(H)`` with its gradient in the policy's outputs in
-    closed form, as ``_ClippedSurrogateFunction`` (a unit test compares it with autograd)."""
+    """``_policy_gradient`` with its gradient in the policy's outputs in closed form, as
+    ``_ClippedSurrogateFunction`` (a unit test compares it with autograd)."""
 
     @staticmethod
     def forward(ctx: Any, terms: type[_CategoricalTerms] | type[_GaussianTerms],
                 entropy_weight: float, actions: torch.Tensor, advantages: torch.Tensor,
                 *outputs: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        policy = terms(outputs, actions)
-        n = advantages.numel()
-        loss = (policy.log_prob * advantages).mean().neg_()
-        entropy = policy.entropy.mean()
-        if entropy_weight > 0:
-            loss = loss - entropy_weight * entropy
-        ctx.grads = policy.grads(advantages / -n, -entropy_weight / n)
+        (loss, entropy), ctx.grads = _policy_gradient(terms, entropy_weight, actions,
+                                                      advantages, outputs)
         ctx.mark_non_differentiable(entropy)
         return loss, entropy
 
@@ -181,6 +214,16 @@ class PolicyGradient:
             _policy_terms(self.head), spec.entropy_weight, batch[B.ACTIONS],
             _advantages(batch, spec.normalize_advantages), *outputs)
         return loss, {"entropy": entropy}
+
+    def gradient(self, out: Tensors, batch: Tensors,
+                 **_: float) -> tuple[torch.Tensor, Tensors, Tensors]:
+        spec: PolicyGradientLoss = self.head.loss
+        names = self.head.distribution_outputs()
+        (loss, entropy), grads = _policy_gradient(
+            _policy_terms(self.head), spec.entropy_weight, batch[B.ACTIONS],
+            _advantages(batch, spec.normalize_advantages),
+            tuple(out[name].detach() for name in names))
+        return loss, {"entropy": entropy}, dict(zip(names, grads, strict=True))
 
 
 @register_loss(KLPenaltySurrogateLoss)
