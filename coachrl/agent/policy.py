@@ -73,6 +73,8 @@ class PolicyOptimizationAgent(RolloutAgent):
         # (``behaviour``) cost about half of Atari PPO's collection (benchmarks, row 16)
         self.behaviour_with_actions = (self.recurrent is not None
                                        or not flat_vectors(self.spaces.observation))
+        # otherwise acting reads the policy alone (the numpy backend then skips the critic)
+        self.acting_heads = None if self.behaviour_with_actions else (self.policy_head.name,)
 
     @abstractmethod
     def heads(self) -> tuple[DiscretePolicyHead | GaussianPolicyHead, VHead]: ...
@@ -83,7 +85,7 @@ class PolicyOptimizationAgent(RolloutAgent):
         recurrent policy's, and one's over images, come with its actions
         (``behaviour_with_actions``)."""
         if self.recurrent is None:
-            out, extras = self.acting.predict(observations), {}
+            out, extras = self.acting.predict(observations, heads=self.acting_heads), {}
         else:
             state = self.recurrent.current(explore=explore, count=len(observations))
             out = self.acting.predict(observations, state)

@@ -28,12 +28,13 @@ class Network(Protocol):
 
     spec: NetworkSpec
 
-    def predict(self, observations: NDArray,
-                state: NDArray | None = None) -> dict[str, NDArray]:
+    def predict(self, observations: NDArray, state: NDArray | None = None, *,
+                heads: tuple[str, ...] | None = None) -> dict[str, NDArray]:
         """Outputs by head name. A recurrent network (``spec.recurrent_state_size`` > 0) takes
         one step of every row from ``state`` [B, S] (zeros when None) and adds the state after
         it as ``RECURRENT_STATE``; ``train_on_batch`` then takes batches of sequences
-        (``RolloutBuffer.sequences``)."""
+        (``RolloutBuffer.sequences``). ``heads`` names the outputs the caller reads (None: all):
+        a backend may then leave the others out."""
         ...
 
     def train_on_batch(self, batch: dict[str, NDArray],

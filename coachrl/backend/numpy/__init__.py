@@ -7,7 +7,7 @@ several times cheaper than torch's per-call overhead, so acting defaults to this
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -149,6 +149,8 @@ class NumpyNetwork:
                        and layer.noisy]
         self._ensemble: list[Callable[[NDArray], NDArray]] | None = None
         self._fused: FusedMLP | None = None
+        # fusions of some heads only (``predict(heads=...)``), built when first asked for
+        self._fused_subsets: dict[tuple[str, ...], FusedMLP | None] = {}
         self._cells: list[tuple[NDArray, NDArray, NDArray]] = []  # per tower W_ih^T, W_hh^T, b
         self._post: dict[str, list[Callable[[NDArray], NDArray]]] = {}  # per tower, after h
 
@@ -161,6 +163,7 @@ class NumpyNetwork:
             self._ensemble = self._ensemble_steps(w)
             return
         self._fused = fuse_mlp(self.spec, self.plan, w, self.noise) if self.fuse else None
+        self._fused_subsets = {}
         if self._fused is not None:
             return
         self._towers = {
@@ -253,11 +256,13 @@ class NumpyNetwork:
             return conv2d(x, w[f"{key}.weight"], w[f"{key}.bias"], layer.stride)
         raise ValueError(f"unknown layer kind {kind!r}")
 
-    def predict(self, observations: NDArray,
-                state: NDArray | None = None) -> dict[str, NDArray]:
+    def predict(self, observations: NDArray, state: NDArray | None = None, *,
+                heads: tuple[str, ...] | None = None) -> dict[str, NDArray]:
         """Outputs by head for a batch of observations. A recurrent network takes one step of
         every row from ``state`` [B, S] (zeros when None) and returns the state after it as
-        ``RECURRENT_STATE``."""
+        ``RECURRENT_STATE``. ``heads``: the outputs the caller reads; a fused MLP then runs
+        only the towers and output columns of those heads (acting reads the policy alone: half
+        of a separate-tower actor-critic's work)."""
         if not self.weights:
             raise RuntimeError("numpy network has no weights yet; call set_weights first")
         if self._cells:
@@ -268,6 +273,8 @@ class NumpyNetwork:
                 x = step(x)
             return {self.spec.heads[0].name: x[..., 0]}
         if self._fused is not None:
+            if heads is not None:
+                return (self._fused_of(heads) or self._fused)(observations)
             return self._fused(observations)
         features = {name: self._tower(name, observations) for name in tower_names(self.spec)}
         out: dict[str, NDArray] = {}
@@ -301,6 +308,16 @@ class NumpyNetwork:
         out[B.RECURRENT_STATE] = np.concatenate(states, axis=1).astype(np.float32, copy=False)
         return out
 
+    def _fused_of(self, heads: tuple[str, ...]) -> FusedMLP | None:
+        """The fusion of the heads named (and of the towers they read); None where it would
+        be the whole network's."""
+        if heads not in self._fused_subsets:
+            kept = tuple(head for head in self.spec.heads if head.name in heads)
+            self._fused_subsets[heads] = (
+                fuse_mlp(replace(self.spec, heads=kept), self.plan, self.weights, self.noise)
+                if kept and len(kept) < len(self.spec.heads) else None)
+        return self._fused_subsets[heads]
+
     def set_weights(self, weights: Weights) -> None:
         self.weights = dict(weights)
         if self.weights:  # copying a network that has no weights yet leaves this one unset
@@ -320,6 +337,7 @@ class NumpyNetwork:
         if self._fused is not None:  # noisy layers are head layers: re-fuse the output layer
             self._fused = fuse_mlp(self.spec, self.plan, self.weights, self.noise,
                                    hidden=self._fused)
+            self._fused_subsets = {}
             return
         self._compile()
 

@@ -81,8 +81,9 @@ class TorchNetwork:
     def _tensor(self, array: NDArray) -> Any:
         return to_tensor(array, self.device)
 
-    def predict(self, observations: NDArray,
-                state: NDArray | None = None) -> dict[str, NDArray]:
+    def predict(self, observations: NDArray, state: NDArray | None = None, *,
+                heads: tuple[str, ...] | None = None) -> dict[str, NDArray]:
+        del heads  # every head: the towers' work is shared, or small beside torch's per call
         if not self.spec.recurrent_state_size:
             with torch.inference_mode():
                 out = self.model(self._tensor(_single_precision(observations)))

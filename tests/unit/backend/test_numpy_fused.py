@@ -97,3 +97,32 @@ def test_networks_the_fusion_does_not_cover_keep_the_layer_path(case: str) -> No
         spec = _spec(HEADS["actor_critic"], separate_towers=True,
                      hidden=(FUSED_WIDTH_LIMIT // 2 + 1,))
     assert _network(spec)._fused is None
+
+
+@pytest.mark.parametrize("separate_towers", [False, True])
+@pytest.mark.parametrize("heads", ["actor_critic", "gaussian", "gaussian_state_std"])
+def test_predicting_some_heads_runs_only_theirs_and_gives_the_same_outputs(
+        heads: str, separate_towers: bool) -> None:
+    network = _network(_spec(HEADS[heads], separate_towers=separate_towers))
+    observations = np.random.default_rng(4).normal(size=(6, 5)).astype(np.float32)
+    everything = network.predict(observations)
+    policy = network.predict(observations, heads=("policy",))
+    assert "value" not in policy  # the critic was not run
+    assert set(policy) == set(everything) - {"value"}
+    for name, value in policy.items():
+        np.testing.assert_allclose(value, everything[name], rtol=1e-6, atol=1e-6, err_msg=name)
+    subset = network._fused_of(("policy",))
+    assert subset is not None
+    width = sum(w.shape[1] for w, _, _ in network._fused.layers)
+    assert sum(w.shape[1] for w, _, _ in subset.layers) < width  # less work than every head's
+    # new weights: the subset follows them
+    network.set_weights({k: v * 0.5 for k, v in network.get_weights().items()})
+    np.testing.assert_allclose(network.predict(observations, heads=("policy",))["policy"],
+                               network.predict(observations)["policy"], rtol=1e-6, atol=1e-6)
+
+
+def test_every_head_asked_for_takes_the_whole_fusion() -> None:
+    network = _network(_spec(HEADS["actor_critic"], separate_towers=True))
+    assert network._fused_of(("policy", "value")) is None
+    observations = np.random.default_rng(5).normal(size=(2, 5)).astype(np.float32)
+    assert set(network.predict(observations, heads=("policy", "value"))) == {"policy", "value"}
