@@ -22,6 +22,45 @@ from typing import Any
 
 COACHRL, SB3 = "coachrl", "sb3"
 
+# two-sided 95% quantiles of Student's t by degrees of freedom (1.96 beyond the table)
+T_975 = (
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+)
+
+
+def t_975(degrees_of_freedom: int) -> float:
+    """Student's t two-sided 95% quantile."""
+    return T_975[degrees_of_freedom - 1] if degrees_of_freedom <= len(T_975) else 1.96
+
 
 @dataclass(slots=True, frozen=True)
 class Options:

@@ -31,6 +31,7 @@ from benchmarks.common import (
     coachrl_trainer,
     interleaved,
     save_partial,
+    t_975,
 )
 from benchmarks.threshold import EvalClock, Protocol
 
@@ -133,40 +134,6 @@ def measure(options: Options, steps: int, *, title: str = TITLE,
 # chosen after a miss under the median rule; half an sd is what "equal within noise" allows.)
 MARGIN_FRACTION = 0.5
 
-# two-sided 95% quantiles of Student's t by degrees of freedom (1.96 beyond the table)
-T_975 = (
-    12.706,
-    4.303,
-    3.182,
-    2.776,
-    2.571,
-    2.447,
-    2.365,
-    2.306,
-    2.262,
-    2.228,
-    2.201,
-    2.179,
-    2.160,
-    2.145,
-    2.131,
-    2.120,
-    2.110,
-    2.101,
-    2.093,
-    2.086,
-    2.080,
-    2.074,
-    2.069,
-    2.064,
-    2.060,
-    2.056,
-    2.052,
-    2.048,
-    2.045,
-    2.042,
-)
-
 
 def final_return_verdict(report: Report) -> Verdict:
     """The final-return rule as a non-inferiority test on the seeds both libraries ran.
@@ -195,7 +162,7 @@ def final_return_verdict(report: Report) -> Verdict:
     paired = np.array([finals[COACHRL][seed] - finals[SB3][seed] for seed in seeds])
     mean = float(paired.mean())
     margin = MARGIN_FRACTION * statistics.stdev(finals[SB3][seed] for seed in seeds)
-    t = T_975[len(seeds) - 2] if len(seeds) - 2 < len(T_975) else 1.96
+    t = t_975(len(seeds) - 1)
     half_width = t * float(paired.std(ddof=1)) / len(seeds) ** 0.5
     verdict = "met" if mean - half_width >= -margin else "missed"
     measured = (

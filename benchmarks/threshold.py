@@ -21,9 +21,21 @@ import gymnasium as gym
 import numpy as np
 from numpy.typing import NDArray
 
-from benchmarks.common import COACHRL, SB3, Options, Ratio, Report, interleaved, save_partial
+from benchmarks.common import (
+    COACHRL,
+    SB3,
+    Options,
+    Ratio,
+    Report,
+    Verdict,
+    interleaved,
+    paired_ratios,
+    save_partial,
+    t_975,
+)
 
 Policy = Callable[[NDArray], NDArray]
+STEPS = "env steps to threshold"
 
 
 @dataclass(slots=True, frozen=True)
@@ -216,7 +228,7 @@ def compare(
     def record(library: str, outcome: Outcome, seed: int) -> None:
         report.add(case, library, "wall s to threshold", outcome.threshold_wall, seed)
         report.add(case, library, "CPU s to threshold", outcome.threshold_cpu, seed)
-        report.add(case, library, "env steps to threshold", outcome.threshold_steps, seed)
+        report.add(case, library, STEPS, outcome.threshold_steps, seed)
         report.add(case, library, "train env steps/s", outcome.train_steps_per_s, seed)
         report.add(case, library, "eval s (excluded)", outcome.eval_seconds, seed)
 
@@ -236,10 +248,46 @@ def _case(protocol: Protocol) -> str:
     return f"{protocol.env_id} >= {protocol.threshold:g}"
 
 
-def summarise(report: Report, protocol: Protocol, *, wall_target: float) -> None:
+def env_steps_interval(report: Report, case: str) -> Verdict:
+    """The paired env-steps ratio's geometric mean and its 95% t-interval (on the log scale),
+    over the seeds both libraries reached: how far from parity sample efficiency is, beside
+    the median the rule reads."""
+    ratios = np.log(paired_ratios(report, Ratio(case, STEPS, COACHRL, SB3, "")))
+    if len(ratios) < 2:
+        return Verdict(case, f"{STEPS}: geometric mean of the paired ratio",
+                       f"{len(ratios)} paired seed(s): no interval", "", "")
+    half = t_975(len(ratios) - 1) * float(ratios.std(ddof=1)) / math.sqrt(len(ratios))
+    mean = float(ratios.mean())
+    return Verdict(
+        case, f"{STEPS}: geometric mean of the paired ratio (coachrl / sb3)",
+        f"{math.exp(mean):.3f}, 95% interval {math.exp(mean - half):.3f}-"
+        f"{math.exp(mean + half):.3f} over {len(ratios)} seeds", "", "")
+
+
+def every_seed_verdict(report: Report, case: str, budget: int) -> Verdict:
+    """Whether coachrl reached the threshold within the budget on every seed it ran."""
+    runs = {library: [s.value for s in report.samples
+                      if s.case == case and s.library == library and s.metric == STEPS]
+            for library in (COACHRL, SB3)}
+    reached = {library: sum(math.isfinite(v) for v in values) for library, values in runs.items()}
+    met = bool(runs[COACHRL]) and reached[COACHRL] == len(runs[COACHRL])
+    return Verdict(
+        case, "seeds reaching the threshold within the budget",
+        f"coachrl {reached[COACHRL]} of {len(runs[COACHRL])}, sb3 {reached[SB3]} of "
+        f"{len(runs[SB3])} (budget {budget:,} env steps)",
+        "every coachrl seed", "met" if met else "missed")
+
+
+def summarise(report: Report, protocol: Protocol, *, wall_target: float,
+              every_seed: bool = False) -> None:
     """The rules of a time-to-threshold comparison: paired median ratios of wall time (at most
-    ``wall_target``) and of env steps (at most 1), over the seeds both libraries reached."""
+    ``wall_target``) and of env steps (at most 1), over the seeds both libraries reached, with
+    the env-steps ratio's geometric mean and 95% interval beside them; with ``every_seed``,
+    also every coachrl seed reaching the threshold within the budget."""
     case = _case(protocol)
+    report.verdicts = [env_steps_interval(report, case)]
+    if every_seed:
+        report.verdicts.append(every_seed_verdict(report, case, protocol.budget))
     report.ratios = [
         Ratio(
             case,
@@ -249,7 +297,7 @@ def summarise(report: Report, protocol: Protocol, *, wall_target: float) -> None
             f"<= {wall_target}",
             lambda r: r <= wall_target,
         ),
-        Ratio(case, "env steps to threshold", COACHRL, SB3, "<= 1", lambda r: r <= 1.0),
+        Ratio(case, STEPS, COACHRL, SB3, "<= 1", lambda r: r <= 1.0),
         Ratio(case, "train env steps/s", COACHRL, SB3, ""),
         Ratio(case, "CPU s to threshold", COACHRL, SB3, ""),  # recorded since 2026-12-01
     ]
@@ -274,6 +322,7 @@ class PresetAgainstSB3:
     quick_budget: int
     quick_period: int
     wall_target: float  # coachrl / SB3, paired median of wall time to threshold
+    every_seed: bool = False  # a rule: coachrl reaches the threshold on every seed
     threshold: float = 475.0
     overrides: tuple[str, ...] = ()
     quick_overrides: tuple[str, ...] = ()
@@ -302,4 +351,5 @@ class PresetAgainstSB3:
         return report
 
     def summarise(self, report: Report, quick: bool = False) -> None:
-        summarise(report, self.protocol(quick), wall_target=self.wall_target)
+        summarise(report, self.protocol(quick), wall_target=self.wall_target,
+                  every_seed=self.every_seed)
