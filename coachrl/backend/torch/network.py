@@ -40,8 +40,11 @@ class TorchNetwork:
         self.model = build_model(spec).to(device)
         self.losses = [loss_for(head) for head in spec.heads]
         # every loss knows its gradient: autograd starts at the heads' outputs (a fast path of
-        # autograd through the losses, tested equal to it; False takes the reference path)
-        self.closed_form = all(isinstance(loss, ClosedFormLoss) for loss in self.losses)
+        # autograd through the losses, tested equal to it; False takes the reference path). A
+        # recurrent network's outputs are masked sequences, never taped leaves: it keeps
+        # autograd (the closed form saves it nothing, and would only move its rounding)
+        self.closed_form = (not spec.recurrent_state_size
+                            and all(isinstance(loss, ClosedFormLoss) for loss in self.losses))
         self.optimizer_spec = optimizer
         self._parameters: list[torch.Tensor] = list(self.model.parameters())
         self._noisy = [m for m in self.model.modules() if isinstance(m, NoisyLinear)]

@@ -20,6 +20,7 @@ from coachrl.networks.spec import (
     GaussianPolicyHead,
     ImplicitQuantileHead,
     KLPenaltySurrogateLoss,
+    LSTMMiddleware,
     NetworkSpec,
     OptimizerSpec,
     PolicyGradientLoss,
@@ -159,4 +160,14 @@ def test_a_loss_without_a_closed_form_keeps_autograd(heads: tuple[object, ...]) 
     backend = make_backend("torch")
     network = backend.build(_spec(*heads), optimizer=OptimizerSpec(learning_rate=1e-3))
     assert not all(isinstance(loss, ClosedFormLoss) for loss in network.losses)
+    assert not network.closed_form
+
+
+def test_a_recurrent_network_keeps_autograd() -> None:
+    """Its outputs are masked sequences, never taped leaves: the closed form would save it
+    nothing and only move its rounding."""
+    spec = NetworkSpec(embedder=VectorEmbedder(input_size=4), middleware=LSTMMiddleware(),
+                       heads=(DiscretePolicyHead(n_actions=2), VHead()), separate_towers=True)
+    network = make_backend("torch").build(spec, optimizer=OptimizerSpec(learning_rate=1e-3))
+    assert all(isinstance(loss, ClosedFormLoss) for loss in network.losses)
     assert not network.closed_form
