@@ -309,7 +309,7 @@ def _taped_leaf(output: torch.Tensor) -> torch.Tensor | None:
     (an output computed from the leaves: dueling, log-std, noisy layers)."""
     if output.grad_fn is None:
         return output if output.requires_grad else None
-    base = output._base
+    base = getattr(output, "_base", None)  # a view's base (an attribute torch keeps internal)
     if (base is not None and base.grad_fn is None and base.requires_grad
             and base.numel() == output.numel() and base.is_contiguous()
             and output.is_contiguous()):
