@@ -61,7 +61,7 @@ def _training_returns(run_dir: Path) -> list[float]:
         return [float(r["Training Reward"]) for r in csv.DictReader(f) if r["Training Reward"]]
 
 
-# SAC, TD3 and DDPG train every step: 1-step fragments
+# SAC, TD3 and DDPG train every 4 steps here (CHANGES): 4-step fragments
 ONE_WORKER_STEPS = {name: 1_200 for name in ("Pendulum_SAC", "Pendulum_TD3", "Pendulum_DDPG",
                                               "Fetch_DDPG_HER")}
 ONE_WORKER_STEPS["DMC_SAC"] = 600  # six 100-step episodes (CHANGES)
@@ -105,6 +105,12 @@ CHANGES = {"CartPoleNoVel_ClippedPPO_LSTM": ("agent.algorithm.epochs=2",
            **{name: ("agent.algorithm.train_frequency=16",)
               for name in ("Doom_Basic_DQN", "Doom_Basic_Dueling_DDQN",
                            "Doom_Health_Gathering_DQN")}}
+# the replay presets that train every env step take a gradient step every 4 here: where a
+# fragment ends is the same code at 1 as at 4, and their gradient steps were most of their
+# 22-44 s (five cases, 174 s of a 3,273 s run of the suite, 2026-12-02)
+CHANGES |= {name: (*CHANGES.get(name, ()), "agent.algorithm.train_frequency=4")
+            for name in ("Pendulum_SAC", "Pendulum_TD3", "Pendulum_DDPG", "Fetch_DDPG_HER",
+                         "DMC_SAC")}
 # the Atari presets: 150-step episodes of Pong, the replay ones learning from step 300 every 64
 # steps (not from 20k-100k), the rollout ones on 2 envs
 ATARI_EPISODE = "env.max_episode_steps=150"
@@ -135,7 +141,10 @@ STAND_INS = {"Mujoco_SAC": ("Pendulum_SAC", "Mujoco_ClippedPPO"),
              "LunarLanderContinuous_SAC": ("Pendulum_SAC", "LunarLander_DQN"),
              "BipedalWalker_TD3": ("Pendulum_TD3", "LunarLander_ClippedPPO"),
              "Atari_Rainbow": ("CartPole_Rainbow", "Atari_DQN"),
-             "Doom_Basic_Dueling_DDQN": ("CartPole_Dueling_DDQN", "Doom_Basic_DQN")}
+             "Doom_Basic_Dueling_DDQN": ("CartPole_Dueling_DDQN", "Doom_Basic_DQN"),
+             # 23 s of a 3,273 s run (2026-12-02); its Atari rollouts in a checkpoint:
+             # test_exact_resume.py's Atari rollout case
+             "Atari_ClippedPPO": ("CartPole_ClippedPPO", "Atari_DQN")}
 # the Atari presets registered on 2026-12-02: each one's agent has a CartPole case (Atari's PER
 # preset a variant), and Atari_DQN steps Pong's frames on a worker
 STAND_INS |= {f"Atari_{agent}": (f"CartPole_{agent}", "Atari_DQN")
