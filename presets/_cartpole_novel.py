@@ -15,11 +15,12 @@ from coachrl.params import (
 )
 
 
-def environment() -> EnvironmentParams:
+def environment(reward_scale: float = 1.0) -> EnvironmentParams:
     return EnvironmentParams(env_id="coachrl.environments.partial:HiddenObservations",
                              env_kwargs={"env_id": "CartPole-v1",
                                          "hidden": list(CARTPOLE_VELOCITIES)},
-                             n_envs=8, filters=FilterParams(normalize_observations=True))
+                             n_envs=8, filters=FilterParams(normalize_observations=True,
+                                                            reward_scale=reward_scale))
 
 
 def recurrent_towers() -> NetworkParams:
