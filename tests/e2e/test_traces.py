@@ -302,10 +302,12 @@ class _Recorder:
 
     Episodes end in env order in one step and the Trainer logs their rows in that order, so
     the action cells of finished episodes queue up and each training row takes the next one.
-    With ``stop_unlike`` (a stored trace) the run stops at its first row that differs.
+    With ``stop_unlike`` (stored traces) the run stops at the first row by which it differs
+    from each of them.
     """
 
-    def __init__(self, trainer: Trainer, stop_unlike: list[list[str]] | None = None) -> None:
+    def __init__(self, trainer: Trainer,
+                 stop_unlike: list[list[list[str]]] | None = None) -> None:
         self.rows: list[list[str]] = []
         self._trainer, self._stop_unlike = trainer, stop_unlike
         self._rtol = RTOL_OF.get(trainer.preset.name, RTOL)
@@ -333,11 +335,12 @@ class _Recorder:
         actions = self._ended.popleft() if "Training Reward" in row else ["", "", ""]
         self.rows.append([_cell(row.get(column, "")) for column in DETERMINISTIC_COLUMNS]
                          + [repr(self._travel()), *actions])
-        if self._stop_unlike is not None:
+        if self._stop_unlike:
             at = len(self.rows) - 1
-            stored = self._stop_unlike[at:at + 1]
-            if first_difference(self.rows[at:], stored, self._rtol, self._atol) is not None:
-                self._trainer.request_stop("the trace differs")  # the rest would only cost time
+            self._stop_unlike = [trace for trace in self._stop_unlike if first_difference(
+                self.rows[at:], trace[at:at + 1], self._rtol, self._atol) is None]
+            if not self._stop_unlike:  # differs from every one: the rest would only cost time
+                self._trainer.request_stop("the trace differs")
 
     def _travel(self) -> float:
         """Euclidean distance of the trainable weights from where they started."""
@@ -364,7 +367,7 @@ def _cell(value: Any) -> str:
 
 
 def _trace_run(name: str, experiment_dir: Path, overrides: tuple[str, ...] = (),
-               stop_unlike: list[list[str]] | None = None,
+               stop_unlike: list[list[list[str]]] | None = None,
                batch: tuple[str, ...] = ()) -> list[list[str]]:
     """``batch``: a batch-RL preset's dataset and step units (``batch_overrides``); its rows
     are its evaluations, ten over 12,800 transitions trained on."""
@@ -453,8 +456,7 @@ def test_a_tiny_change_of_a_hyperparameter_changes_the_trace(
         value = getattr(value, part)
     assert isinstance(value, float), f"{name}: {field} is {value!r}, not a plain float"
     traces = [_read(path) for path in _stored_traces(name)]
-    rows = _trace_run(name, tmp_path, (f"{field}={value * (1 + PERTURBATION)!r}",),
-                      traces[0] if len(traces) == 1 else None,
+    rows = _trace_run(name, tmp_path, (f"{field}={value * (1 + PERTURBATION)!r}",), traces,
                       batch=tuple(batch_overrides(name)))
     for path, stored in zip(_stored_traces(name), traces, strict=True):
         assert first_difference(rows, stored, *_tolerance(name)) is not None, (

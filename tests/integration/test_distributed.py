@@ -144,7 +144,10 @@ STAND_INS = {"Mujoco_SAC": ("Pendulum_SAC", "Mujoco_ClippedPPO"),
              "Doom_Basic_Dueling_DDQN": ("CartPole_Dueling_DDQN", "Doom_Basic_DQN"),
              # 23 s of a 3,273 s run (2026-12-02); its Atari rollouts in a checkpoint:
              # test_exact_resume.py's Atari rollout case
-             "Atari_ClippedPPO": ("CartPole_ClippedPPO", "Atari_DQN")}
+             "Atari_ClippedPPO": ("CartPole_ClippedPPO", "Atari_DQN"),
+             # 28 and 9 s of a 2,476 s run (2026-12-02)
+             "Doom_Health_Gathering_DQN": ("CartPole_DQN", "Doom_Basic_DQN"),
+             "Acrobot_QR_DQN": ("CartPole_QR_DQN", "Acrobot_DDQN")}
 # the Atari presets registered on 2026-12-02: each one's agent has a CartPole case (Atari's PER
 # preset a variant), and Atari_DQN steps Pong's frames on a worker
 STAND_INS |= {f"Atari_{agent}": (f"CartPole_{agent}", "Atari_DQN")
