@@ -210,13 +210,14 @@ def _straight_and_split(make: Callable[[Path], Preset], tmp_path: Path,
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_stop_and_resume_equals_straight_run(name: str, tmp_path: Path, batch_overrides) -> None:
     batch = batch_overrides(name.split("+")[0])
+    half = HALF_OF.get(name, HALF)
     straight_dir, split_dir = _straight_and_split(lambda d: _preset(name, d, batch), tmp_path,
-                                                  HALF_OF.get(name, HALF))
+                                                  half)
     _assert_same(_final_state(straight_dir), _final_state(split_dir))
     assert _rows(straight_dir) == _rows(split_dir)
     assert len(_rows(straight_dir)) > 10
     if not batch:  # the shortened cases still train before the stop and after the resume
-        iters = _training_iterations(straight_dir, HALF_OF.get(name, HALF))
+        iters = _training_iterations(straight_dir, half)
         assert 0 < iters[0] < iters[1], f"{name}: training iterations {iters}"
 
 
