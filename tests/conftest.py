@@ -131,6 +131,7 @@ ALLOWED_SKIP_MARKERS = ("gpu", "netns")
 if os.environ.get("CI", "").lower() != "true":
     ALLOWED_SKIP_MARKERS += ("browser",)
 _unexpected_skips: list[str] = []
+_seconds_per_file: dict[str, float] = {}  # setup, call and teardown of each file's tests
 
 
 def _skip_reason(report: pytest.CollectReport | pytest.TestReport) -> str:
@@ -142,6 +143,7 @@ def _skip_reason(report: pytest.CollectReport | pytest.TestReport) -> str:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     _unexpected_skips.clear()
+    _seconds_per_file.clear()
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:
@@ -151,6 +153,8 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    path = report.nodeid.split("::", 1)[0]
+    _seconds_per_file[path] = _seconds_per_file.get(path, 0.0) + report.duration
     # an expected failure reports as skipped, but it ran: xfail_strict (pyproject.toml) makes
     # one that passes fail the run, so a known gap that closes unnoticed cannot hide here
     if hasattr(report, "wasxfail"):
@@ -166,6 +170,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         terminalreporter.write_sep("-", "golden runs")
         for line in golden.SUMMARY:
             terminalreporter.write_line(line)
+    if _seconds_per_file:  # where the suite's own process spent its time (CI's 40 minutes)
+        terminalreporter.write_sep("-", "seconds per test file (the 25 longest)")
+        ranked = sorted(_seconds_per_file.items(), key=lambda item: -item[1])
+        for path, seconds in ranked[:25]:
+            terminalreporter.write_line(f"{seconds:8.1f}  {path}")
+        terminalreporter.write_line(f"{sum(_seconds_per_file.values()):8.1f}  all "
+                                    f"{len(ranked)} files")
     if _unexpected_skips:
         terminalreporter.write_line(
             "FAILED: these were skipped; install what they need instead (pip install -e "

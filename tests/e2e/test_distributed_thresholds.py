@@ -1,4 +1,4 @@
-"""Golden tests with rollout workers: sync Clipped PPO, Ape-X DQN and SAC, A3C and N-step Q
+"""Golden tests with rollout workers: sync Clipped PPO, Ape-X Rainbow and SAC, A3C and N-step Q
 (asynchronous gradients) and IMPALA (asynchronous rollouts, V-trace) on 2 workers, from the CLI
 on a local Ray bound to 127.0.0.1, reach their presets' thresholds in budget. The runs train in
 the golden pool (tests/e2e/golden.py) beside the rest of the suite; these tests run last and
