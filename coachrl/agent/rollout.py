@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -121,13 +121,31 @@ class RolloutAgent(Agent):
         self.finish_rollout()
         self.apply_learning_rate(step)
         metrics = MetricMeans()
+        repeated = self.repeated_batch()
         for _ in range(p.epochs):
-            for batch in self.minibatches(p.batch_size):
+            for batch in (repeated,) if repeated is not None else self.minibatches(p.batch_size):
                 metrics.add(self.learn_from_batch(batch, step=step))
                 self.train_steps += 1
         self.buffer.reset()
         self.sync_acting()
         return metrics.means()
+
+    def repeated_batch(self) -> Any:
+        """The batch every epoch trains on, or None: shuffled minibatches each epoch (here).
+
+        An agent whose ``learn_from_batch`` hands its batch unchanged to one network's
+        ``train_on_batch`` can give, where one minibatch covers the rollout and there are
+        several epochs, that network's ``device_batch`` of the whole rollout: a full batch's
+        gradient does not depend on the order of its rows, so shuffling it only costs, and the
+        batch is built and moved to the device once instead of once per epoch
+        (``PolicyOptimizationAgent``)."""
+        return None
+
+    def covered_by_one_minibatch(self) -> bool:
+        """Several epochs, each of one minibatch of every step: the same batch every epoch."""
+        p = self.rollout
+        return (p.epochs > 1 and self.buffer.recurrent_states is None
+                and p.batch_size >= self.buffer.valid_steps)
 
     def whole_rollout(self) -> dict[str, NDArray]:
         """The finished rollout as one batch (its valid steps, shuffled); the buffer is emptied

@@ -42,6 +42,12 @@ class Network(Protocol):
         """One gradient step on the sum of the heads' losses; returns metrics by TensorBoard tag."""
         ...
 
+    def device_batch(self, batch: dict[str, NDArray]) -> Any:
+        """``batch`` made ready for ``train_on_batch`` to take it again and again (the epochs of a
+        rollout that one minibatch covers): moved to the device once, and what a loss derives
+        from its columns alone (normalised advantages) kept with it."""
+        ...
+
     def compute_gradients(self, batch: dict[str, NDArray], **loss_overrides: float) -> Weights:
         """Gradients of the heads' summed loss by parameter name, without a step (A3C workers)."""
         ...

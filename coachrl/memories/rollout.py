@@ -88,12 +88,28 @@ class RolloutBuffer:
             gae_lambda=gae_lambda,
         )
 
+    @property
+    def valid_steps(self) -> int:
+        """The transitions stored so far (autoreset steps left out)."""
+        return int(np.count_nonzero(self.valid[: self.step]))
+
     def minibatches(self, batch_size: int,
                     rng: np.random.Generator) -> Iterator[dict[str, NDArray]]:
         """One epoch over the valid steps in random minibatches (the last one may be short)."""
-        flat = np.flatnonzero(self.valid.reshape(-1))
-        order = rng.permutation(flat)
-        columns = {
+        order = rng.permutation(np.flatnonzero(self.valid.reshape(-1)))
+        columns = self._columns()
+        for start in range(0, len(order), batch_size):
+            indices = order[start:start + batch_size]
+            yield {key: column[indices] for key, column in columns.items()}
+
+    def whole(self) -> dict[str, NDArray]:
+        """Every valid step as one batch, in time order (env by env within a step)."""
+        indices = np.flatnonzero(self.valid.reshape(-1))
+        return {key: column[indices] for key, column in self._columns().items()}
+
+    def _columns(self) -> dict[str, NDArray]:
+        """What training reads of each step, [T * N, ...]."""
+        return {
             B.OBSERVATIONS: self.observations.reshape(-1, *self.observations.shape[2:]),
             B.ACTIONS: self.actions.reshape(-1, *self.actions.shape[2:]),
             B.LOG_PROBS: self.log_probs.reshape(-1),
@@ -101,9 +117,6 @@ class RolloutBuffer:
             B.RETURNS: self.returns.reshape(-1),
             B.OLD_VALUES: self.values.reshape(-1),
         }
-        for start in range(0, len(order), batch_size):
-            indices = order[start:start + batch_size]
-            yield {key: column[indices] for key, column in columns.items()}
 
     def sequences(self, *, length: int, burn_in: int = 0) -> dict[str, NDArray]:
         """The rollout cut into sequences: each env's steps in chunks of ``length`` trained

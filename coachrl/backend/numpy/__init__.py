@@ -359,6 +359,10 @@ class NumpyNetwork:
         raise NotImplementedError("the numpy backend is inference-only; train with the torch "
                                   "backend and export weights with get_weights()")
 
+    def device_batch(self, batch: dict[str, NDArray]) -> Any:
+        raise NotImplementedError("the numpy backend is inference-only; train with the torch "
+                                  "backend")
+
     def compute_gradients(self, batch: dict[str, NDArray], **loss_overrides: float) -> Weights:
         raise NotImplementedError("the numpy backend is inference-only; compute gradients with "
                                   "the torch backend")

@@ -30,6 +30,15 @@ def _to_numpy(tree: Any) -> Any:
     return tree
 
 
+class DeviceBatch(dict[str, Any]):
+    """A batch's columns as tensors on the network's device (``TorchNetwork.device_batch``).
+
+    Training takes it as it is, so a batch trained on for several epochs is converted once; a
+    loss may keep what it derives from the columns alone in it, under a key of its own
+    (``policy_losses``' normalised advantages), and finds it there at the next epoch.
+    """
+
+
 class TorchNetwork:
     """Predicts in inference mode; trains on the sum of its heads' losses with Adam."""
 
@@ -101,7 +110,10 @@ class TorchNetwork:
         result[B.RECURRENT_STATE] = after.cpu().numpy()
         return result
 
-    def train_on_batch(self, batch: dict[str, NDArray],
+    def device_batch(self, batch: dict[str, NDArray]) -> DeviceBatch:
+        return DeviceBatch({key: self._tensor(value) for key, value in batch.items()})
+
+    def train_on_batch(self, batch: dict[str, NDArray] | DeviceBatch,
                        **loss_overrides: float) -> dict[str, float]:
         self._require_optimizer()
         total, metrics = self._backward(batch, loss_overrides)
@@ -160,11 +172,13 @@ class TorchNetwork:
         result[norm_key] = norm_value
         return result
 
-    def _backward(self, batch: dict[str, NDArray], loss_overrides: dict[str, float]
+    def _backward(self, batch: dict[str, NDArray] | DeviceBatch,
+                  loss_overrides: dict[str, float]
                   ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The sum of the heads' losses on ``batch`` and each loss as a metric, with the
         gradient of the sum in the (zeroed) gradient buffer."""
-        tensors = {key: self._tensor(value) for key, value in batch.items()}
+        tensors: dict[str, Any] = (batch if isinstance(batch, DeviceBatch)
+                                   else self.device_batch(batch))
         tapes: list[TapedTower]
         if self.spec.recurrent_state_size:
             out, tensors, tapes = self._sequence_outputs(tensors), self._trained_rows(tensors), []
@@ -240,7 +254,8 @@ class TorchNetwork:
         assert self.adam is not None
         self.adam.step(self._flat_grad)
 
-    def compute_gradients(self, batch: dict[str, NDArray], **loss_overrides: float) -> Weights:
+    def compute_gradients(self, batch: dict[str, NDArray] | DeviceBatch,
+                          **loss_overrides: float) -> Weights:
         """Gradients of the summed head losses, by parameter name; no optimiser step (A3C)."""
         self._backward(batch, loss_overrides)
         return {name: view.cpu().numpy().copy() for (name, _), view

@@ -132,11 +132,20 @@ def _policy_terms(head: Head) -> type[_CategoricalTerms] | type[_GaussianTerms]:
     return terms
 
 
+NORMALIZED_ADVANTAGES = "advantages/normalized"  # kept in the batch: epochs normalise once
+
+
 def _advantages(batch: Tensors, normalize_advantages: bool) -> torch.Tensor:
+    """The batch's advantages, normalised over it if asked. Normalised once per batch: a batch
+    trained on again (``TorchNetwork.device_batch``, one minibatch for the whole rollout) keeps
+    them."""
     advantages = batch[B.ADVANTAGES]
-    if normalize_advantages and advantages.numel() > 1:
-        advantages = normalize(advantages)
-    return advantages
+    if not normalize_advantages or advantages.numel() <= 1:
+        return advantages
+    normalized = batch.get(NORMALIZED_ADVANTAGES)
+    if normalized is None:
+        normalized = batch[NORMALIZED_ADVANTAGES] = normalize(advantages)
+    return normalized
 
 
 @register_loss(ClippedSurrogateLoss)

@@ -99,3 +99,20 @@ def test_reset_starts_a_new_rollout() -> None:
     buffer.reset()
     assert buffer.step == 0 and not buffer.full
     assert buffer.state_dict()["observations"].shape == (0, N, 2)
+
+
+def test_whole_holds_every_valid_row_once_in_time_order() -> None:
+    buffer = _filled()
+    buffer.finish(last_values=np.ones(N, np.float32), discount=0.9, gae_lambda=0.95)
+    batch = buffer.whole()
+    t, e = batch[B.OBSERVATIONS][:, 0].astype(int), batch[B.OBSERVATIONS][:, 1].astype(int)
+    expected = [(s, k) for s in range(T) for k in range(N) if buffer.valid[s, k]]
+    assert list(zip(t.tolist(), e.tolist(), strict=True)) == expected
+    assert buffer.valid_steps == len(expected) == T * N - 2
+    np.testing.assert_array_equal(batch[B.ADVANTAGES], buffer.advantages[t, e])
+    np.testing.assert_array_equal(batch[B.RETURNS], buffer.returns[t, e])
+    np.testing.assert_array_equal(batch[B.LOG_PROBS], buffer.log_probs[t, e])
+
+
+def test_valid_steps_counts_only_the_steps_stored_so_far() -> None:
+    assert _filled(steps=3).valid_steps == 3 * N - 1  # step 2 of env 0 is a reset step
