@@ -360,12 +360,10 @@ class NumpyNetwork:
                                   "backend and export weights with get_weights()")
 
     def device_batch(self, batch: dict[str, NDArray]) -> Any:
-        raise NotImplementedError("the numpy backend is inference-only; train with the torch "
-                                  "backend")
+        raise NotImplementedError("the numpy backend is inference-only")
 
     def compute_gradients(self, batch: dict[str, NDArray], **loss_overrides: float) -> Weights:
-        raise NotImplementedError("the numpy backend is inference-only; compute gradients with "
-                                  "the torch backend")
+        raise NotImplementedError("the numpy backend is inference-only; use the torch backend")
 
     def apply_gradients(self, gradients: Weights) -> dict[str, float]:
         raise NotImplementedError("the numpy backend is inference-only")
