@@ -123,12 +123,24 @@ class TapedTower:
                 grad = torch.mm(grad, linear.weight)
 
 
+NARROW_INPUTS = 16  # below this many input features, a weight gradient is computed transposed
+
+
 def _accumulate(linear: nn.Linear, grad: torch.Tensor, inputs: torch.Tensor) -> None:
-    """Add a linear layer's parameter gradients, given the gradient of its output."""
+    """Add a linear layer's parameter gradients, given the gradient of its output.
+
+    A layer over a few input features (classic control's observations) takes its weight
+    gradient as the transpose of inputs^T grad: torch's CPU product grad^T inputs with so narrow
+    an output runs a kernel several times slower (64 x 4 from 256 rows, PPO's first layers:
+    24 us against 9; even from 16 inputs up). A CartPole PPO update: 767 -> 743 us (median of
+    30 interleaved blocks each way); DQN's, over 64 rows, did not move (945 against 949)."""
     for parameter in (linear.weight, linear.bias):
         if parameter.grad is None:
             parameter.grad = torch.zeros_like(parameter)
-    linear.weight.grad.addmm_(grad.t(), inputs)  # type: ignore[union-attr]
+    if inputs.shape[1] < NARROW_INPUTS:
+        linear.weight.grad.add_(torch.mm(inputs.t(), grad).t())  # type: ignore[union-attr]
+    else:
+        linear.weight.grad.addmm_(grad.t(), inputs)  # type: ignore[union-attr]
     linear.bias.grad.add_(grad.sum(0))  # type: ignore[union-attr]
 
 
