@@ -356,8 +356,7 @@ class NumpyNetwork:
 
     def train_on_batch(self, batch: dict[str, NDArray],
                        **loss_overrides: float) -> dict[str, float]:
-        raise NotImplementedError("the numpy backend is inference-only; train with the torch "
-                                  "backend and export weights with get_weights()")
+        raise NotImplementedError("the numpy backend is inference-only; train with torch's")
 
     def device_batch(self, batch: dict[str, NDArray]) -> Any:
         raise NotImplementedError("the numpy backend is inference-only")

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from coachrl.backend.torch import private
 from coachrl.backend.torch.heads import TORCH_OPS, HeadModule
+from coachrl.backend.torch.taped import (
+    FLATTEN,
+    LINEAR,
+    RELU,
+    TANH,
+    TapedTower,
+    mlp_layers,
+    step_kind,
+)
 from coachrl.networks.plan import (
     Layer,
     input_plans,
@@ -71,94 +78,6 @@ def _build_layer(layer: Layer, spec: NetworkSpec | None = None) -> nn.Module:
     raise ValueError(f"unknown layer kind {layer.kind!r}")
 
 
-LINEAR, TANH, RELU, FLATTEN, MODULE = range(5)  # how ``Model.forward`` runs a tower's layer
-NO_ACTIVATION = MODULE  # a taped linear layer with no activation after it
-
-
-def _step_kind(module: nn.Module) -> int:
-    if isinstance(module, nn.Linear):
-        return LINEAR
-    if isinstance(module, nn.Tanh):
-        return TANH
-    if isinstance(module, nn.ReLU):
-        return RELU
-    if isinstance(module, nn.Flatten):
-        return FLATTEN
-    return MODULE
-
-
-@dataclass(slots=True)
-class TapedTower:
-    """A tower run outside autograd, with what its hand-written backward needs.
-
-    ``layers`` records each linear layer as (linear, input, output, activation). The heads'
-    output layers run outside autograd too (``heads``: each layer and its output, a leaf the
-    loss backpropagates into); what else a head computes from the features (a Gaussian's
-    log-std) backpropagates into ``features``, a leaf as well. ``backward`` then carries both
-    down the tower and accumulates into the layers' ``.grad``.
-    """
-
-    features: torch.Tensor
-    layers: list[tuple[nn.Linear, torch.Tensor, torch.Tensor, int]]
-    heads: list[tuple[nn.Linear, torch.Tensor]] = field(default_factory=list)
-
-    @torch.no_grad()
-    def backward(self) -> None:
-        grad = self.features.grad
-        for linear, outputs in self.heads:
-            if outputs.grad is not None:
-                _accumulate(linear, outputs.grad, self.features)
-                grad = (torch.mm(outputs.grad, linear.weight) if grad is None
-                        else grad.addmm_(outputs.grad, linear.weight))
-        if grad is None:  # no loss read this tower
-            return
-        for index in range(len(self.layers) - 1, -1, -1):
-            linear, inputs, outputs, activation = self.layers[index]
-            if activation == TANH:
-                grad = private.tanh_backward(grad, outputs)
-            elif activation == RELU:
-                grad = private.relu_backward(grad, outputs)
-            _accumulate(linear, grad, inputs)
-            if index > 0:  # observations need no gradient
-                grad = torch.mm(grad, linear.weight)
-
-
-NARROW_INPUTS = 16  # below this many input features, a weight gradient is computed transposed
-
-
-def _accumulate(linear: nn.Linear, grad: torch.Tensor, inputs: torch.Tensor) -> None:
-    """Add a linear layer's parameter gradients, given the gradient of its output.
-
-    A layer over a few input features (classic control's observations) takes its weight
-    gradient as the transpose of inputs^T grad: torch's CPU product grad^T inputs with so narrow
-    an output runs a kernel several times slower (64 x 4 from 256 rows, PPO's first layers:
-    24 us against 9; even from 16 inputs up). A CartPole PPO update: 767 -> 743 us (median of
-    30 interleaved blocks each way); DQN's, over 64 rows, did not move (945 against 949)."""
-    for parameter in (linear.weight, linear.bias):
-        if parameter.grad is None:
-            parameter.grad = torch.zeros_like(parameter)
-    if inputs.shape[1] < NARROW_INPUTS:
-        linear.weight.grad.add_(torch.mm(inputs.t(), grad).t())  # type: ignore[union-attr]
-    else:
-        linear.weight.grad.addmm_(grad.t(), inputs)  # type: ignore[union-attr]
-    linear.bias.grad.add_(grad.sum(0))  # type: ignore[union-attr]
-
-
-def _mlp_layers(steps: list[tuple[int, nn.Module]]) -> list[tuple[nn.Linear, int]] | None:
-    """(linear, activation kind after it) for a tower of linear layers, each followed by at most
-    one tanh or ReLU; None for any other tower (convolutions, other activations)."""
-    layers: list[tuple[nn.Linear, int]] = []
-    for kind, module in steps:
-        if kind == LINEAR:
-            assert isinstance(module, nn.Linear)
-            layers.append((module, NO_ACTIVATION))
-        elif kind in (TANH, RELU) and layers and layers[-1][1] == NO_ACTIVATION:
-            layers[-1] = (layers[-1][0], kind)
-        elif kind != FLATTEN:
-            return None
-    return layers or None
-
-
 class Model(nn.Module):
     """Towers (embedder + middleware) and heads of one ``NetworkSpec``.
 
@@ -190,13 +109,13 @@ class Model(nn.Module):
         split = step_plan(spec)
         before = len(split.before)
         modules = {name: list(tower.children()) for name, tower in self.towers.items()}
-        self._steps = {name: [(_step_kind(module), module) for module in layers[:before]]
+        self._steps = {name: [(step_kind(module), module) for module in layers[:before]]
                        for name, layers in modules.items()}
-        self._post = {name: [(_step_kind(module), module) for module in layers[before + 1:]]
+        self._post = {name: [(step_kind(module), module) for module in layers[before + 1:]]
                       for name, layers in modules.items()}
         self._cells = [module for tower in self.towers.values() for module in tower.children()
                        if isinstance(module, nn.LSTMCell)]
-        self._mlp = {name: None if self._cells else _mlp_layers(steps)
+        self._mlp = {name: None if self._cells else mlp_layers(steps)
                      for name, steps in self._steps.items()}
         if spec.ortho_init:
             self._orthogonal_init()

@@ -13,9 +13,10 @@ from numpy.typing import NDArray
 from coachrl.backend import State, Weights
 from coachrl.backend.torch import private
 from coachrl.backend.torch.adam import FlatAdam
-from coachrl.backend.torch.blocks import Model, TapedTower, build_model
+from coachrl.backend.torch.blocks import Model, build_model
 from coachrl.backend.torch.heads import NoisyLinear
 from coachrl.backend.torch.losses import ClosedFormLoss, loss_for
+from coachrl.backend.torch.taped import TapedTower
 from coachrl.core import batch as B
 from coachrl.networks.spec import NetworkSpec, OptimizerSpec
 
