@@ -135,13 +135,19 @@ class Model(nn.Module):
             assert isinstance(head_module, HeadModule)
             head_module.initialise()
 
-    def forward(self, observations: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(self, observations: torch.Tensor,
+                heads: tuple[str, ...] | None = None) -> dict[str, torch.Tensor]:
+        """Every head's outputs; with ``heads``, those heads' only (at least), through their
+        towers alone: acting with separate actor and critic towers reads the policy, and the
+        critic's tower is not run (a recurrent network runs every tower: its state is shared)."""
         if self._cells:  # every row one step from the zero state
             state = observations.new_zeros((len(observations), self.spec.recurrent_state_size),
                                            dtype=torch.float32)
             return self.forward_recurrent(observations, state)[0]
-        features = {name: self._tower(steps, observations) for name, steps in self._steps.items()}
-        return self._heads(features)
+        needed = None if heads is None else {tower_of(self.spec, name) for name in heads}
+        features = {name: self._tower(steps, observations) for name, steps in self._steps.items()
+                    if needed is None or name in needed}
+        return self._heads(features, heads)
 
     def forward_recurrent(self, observations: torch.Tensor, state: torch.Tensor,
                           starts: torch.Tensor | None = None
@@ -197,10 +203,12 @@ class Model(nn.Module):
                                           None if tape is None else tape.heads)
         return out, list(tapes.values())
 
-    def _heads(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    def _heads(self, features: dict[str, torch.Tensor],
+               only: tuple[str, ...] | None = None) -> dict[str, torch.Tensor]:
         out: dict[str, torch.Tensor] = {}
         for head in self.spec.heads:
-            self.heads[head.name].forward(features[tower_of(self.spec, head.name)], out)
+            if only is None or head.name in only:
+                self.heads[head.name].forward(features[tower_of(self.spec, head.name)], out)
         return out
 
     @staticmethod

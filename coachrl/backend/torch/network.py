@@ -96,10 +96,11 @@ class TorchNetwork:
 
     def predict(self, observations: NDArray, state: NDArray | None = None, *,
                 heads: tuple[str, ...] | None = None) -> dict[str, NDArray]:
-        del heads  # every head: the towers' work is shared, or small beside torch's per call
         if not self.spec.recurrent_state_size:
             with torch.inference_mode():
-                out = self.model(self._tensor(_single_precision(observations)))
+                observations = self._tensor(_single_precision(observations))
+                out = (self.model(observations) if heads is None or not isinstance(
+                    self.model, Model) else self.model(observations, heads))
             return {name: value.detach().cpu().numpy() for name, value in out.items()}
         assert isinstance(self.model, Model)
         if state is None:

@@ -9,12 +9,15 @@ import torch
 from coachrl.backend import make_backend
 from coachrl.core import batch as B
 from coachrl.networks.spec import (
+    DiscretePolicyHead,
     FCMiddleware,
+    GaussianPolicyHead,
     NetworkSpec,
     OptimizerSpec,
     QHead,
     QLoss,
     VectorEmbedder,
+    VHead,
 )
 
 SPEC = NetworkSpec(embedder=VectorEmbedder(input_size=4),
@@ -169,3 +172,28 @@ def test_float64_observations_predict_as_their_float32_values() -> None:
     want = network.predict(observations.astype(np.float32))
     for name in want:
         np.testing.assert_array_equal(got[name], want[name])
+
+
+@pytest.mark.parametrize("separate_towers", [False, True])
+@pytest.mark.parametrize("policy", [DiscretePolicyHead(n_actions=2),
+                                    GaussianPolicyHead(action_dim=2, initial_log_std=-0.5)])
+def test_predicting_the_policy_alone_skips_the_critic_tower(policy, separate_towers: bool) -> None:
+    spec = NetworkSpec(embedder=VectorEmbedder(input_size=4),
+                       middleware=FCMiddleware(hidden_sizes=(16, 16), activation="tanh"),
+                       heads=(policy, VHead()), separate_towers=separate_towers)
+    backend = make_backend("torch")
+    backend.seed(0)
+    network = backend.build(spec)
+    observations = np.random.default_rng(1).normal(size=(5, 4)).astype(np.float32)
+    everything = network.predict(observations)
+    alone = network.predict(observations, heads=("policy",))
+    assert set(alone) == set(everything) - {"value"}
+    for name, value in alone.items():
+        np.testing.assert_array_equal(value, everything[name], err_msg=name)
+    if separate_towers:  # a critic tower of NaNs: the policy's outputs never meet it
+        with torch.no_grad():
+            for parameter in network.model.towers["value"].parameters():
+                parameter.fill_(float("nan"))
+        assert np.isnan(network.predict(observations)["value"]).all()
+        for value in network.predict(observations, heads=("policy",)).values():
+            assert np.isfinite(value).all()
