@@ -309,8 +309,10 @@ class EnsembleModel(nn.Module):
                                                              gain=gain).T)
                         module.bias.zero_()
 
-    def forward(self, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
-        """inputs [B, observation + action] -> {head name: Q [critics, B]}."""
+    def forward(self, inputs: torch.Tensor,
+                heads: tuple[str, ...] | None = None) -> dict[str, torch.Tensor]:
+        """inputs [B, observation + action] -> {head name: Q [critics, B]} (its one head,
+        whatever ``heads`` asks)."""
         return {self.head.name: self.layers(inputs).squeeze(-1)}
 
     def first(self, inputs: torch.Tensor) -> torch.Tensor:

@@ -98,9 +98,7 @@ class TorchNetwork:
                 heads: tuple[str, ...] | None = None) -> dict[str, NDArray]:
         if not self.spec.recurrent_state_size:
             with torch.inference_mode():
-                observations = self._tensor(_single_precision(observations))
-                out = (self.model(observations) if heads is None or not isinstance(
-                    self.model, Model) else self.model(observations, heads))
+                out = self.model(self._tensor(_single_precision(observations)), heads)
             return {name: value.detach().cpu().numpy() for name, value in out.items()}
         assert isinstance(self.model, Model)
         if state is None:
