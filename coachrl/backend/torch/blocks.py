@@ -137,9 +137,9 @@ class Model(nn.Module):
 
     def forward(self, observations: torch.Tensor,
                 heads: tuple[str, ...] | None = None) -> dict[str, torch.Tensor]:
-        """Every head's outputs; with ``heads``, those heads' only (at least), through their
-        towers alone: acting with separate actor and critic towers reads the policy, and the
-        critic's tower is not run (a recurrent network runs every tower: its state is shared)."""
+        """Every head's outputs; with ``heads``, only those heads', through their towers alone:
+        acting with separate actor and critic towers reads the policy, and the critic's tower is
+        not run (a recurrent network runs every tower and head: its state is shared)."""
         if self._cells:  # every row one step from the zero state
             state = observations.new_zeros((len(observations), self.spec.recurrent_state_size),
                                            dtype=torch.float32)
