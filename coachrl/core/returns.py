@@ -35,18 +35,42 @@ def compute_gae(
     Returns:
         (advantages, returns), each [T, N] float32; returns = advantages + values.
     """
-    horizon = rewards.shape[0]
     next_values = np.concatenate([values[1:], last_values[None]], axis=0)
     not_terminated = 1.0 - terminated.astype(np.float32)
     not_done = 1.0 - dones.astype(np.float32)
     deltas = rewards + discount * not_terminated * next_values - values
-    advantages = np.zeros_like(deltas, dtype=np.float32)
-    running = np.zeros(rewards.shape[1], dtype=np.float32)
-    decay = discount * gae_lambda
-    for t in range(horizon - 1, -1, -1):
-        running = deltas[t] + decay * not_done[t] * running
-        advantages[t] = running
+    advantages = reverse_scan(deltas, discount * gae_lambda * not_done).astype(np.float32,
+                                                                              copy=False)
     return advantages, (advantages + values).astype(np.float32)
+
+
+SCALAR_SCAN_ENVS = 4  # at most this many envs, ``reverse_scan`` steps through scalars
+
+
+def reverse_scan(terms: NDArray, decays: NDArray) -> NDArray:
+    """x_t = terms_t + decays_t * x_{t+1} backwards over axis 0 of [T, N] arrays, x_T = 0: the
+    recursion of GAE and V-trace, in the arrays' dtype, each step rounded as the row-by-row
+    numpy loop rounds it (the same two operations per element, in the same order).
+
+    A numpy call costs about a microsecond whatever its size, so the row loop costs about 1 us
+    per step for any N, and a loop over numpy scalars about 0.2 us per element: with few envs
+    the scalars are cheaper (T = 256, N = 1: 67 against 652 us; T = 32, N = 8: 50 against 31)."""
+    out = np.empty_like(terms)
+    if terms.shape[1] <= SCALAR_SCAN_ENVS:
+        for env in range(terms.shape[1]):
+            running = terms.dtype.type(0)
+            column = []
+            for term, decay in zip(terms[::-1, env], decays[::-1, env], strict=True):
+                running = term + decay * running
+                column.append(running)
+            out[::-1, env] = column
+        return out
+    running = np.zeros(terms.shape[1], terms.dtype)
+    for term, decay, row in zip(terms[::-1], decays[::-1], out[::-1], strict=True):
+        np.multiply(decay, running, out=row)
+        np.add(term, row, out=row)
+        running = row
+    return out
 
 
 def n_step_targets(
@@ -194,12 +218,7 @@ def vtrace(
     not_terminated = 1.0 - np.asarray(terminated, np.float64)
     not_done = 1.0 - np.asarray(dones, np.float64)
     deltas = rho * (rewards + discount * not_terminated * next_values - values)
-    corrections = np.zeros_like(values)  # v_t - V(x_t)
-    running = np.zeros(values.shape[1])
-    for t in range(len(values) - 1, -1, -1):
-        running = deltas[t] + discount * c[t] * not_done[t] * running
-        corrections[t] = running
-    targets = values + corrections
+    targets = values + reverse_scan(deltas, discount * c * not_done)  # + v_t - V(x_t)
     # v_{t+1}: the next step's target inside an episode; at its end the raw next value
     next_targets = np.concatenate([targets[1:], np.asarray(last_values, np.float64)[None]], 0)
     next_targets = np.where(not_done > 0, next_targets, next_values)

@@ -11,6 +11,7 @@ from coachrl.core.returns import (
     compute_gae,
     n_step_targets,
     quantile_targets,
+    reverse_scan,
 )
 
 GAMMA = LAMBDA = 0.5
@@ -81,6 +82,24 @@ def test_lambda_one_without_episode_end_gives_discounted_monte_carlo_returns() -
                              discount=0.5, gae_lambda=1.0)
     # 1 + 0.5*2 + 0.25*3 + 0.125*10 = 4.0; 2 + 1.5 + 2.5 = 6.0; 3 + 5 = 8.0
     np.testing.assert_allclose(returns[:, 0], [4.0, 6.0, 8.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_envs", [1, 3, 8])
+def test_reverse_scan_rounds_each_step_as_the_row_loop_does(n_envs: int, dtype: type) -> None:
+    """Both of its paths (scalars for few envs, rows for more) give, bit for bit, what a
+    row-by-row numpy loop of x_t = terms_t + decays_t * x_{t+1} gives, episode cuts included."""
+    rng = np.random.default_rng(n_envs)
+    terms = rng.standard_normal((40, n_envs)).astype(dtype)
+    decays = (0.98 * 0.95 * (rng.random((40, n_envs)) > 0.1)).astype(dtype)
+    expected = np.zeros_like(terms)
+    running = np.zeros(n_envs, dtype)
+    for t in range(39, -1, -1):
+        running = terms[t] + decays[t] * running
+        expected[t] = running
+    scanned = reverse_scan(terms, decays)
+    assert scanned.dtype == dtype
+    np.testing.assert_array_equal(scanned, expected)
 
 
 def test_one_step_targets_bootstrap_unless_terminated() -> None:
