@@ -39,8 +39,8 @@ def compute_gae(
     not_terminated = 1.0 - terminated.astype(np.float32)
     not_done = 1.0 - dones.astype(np.float32)
     deltas = rewards + discount * not_terminated * next_values - values
-    advantages = reverse_scan(deltas, discount * gae_lambda * not_done).astype(np.float32,
-                                                                              copy=False)
+    advantages = reverse_scan(deltas, discount * gae_lambda * not_done)
+    advantages = advantages.astype(np.float32, copy=False)
     return advantages, (advantages + values).astype(np.float32)
 
 
