@@ -31,7 +31,9 @@ def weighted_mean_gradient(per_sample: torch.Tensor, batch: Tensors) -> torch.Te
 
 
 def normalize(advantages: torch.Tensor) -> torch.Tensor:
-    return (advantages - advantages.mean()) / (advantages.std(unbiased=False) + 1e-8)
+    """Zero mean, unit sample standard deviation (n - 1), as Stable-Baselines3 and CleanRL
+    normalise (tests/integration/test_same_work_as_sb3.py)."""
+    return (advantages - advantages.mean()) / (advantages.std() + 1e-8)
 
 
 Loss = Callable[..., tuple[torch.Tensor, "Tensors"]]

@@ -219,7 +219,7 @@ def _textbook_policy_loss(head: Head, out: dict[str, torch.Tensor],
     spec = head.loss
     advantages = batch[B.ADVANTAGES]
     if spec.normalize_advantages:
-        advantages = (advantages - advantages.mean()) / (advantages.std(unbiased=False) + 1e-8)
+        advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
     if isinstance(spec, PolicyGradientLoss):
         objective = log_prob * advantages
     else:

@@ -31,7 +31,7 @@ def _reference(kind: str, outputs: list[torch.Tensor], batch: dict[str, torch.Te
         log_prob, entropy = log_prob.sum(-1), entropy.sum(-1)
     advantages = batch[B.ADVANTAGES]
     if normalize:
-        advantages = (advantages - advantages.mean()) / (advantages.std(unbiased=False) + 1e-8)
+        advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
     ratio = torch.exp(log_prob - batch[B.LOG_PROBS])
     surrogate = torch.min(ratio * advantages,
                           torch.clamp(ratio, 1 - clip_range, 1 + clip_range) * advantages)
