@@ -149,12 +149,8 @@ def quantile_targets(
 
 def returns_to_go(rewards: NDArray, discount: float) -> NDArray:
     """sum_{k >= t} gamma^(k - t) r_k for each step t of one episode [T] (float64)."""
-    out = np.zeros(len(rewards))
-    following = 0.0
-    for t in range(len(rewards) - 1, -1, -1):
-        following = float(rewards[t]) + discount * following
-        out[t] = following
-    return out
+    terms = np.asarray(rewards, np.float64).reshape(-1, 1)
+    return reverse_scan(terms, np.full_like(terms, discount))[:, 0]
 
 
 def rescale_returns(returns: NDArray, timesteps: NDArray, kind: str) -> NDArray:
